@@ -1,0 +1,90 @@
+"""The ``sftlint`` command: check, plan, rules, rule.
+
+Exit codes: 0 nothing found, 1 findings, 2 a file could not be read or parsed, or a usage or
+settings error. No traceback ever reaches the user: anything unexpected becomes a one-line error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+from typing import Sequence
+
+from . import __version__
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    pass
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", type=Path, help="use this settings file instead of searching upward")
+    p.add_argument("--world-size", type=int, metavar="N", help="number of training processes (GPUs)")
+    p.add_argument("--num-examples", type=int, metavar="N", help="training examples, when the data cannot be read")
+    p.add_argument("--dialect", metavar="NAME", help="read every file as this dialect")
+    p.add_argument("-v", "--verbose", action="store_true", help="say which dialect was chosen and why")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .output import FORMATS
+
+    parser = argparse.ArgumentParser(prog="sftlint", description="Lint LoRA/QLoRA fine-tuning configs.")
+    parser.add_argument("--version", action="version", version=f"sftlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = sub.add_parser("check", help="lint configs (files or folders)")
+    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .)")
+    check.add_argument("--output-format", choices=FORMATS, default=None, help="default: full")
+    check.add_argument("--select", help="comma-separated codes or prefixes to enable")
+    check.add_argument("--extend-select", help="codes or prefixes to enable on top of the settings")
+    check.add_argument("--ignore", help="codes or prefixes to disable")
+    check.add_argument("--statistics", action="store_true", help="count findings per rule")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+    check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
+    check.add_argument("--diff", action="store_true", help="show fixes as a diff; write nothing")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    _add_common(check)
+
+    plan = sub.add_parser("plan", help="show what the trainer will do with a config")
+    plan.add_argument("path", type=Path)
+    plan.add_argument("--output-format", choices=("table", "json"), default="table")
+    _add_common(plan)
+
+    sub.add_parser("rules", help="list the rules").add_argument("--output-format", choices=("text", "json"), default="text")
+    rule = sub.add_parser("rule", help="explain one rule")
+    rule.add_argument("code")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return EXIT_ERROR if exc.code not in (0, None) else EXIT_CLEAN
+    if args.command is None:
+        parser.print_help()
+        return EXIT_ERROR
+    try:
+        from . import commands
+
+        return getattr(commands, f"cmd_{args.command}")(args)
+    except UsageError as exc:
+        print(f"sftlint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_ERROR
+    except Exception as exc:  # never show a traceback; say what broke and how to report it
+        if os.environ.get("SFTLINT_DEBUG"):
+            raise
+        print(f"sftlint: internal error: {type(exc).__name__}: {exc} (set SFTLINT_DEBUG=1 for a traceback)", file=sys.stderr)
+        return EXIT_ERROR

@@ -1,0 +1,191 @@
+"""The subcommands behind :mod:`sftlint.cli`, kept apart so ``--help`` stays instant."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
+from .discovery import discover
+from .engine import FileResult, error_finding, lint_file
+from .plugins import Registry, build_registry
+from .settings import SettingsError, SettingsResolver
+
+
+def _overrides(args) -> dict:
+    out = {}
+    if getattr(args, "world_size", None) is not None:
+        if args.world_size < 1:
+            raise UsageError("--world-size must be at least 1")
+        out["world_size"] = args.world_size
+    if getattr(args, "num_examples", None) is not None:
+        if args.num_examples < 1:
+            raise UsageError("--num-examples must be at least 1")
+        out["num_examples"] = args.num_examples
+    if getattr(args, "dialect", None):
+        out["dialect"] = args.dialect
+    for name in ("select", "ignore", "extend_select"):
+        value = getattr(args, name, None)
+        if value:
+            out[name] = [c.strip().upper() for c in value.split(",") if c.strip()]
+    return out
+
+
+def _resolver(args) -> SettingsResolver:
+    if args.config is not None and not args.config.is_file():
+        raise UsageError(f"settings file {args.config} does not exist")
+    return SettingsResolver(args.config, _overrides(args))
+
+
+def _registry(resolver: SettingsResolver, anchor: Path) -> Registry:
+    settings = resolver.for_path(anchor)
+    registry = build_registry(settings.plugins)
+    registry.manager.hook.sftlint_configure(settings=settings)
+    for problem in registry.problems:
+        print(f"sftlint: warning: plugin {problem.plugin!r} was not loaded: {problem.message}", file=sys.stderr)
+    return registry
+
+
+def _use_color(args) -> bool:
+    if args.color == "always":
+        return True
+    if args.color == "never" or "NO_COLOR" in __import__("os").environ:
+        return False
+    return sys.stdout.isatty()
+
+
+def cmd_check(args) -> int:
+    from .output import render
+
+    paths = args.paths or [Path(".")]
+    resolver = _resolver(args)
+    try:
+        registry = _registry(resolver, paths[0])
+        files, missing = discover(paths, resolver)
+    except SettingsError as exc:
+        print(f"sftlint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    results: list[FileResult] = []
+    settings_error = False
+    for path in missing:
+        results.append(FileResult(path, [error_finding(path, "no such file or folder")]))
+    for path in files:
+        try:
+            settings = resolver.for_path(path)
+        except SettingsError as exc:
+            print(f"sftlint: error: {exc}", file=sys.stderr)
+            settings_error = True
+            continue
+        results.append(lint_file(path, settings, registry))
+    if args.fix or args.unsafe_fixes or args.diff:
+        from .fixer import apply_fixes
+
+        results, fix_exit = apply_fixes(results, resolver, registry, unsafe=args.unsafe_fixes, diff_only=args.diff,
+                                        stream=sys.stdout)
+    else:
+        fix_exit = EXIT_CLEAN
+    if args.diff:
+        errors = any(f.is_error_code for r in results for f in r.findings)
+        return EXIT_ERROR if errors or settings_error else fix_exit
+    fmt = args.output_format or "full"
+    render(fmt, results, sys.stdout, color=_use_color(args), verbose=args.verbose)
+    findings = [f for r in results for f in r.findings]
+    if args.statistics:
+        _statistics(findings)
+    if not args.quiet and fmt in ("full", "concise"):
+        _summary(results, findings)
+    if settings_error or any(f.is_error_code for f in findings):
+        return EXIT_ERROR
+    if args.exit_zero:
+        return EXIT_CLEAN
+    return EXIT_FINDINGS if findings or fix_exit == EXIT_FINDINGS else EXIT_CLEAN
+
+
+def _statistics(findings) -> None:
+    counts: dict[tuple[str, str], int] = {}
+    fixable: dict[str, bool] = {}
+    for f in findings:
+        counts[(f.code, f.name)] = counts.get((f.code, f.name), 0) + 1
+        fixable[f.code] = fixable.get(f.code, False) or f.fix is not None
+    for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        print(f"{n:5d}  {code:<7} {'[*]' if fixable[code] else '   '} {name}")
+
+
+def _summary(results, findings) -> None:
+    skipped = sum(1 for r in results if r.skipped)
+    linted = len(results) - skipped
+    fixable = sum(1 for f in findings if f.fix is not None)
+    parts = [f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {linted} file{'s' if linted != 1 else ''}"]
+    if skipped:
+        parts.append(f"{skipped} skipped (not training configs; -v says why)" if skipped else "")
+    line = "Found " + ", ".join(parts) + "."
+    if not findings:
+        line = f"All checks passed ({linted} file{'s' if linted != 1 else ''}" + (f", {skipped} skipped" if skipped else "") + ")."
+    print(line, file=sys.stderr)
+    if fixable:
+        print(f"[*] {fixable} fixable with --fix (or --unsafe-fixes).", file=sys.stderr)
+
+
+def cmd_plan(args) -> int:
+    from .document import DocumentError, load_document
+    from .engine import lint_document
+
+    resolver = _resolver(args)
+    try:
+        settings = resolver.for_path(args.path)
+        registry = _registry(resolver, args.path)
+    except SettingsError as exc:
+        print(f"sftlint: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    if not args.path.is_file():
+        raise UsageError(f"{args.path}: no such file")
+    try:
+        document = load_document(args.path)
+    except DocumentError as exc:
+        print(f"{args.path}:{exc.line}:{exc.column}: {exc.code} {exc.message}", file=sys.stderr)
+        return EXIT_ERROR
+    result = lint_document(document, settings, registry)
+    if result.plan is None:
+        reason = result.skipped or "; ".join(f.message for f in result.findings) or "no plan"
+        print(f"{args.path}: no training plan: {reason}", file=sys.stderr)
+        return EXIT_ERROR
+    from .plan.render import render_json, render_table
+
+    if args.output_format == "json":
+        json.dump(render_json(result.plan), sys.stdout, indent=2)
+        sys.stdout.write("\n")
+    else:
+        sys.stdout.write(render_table(result.plan, result.config))
+    return EXIT_CLEAN
+
+
+def cmd_rules(args) -> int:
+    registry = build_registry()
+    rows = sorted(registry.rules.values(), key=lambda r: r.code)
+    if args.output_format == "json":
+        json.dump([
+            {"code": r.code, "name": r.name, "severity": str(r.severity), "fix": r.fix_availability.value,
+             "summary": r.summary(), "options": r.options}
+            for r in rows
+        ], sys.stdout, indent=2, default=str)
+        sys.stdout.write("\n")
+        return EXIT_CLEAN
+    for r in rows:
+        fix = "[*]" if r.fix_availability.value != "none" else "   "
+        print(f"{r.code:<7} {fix} {r.name:<40} {str(r.severity):<8} {r.summary()}")
+    return EXIT_CLEAN
+
+
+def cmd_rule(args) -> int:
+    from .rule import doc_sections
+
+    registry = build_registry()
+    rule = registry.rule(args.code)
+    if rule is None:
+        raise UsageError(f"unknown rule {args.code!r}; 'sftlint rules' lists them")
+    print(f"# {rule.name} ({rule.code})\n")
+    print(f"Default severity: {rule.severity}. Fix: {rule.fix_availability.value}.\n")
+    for title, body in doc_sections(rule).items():
+        print(f"## {title}\n{body}\n")
+    return EXIT_CLEAN

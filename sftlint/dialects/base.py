@@ -1,0 +1,116 @@
+"""What a dialect adapter knows about one training tool, and the generic reading it shares.
+
+An adapter is mostly data: which of its keys mean which canonical field (:class:`Key`), the tool's
+defaults for fields a file leaves out, and how the tool's loader reads YAML (PyYAML's 1.1 rules,
+and whether the tool turns a string such as ``"2e-4"`` back into a number afterwards). Code is
+needed only for detection and for the few fields a tool derives from several keys.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, ClassVar
+
+from ..canonical import Origin, Setting, TrainingConfig
+from ..document import Document, Mapping, Node, Scalar, Sequence
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of the dialect that holds a canonical field.
+
+    ``path`` is the key as written (nested keys as a tuple); ``read`` converts the tool's value to
+    the canonical one (e.g. ``adapter: qlora`` to ``finetuning_type = 'lora'``). The first Key
+    listed for a field is where fixes write when the field is not in the file yet.
+    """
+
+    path: tuple[str, ...]
+    field: str
+    read: Callable[[Any], Any] | None = None
+
+
+@dataclass
+class Detection:
+    """How well a file matches a dialect, and why: shown by ``--verbose``."""
+
+    dialect: str
+    score: float
+    reasons: list[str] = field(default_factory=list)
+
+
+def key(path: str, name: str, read: Callable[[Any], Any] | None = None) -> Key:
+    """Shorthand: ``key("training.num_epochs", "num_train_epochs")``."""
+    return Key(tuple(path.split(".")), name, read)
+
+
+class Dialect:
+    """Base class of the dialect adapters. Subclasses set the class attributes and ``detect``."""
+
+    name: ClassVar[str]
+    #: The tool's name as users know it.
+    title: ClassVar[str]
+    #: "1.1" when the tool reads configs with PyYAML (``safe_load``), "1.2" for ruamel/json.
+    yaml_version: ClassVar[str] = "1.1"
+    #: True when the tool converts numeric-looking strings (``"2e-4"``) to numbers afterwards
+    #: (argparse, pydantic in lax mode); False when the string reaches the trainer as a string.
+    coerces_numeric_strings: ClassVar[bool] = False
+    keys: ClassVar[tuple[Key, ...]] = ()
+    #: Values the tool uses for fields the file does not set.
+    defaults: ClassVar[dict[str, Any]] = {}
+    #: Every top-level key the tool accepts (for key rules); empty means "not known".
+    known_keys: ClassVar[frozenset[str]] = frozenset()
+
+    def detect(self, document: Document) -> Detection:
+        raise NotImplementedError
+
+    # -- values as the tool's loader sees them -------------------------------------------------
+    def scalar_value(self, node: Scalar) -> Any:
+        value = node.value11 if self.yaml_version == "1.1" else node.value12
+        if self.coerces_numeric_strings and isinstance(value, str) and node.plain:
+            value = node.value12
+        return value
+
+    def node_value(self, node: Node, _depth: int = 0) -> Any:
+        """The Python value the tool's loader builds for ``node`` (aliases are not expanded twice)."""
+        if isinstance(node, Scalar):
+            return self.scalar_value(node)
+        if _depth > 20:
+            return None
+        if isinstance(node, Mapping):
+            return {k.text: self.node_value(v, _depth + 1) for k, v in node.pairs if isinstance(k, Scalar)}
+        if isinstance(node, Sequence):
+            return [self.node_value(item, _depth + 1) for item in node.items]
+        return None
+
+    # -- reading into the canonical model -------------------------------------------------------
+    def key_path(self, field_name: str) -> tuple[str, ...] | None:
+        """The dialect's own key for a canonical field (where a fix writes it)."""
+        for k in self.keys:
+            if k.field == field_name:
+                return k.path
+        return None
+
+    def read(self, document: Document) -> TrainingConfig:
+        config = TrainingConfig(self, document)
+        for k in self.keys:
+            if config.is_set(k.field):
+                continue  # an earlier (preferred) key already set it
+            entry = document.lookup(k.path)
+            if entry is None:
+                continue
+            key_node, value_node = entry
+            value = self.node_value(value_node)
+            if k.read is not None:
+                try:
+                    value = k.read(value)
+                except (TypeError, ValueError):
+                    pass  # keep the raw value; type rules report it
+            config.set(Setting(k.field, value, Origin.FILE, k.path, key_node, value_node))
+        for name, value in self.defaults.items():
+            if config.get(name) is None:
+                config.set(Setting(name, value, Origin.DEFAULT, note=f"{self.title} default"))
+        self.derive(config)
+        return config
+
+    def derive(self, config: TrainingConfig) -> None:
+        """Fill fields the tool computes from several keys. Subclasses override as needed."""

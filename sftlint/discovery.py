@@ -1,0 +1,73 @@
+"""Which files ``sftlint check PATHS`` lints.
+
+Files named on the command line are always linted. Folders are searched for ``*.yaml`` and
+``*.yml`` files and for ``*.json`` files that look like training configs (a JSON file with
+TrainingArguments keys), skipping hidden folders, virtual environments and settings excludes.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .settings import SettingsResolver
+
+YAML_SUFFIXES = {".yaml", ".yml"}
+SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
+             ".pytest_cache", ".ruff_cache", "site-packages", "build", "dist", "wandb", "outputs"}
+#: A JSON file found in a folder is linted only if it mentions one of these keys.
+JSON_MARKERS = ("learning_rate", "per_device_train_batch_size", "num_train_epochs", "micro_batch_size",
+                "gradient_accumulation_steps", "lora_r")
+#: GitHub Actions, pre-commit and similar YAML in well-known places are never training configs.
+SKIP_FILES = {".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "mkdocs.yml", "mkdocs.yaml", ".readthedocs.yaml",
+              ".readthedocs.yml", "docker-compose.yml", "docker-compose.yaml", "environment.yml", "environment.yaml",
+              ".gitlab-ci.yml", "codecov.yml", ".codecov.yml", "dependabot.yml"}
+
+
+def discover(paths: list[Path], resolver: SettingsResolver) -> tuple[list[Path], list[Path]]:
+    """Return (files to lint, paths that do not exist), each file once, in a stable order."""
+    files: list[Path] = []
+    missing: list[Path] = []
+    seen: set[Path] = set()
+
+    def add(p: Path) -> None:
+        key = p.resolve()
+        if key not in seen:
+            seen.add(key)
+            files.append(p)
+
+    for path in paths:
+        if path.is_file():
+            add(path)
+        elif path.is_dir():
+            for p in _walk(path, resolver):
+                add(p)
+        else:
+            missing.append(path)
+    return files, missing
+
+
+def _walk(root: Path, resolver: SettingsResolver):
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and not d.endswith(".egg-info"))
+        if os.path.basename(folder) == "workflows" and os.path.basename(os.path.dirname(folder)) == ".github":
+            continue
+        for name in sorted(names):
+            suffix = os.path.splitext(name)[1].lower()
+            if name in SKIP_FILES:
+                continue
+            path = Path(folder, name)
+            if suffix in YAML_SUFFIXES or (suffix == ".json" and _looks_like_training_json(path)):
+                if resolver.for_path(path).is_excluded(path):
+                    continue
+                yield path
+
+
+def _looks_like_training_json(path: Path) -> bool:
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(65536)
+    except OSError:
+        return False
+    text = head.decode("utf-8", "replace")
+    return text.lstrip().startswith("{") and any(f'"{k}"' in text for k in JSON_MARKERS)

@@ -1,0 +1,402 @@
+"""A training config read once into a tree of nodes that know where they stand in the file.
+
+Rules report from node positions (1-based line and column, and the character offset that fixes
+edit at), so the file is composed with ruamel.yaml's C parser — no Python objects are constructed
+and aliases stay shared nodes, which keeps an alias bomb harmless. Every plain scalar knows what a
+YAML 1.1 loader and a YAML 1.2 loader make of it (see :mod:`sftlint.yaml_types`).
+
+Bad input never raises anything but :class:`DocumentError`, which carries the line and column to
+report and a sentence that says what to do.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Union
+
+from .yaml_types import resolve_yaml11, resolve_yaml12
+
+#: Training configs are a few kilobytes; anything this large is a dataset or a mistake.
+MAX_FILE_BYTES = 2 * 1024 * 1024
+#: How many nodes a walk through aliases may visit before the file counts as an alias bomb.
+MAX_EXPANDED_NODES = 100_000
+
+_DIRECTIVE = re.compile(r"(?:^|\s)#\s*sftlint:\s*(?P<body>[^#]*?)\s*$")
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A place in the file: 1-based line and column, and the 0-based character offset."""
+
+    line: int
+    column: int
+    offset: int
+
+
+class DocumentError(Exception):
+    """A file that cannot be linted: unreadable, not YAML, or not a mapping of settings."""
+
+    def __init__(self, message: str, line: int = 1, column: int = 1, code: str = "E001") -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+        self.code = code
+
+
+class Node:
+    __slots__ = ("start", "end", "tag")
+
+    def __init__(self, start: Mark, end: Mark, tag: str | None) -> None:
+        self.start = start
+        self.end = end
+        self.tag = tag
+
+
+class Scalar(Node):
+    """A scalar as written: ``text`` is its value before type resolution, ``style`` its quoting."""
+
+    __slots__ = ("text", "style")
+
+    def __init__(self, start: Mark, end: Mark, tag: str | None, text: str, style: str | None) -> None:
+        super().__init__(start, end, tag)
+        self.text = text
+        self.style = style  # None for plain, '"' or "'" for quoted, '|' or '>' for block
+
+    @property
+    def plain(self) -> bool:
+        return self.style is None and self.tag is None
+
+    @property
+    def value12(self) -> Any:
+        """The value a YAML 1.2 (core schema) loader gives this scalar."""
+        return resolve_yaml12(self.text) if self.plain else _tagged(self)
+
+    @property
+    def value11(self) -> Any:
+        """The value PyYAML's ``safe_load`` (YAML 1.1) gives this scalar."""
+        return resolve_yaml11(self.text) if self.plain else _tagged(self)
+
+    def __repr__(self) -> str:
+        return f"Scalar({self.text!r} @ {self.start.line}:{self.start.column})"
+
+
+class Mapping(Node):
+    """A mapping; ``pairs`` keeps every entry in file order, duplicates included."""
+
+    __slots__ = ("pairs", "flow")
+
+    def __init__(self, start: Mark, end: Mark, tag: str | None, flow: bool) -> None:
+        super().__init__(start, end, tag)
+        self.pairs: list[tuple[Node, Node]] = []
+        self.flow = flow
+
+    def entry(self, key: str) -> tuple[Scalar, Node] | None:
+        """The last entry whose key is ``key`` (the one every loader keeps), or None."""
+        for k, v in reversed(self.pairs):
+            if isinstance(k, Scalar) and k.text == key:
+                return k, v
+        return None
+
+    def get(self, key: str) -> Node | None:
+        found = self.entry(key)
+        return found[1] if found else None
+
+    def keys(self) -> list[str]:
+        return [k.text for k, _ in self.pairs if isinstance(k, Scalar)]
+
+    def __contains__(self, key: str) -> bool:
+        return self.entry(key) is not None
+
+    def __repr__(self) -> str:
+        return f"Mapping({self.keys()!r} @ {self.start.line}:{self.start.column})"
+
+
+class Sequence(Node):
+    __slots__ = ("items", "flow")
+
+    def __init__(self, start: Mark, end: Mark, tag: str | None, flow: bool) -> None:
+        super().__init__(start, end, tag)
+        self.items: list[Node] = []
+        self.flow = flow
+
+
+AnyNode = Union[Scalar, Mapping, Sequence]
+
+
+def _tagged(scalar: Scalar) -> Any:
+    tag = scalar.tag or ""
+    if scalar.style is not None and not tag:
+        return scalar.text
+    kind = tag.rsplit(":", 1)[-1].lstrip("!")
+    try:
+        if kind == "int":
+            return int(scalar.text, 0)
+        if kind == "float":
+            return float(scalar.text)
+        if kind == "bool":
+            return resolve_yaml12(scalar.text.lower())
+        if kind == "null":
+            return None
+    except ValueError:
+        pass
+    return scalar.text
+
+
+@dataclass
+class Duplicate:
+    """A key that appears twice in one mapping; loaders silently keep the last one."""
+
+    key: str
+    first: Scalar
+    second: Scalar
+
+
+@dataclass
+class Document:
+    """One config file: its text, its node tree and the ``# sftlint:`` directives in its comments."""
+
+    path: Path
+    text: str
+    root: Mapping
+    is_json: bool = False
+    duplicates: list[Duplicate] = field(default_factory=list)
+    directives: list[tuple[int, str]] = field(default_factory=list)
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    @property
+    def display_path(self) -> str:
+        return str(self.path)
+
+    def line_col(self, offset: int) -> tuple[int, int]:
+        """1-based (line, column) of a character offset."""
+        line = bisect.bisect_right(self._line_starts, offset) - 1
+        return line + 1, offset - self._line_starts[line] + 1
+
+    def line_start(self, line: int) -> int:
+        """Character offset where 1-based ``line`` starts."""
+        if line - 1 >= len(self._line_starts):
+            return len(self.text)
+        return self._line_starts[line - 1]
+
+    def line_text(self, line: int) -> str:
+        start = self.line_start(line)
+        end = self.text.find("\n", start)
+        return self.text[start : end if end >= 0 else len(self.text)]
+
+    def lookup(self, path: tuple[str, ...]) -> tuple[Scalar, Node] | None:
+        """The (key, value) entry at a dotted key path, or None if any part is missing."""
+        node: Node = self.root
+        found = None
+        for part in path:
+            if not isinstance(node, Mapping):
+                return None
+            found = node.entry(part)
+            if found is None:
+                return None
+            node = found[1]
+        return found
+
+    def directive_values(self, name: str) -> list[tuple[int, str]]:
+        """(line, value) for every ``# sftlint: name=value`` directive in the file."""
+        out = []
+        for line, body in self.directives:
+            key, sep, value = body.partition("=")
+            if key.strip() == name:
+                out.append((line, value.strip() if sep else ""))
+        return out
+
+
+def read_text(path: Path) -> str:
+    """Read a config as UTF-8 text, or raise a DocumentError that says why it cannot be."""
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
+    if size > MAX_FILE_BYTES:
+        raise DocumentError(
+            f"file is {size / 1024 / 1024:.1f} MiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB "
+            "limit for a config; is it a dataset? Exclude it from the paths you lint"
+        )
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        raise DocumentError("file holds binary data (a NUL byte), not a YAML or JSON config", line, 1)
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise DocumentError(
+            f"file is not valid UTF-8 (byte 0x{data[exc.start]:02x}); save it as UTF-8", line, column
+        ) from None
+    return text
+
+
+def parse_document(path: Path, text: str) -> Document:
+    """Compose ``text`` into a :class:`Document`, raising :class:`DocumentError` on bad input."""
+    is_json = path.suffix.lower() == ".json"
+    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    nodes = _compose(text, is_json)
+    if not nodes:
+        raise DocumentError("file is empty: no settings to lint", 1, 1)
+    if len(nodes) > 1:
+        second = nodes[1]
+        raise DocumentError(
+            f"file holds {len(nodes)} YAML documents; a training config is one document "
+            "(remove the extra '---' separators or split the file)",
+            second.start_mark.line + 1,
+            second.start_mark.column + 1,
+        )
+    builder = _Builder(text)
+    root = builder.convert(nodes[0])
+    if not isinstance(root, Mapping):
+        kind = "a list" if isinstance(root, Sequence) else "a single value"
+        raise DocumentError(
+            f"top level is {kind}, not a mapping of settings (key: value lines)",
+            root.start.line,
+            root.start.column,
+        )
+    directives = []
+    if "sftlint:" in text:
+        for number, line in enumerate(text.splitlines(), start=1):
+            match = _DIRECTIVE.search(line)
+            if match:
+                directives.extend((number, part.strip()) for part in match["body"].split(";") if part.strip())
+    doc = Document(path, text, root, is_json, builder.duplicates, directives)
+    doc._line_starts = line_starts
+    return doc
+
+
+def load_document(path: Path) -> Document:
+    """Read and compose one config file."""
+    return parse_document(path, read_text(path))
+
+
+_YAML = None
+
+
+def _yaml():
+    global _YAML
+    if _YAML is None:
+        from ruamel.yaml import YAML
+
+        _YAML = YAML(typ="safe", pure=False)
+    return _YAML
+
+
+def _compose(text: str, is_json: bool) -> list:
+    from ruamel.yaml.error import MarkedYAMLError, YAMLError
+
+    try:
+        return list(_yaml().compose_all(text))
+    except MarkedYAMLError as exc:
+        if is_json:
+            _raise_json_error(text)
+            if "\t" in text:  # tabs are JSON whitespace but not YAML indentation; offsets are kept
+                return _compose(text.replace("\t", " "), False)
+        mark = exc.problem_mark or exc.context_mark
+        problem = exc.problem or exc.context or "invalid YAML"
+        context = f" ({exc.context})" if exc.context and exc.problem else ""
+        line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        raise DocumentError(f"invalid YAML: {problem}{context}", line, column) from None
+    except YAMLError as exc:
+        raise DocumentError(f"invalid YAML: {exc}") from None
+    except RecursionError:
+        raise DocumentError("invalid YAML: nesting is too deep") from None
+
+
+def _raise_json_error(text: str) -> None:
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+    except RecursionError:
+        raise DocumentError("invalid JSON: nesting is too deep") from None
+
+
+class _Builder:
+    """Converts ruamel nodes to ours once each (aliases stay shared) and records duplicate keys."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.memo: dict[int, Node] = {}
+        self.duplicates: list[Duplicate] = []
+        self.budget = MAX_EXPANDED_NODES
+
+    def mark(self, m) -> Mark:
+        return Mark(m.line + 1, m.column + 1, m.index)
+
+    def convert(self, node) -> Node:
+        cached = self.memo.get(id(node))
+        if cached is not None:
+            return cached
+        self.budget -= 1
+        if self.budget < 0:
+            raise DocumentError(
+                f"file has over {MAX_EXPANDED_NODES} nodes (an alias bomb?); configs are small",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        start, end = self.mark(node.start_mark), self.mark(node.end_mark)
+        tag = node.tag if node.tag and not node.tag.startswith("tag:yaml.org,2002:") else None
+        if node.id == "scalar":
+            out: Node = Scalar(start, end, tag, node.value, node.style or None)
+            self.memo[id(node)] = out
+            return out
+        flow = bool(getattr(node, "flow_style", False))
+        if node.id == "mapping":
+            mapping = Mapping(start, end, tag, flow)
+            self.memo[id(node)] = mapping
+            seen: dict[str, Scalar] = {}
+            for k, v in node.value:
+                key, value = self.convert(k), self.convert(v)
+                if isinstance(key, Scalar) and key.text == "<<":
+                    continue  # merge keys: keys come from the merged mapping
+                mapping.pairs.append((key, value))
+                if isinstance(key, Scalar):
+                    if key.text in seen:
+                        self.duplicates.append(Duplicate(key.text, seen[key.text], key))
+                    seen[key.text] = key
+            for k, v in node.value:  # YAML merge keys ('<<: *base') add entries not set here
+                if getattr(k, "value", None) == "<<":
+                    for merged in v.value if v.id == "sequence" else [v]:
+                        src = self.convert(merged)
+                        if isinstance(src, Mapping):
+                            for mk, mv in src.pairs:
+                                if isinstance(mk, Scalar) and mk.text not in seen:
+                                    mapping.pairs.append((mk, mv))
+                                    seen[mk.text] = mk
+            return mapping
+        sequence = Sequence(start, end, tag, flow)
+        self.memo[id(node)] = sequence
+        sequence.items = [self.convert(item) for item in node.value]
+        return sequence
+
+
+def iter_scalars(node: Node, _seen: set[int] | None = None) -> Iterator[tuple[Scalar | None, Scalar]]:
+    """Every scalar value under ``node`` with the key it stands under (None in sequences)."""
+    seen = _seen if _seen is not None else set()
+    if id(node) in seen:
+        return
+    seen.add(id(node))
+    if isinstance(node, Mapping):
+        for key, value in node.pairs:
+            if isinstance(value, Scalar):
+                yield (key if isinstance(key, Scalar) else None), value
+            else:
+                yield from iter_scalars(value, seen)
+    elif isinstance(node, Sequence):
+        for item in node.items:
+            if isinstance(item, Scalar):
+                yield None, item
+            else:
+                yield from iter_scalars(item, seen)

@@ -1,0 +1,177 @@
+"""Linting one file from start to end: read, recognise, read into the canonical model, plan, check.
+
+Every problem with the input becomes a finding of the ``E`` family with the file, line and what to
+do (the CLI exits 2 for those); a crashing rule is reported by code and the other rules still run.
+Linting never writes anything.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .canonical import Origin, Setting, TrainingConfig
+from .dialects import DialectChoice, UnknownDialect, choose_dialect
+from .document import Document, DocumentError, Node, load_document
+from .findings import Finding, Location, Severity
+from .plugins import Registry
+from .rule import RuleContext
+from .settings import Settings
+
+DOCS_URL = "https://sftlint.readthedocs.io/en/latest/rules/#{code}"
+
+
+@dataclass
+class FileResult:
+    path: Path
+    findings: list[Finding] = field(default_factory=list)
+    #: Why the file was not linted as a training config (a launcher config, say), if it was not.
+    skipped: str | None = None
+    choice: DialectChoice | None = None
+    document: Document | None = None
+    config: TrainingConfig | None = None
+    plan: object | None = None
+
+
+def error_finding(path: Path, message: str, line: int = 1, column: int = 1, code: str = "E001", name: str = "invalid-file") -> Finding:
+    loc = Location(line, column)
+    return Finding(code, name, message, Severity.ERROR, str(path), loc, loc)
+
+
+def node_locations(document: Document, node: Node | None) -> tuple[Location, Location]:
+    if node is None:
+        return Location(1, 1), Location(1, 1)
+    return Location(node.start.line, node.start.column), Location(node.end.line, node.end.column)
+
+
+def is_selected(code: str, settings: Settings, extra_ignores: list[str] = ()) -> bool:
+    """ruff's selection: the most specific matching prefix among select and ignore wins."""
+
+    def best(prefixes) -> int:
+        lengths = [0 if p == "ALL" else len(p) for p in prefixes if p == "ALL" or code.startswith(p)]
+        return max(lengths, default=-1)
+
+    chosen = best([*settings.select, *settings.extend_select])
+    dropped = best([*settings.ignore, *extra_ignores])
+    return chosen >= 0 and chosen > dropped
+
+
+def apply_hints(config: TrainingConfig, settings: Settings) -> None:
+    """Add what the file cannot say itself: world size and dataset-size hints."""
+    doc = config.document
+    if settings.world_size and not config.is_set("world_size"):
+        origin_note = "from settings" if settings.path else "default (one process)"
+        config.set(Setting("world_size", settings.world_size, Origin.HINT, note=origin_note))
+    for line, value in doc.directive_values("num-examples"):
+        try:
+            config.set(Setting("num_examples", int(value), Origin.HINT, note=f"comment on line {line}"))
+        except ValueError:
+            pass
+        break
+    else:
+        size = settings.dataset_size_for(doc.path)
+        if size is None:
+            size = settings.num_examples
+        if size is not None:
+            config.set(Setting("num_examples", size, Origin.HINT, note="from settings"))
+
+
+def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
+    result = FileResult(path)
+    try:
+        document = load_document(path)
+    except DocumentError as exc:
+        result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
+        return result
+    return lint_document(document, settings, registry, result)
+
+
+def lint_document(document: Document, settings: Settings, registry: Registry, result: FileResult | None = None) -> FileResult:
+    path = document.path
+    result = result or FileResult(path)
+    result.document = document
+    if document.directive_values("disable-file"):
+        result.skipped = "disabled by '# sftlint: disable-file'"
+        return result
+    for dup in document.duplicates:
+        result.findings.append(
+            error_finding(
+                path,
+                f"duplicate key '{dup.key}' (first on line {dup.first.start.line}); loaders silently keep the "
+                "last value: remove one",
+                dup.second.start.line,
+                dup.second.start.column,
+                "E002",
+                "duplicate-key",
+            )
+        )
+    forced = bool(document.directive_values("dialect")) or bool(settings.dialect)
+    if not forced:
+        other = registry.manager.hook.sftlint_recognize_non_training(document=document)
+        if other:
+            result.skipped = f"{other}, not a training config"
+            return result
+    try:
+        choice = choose_dialect(document, registry.dialects, settings.dialect)
+    except UnknownDialect as exc:
+        result.findings.append(error_finding(path, str(exc), code="E004", name="unknown-dialect"))
+        return result
+    result.choice = choice
+    if choice.dialect is None:
+        result.skipped = "not recognised as a training config of any known dialect"
+        return result
+    config = choice.dialect.read(document)
+    apply_hints(config, settings)
+    result.config = config
+    from .plan.build import build_plan
+
+    plan = build_plan(config, settings)
+    result.plan = plan
+    line_ignores = _line_suppressions(document)
+    file_ignores = settings.ignored_for(path)
+    for code, rule in sorted(registry.rules.items()):
+        if not is_selected(code, settings, file_ignores):
+            continue
+        if rule.dialects and choice.dialect.name not in rule.dialects:
+            continue
+        ctx = RuleContext(document, config, plan, settings, settings.options_for(rule))
+        try:
+            violations = list(rule().check(ctx))
+        except Exception as exc:  # one broken rule must not hide the others' findings
+            result.findings.append(
+                error_finding(path, f"rule {code} ({rule.name}) crashed: {type(exc).__name__}: {exc}; "
+                              "please report this with the config", code="E900", name="rule-crashed")
+            )
+            continue
+        for v in violations:
+            start, end = node_locations(document, v.node)
+            if _suppressed(code, start.row, end.row, line_ignores):
+                continue
+            severity = settings.severity.get(code) or _severity_by_prefix(code, settings) or v.severity or rule.severity
+            result.findings.append(
+                Finding(code, rule.name, v.message, severity, str(path), start, end, v.fix,
+                        DOCS_URL.format(code=code.lower()), dict(v.data))
+            )
+    result.findings.sort(key=Finding.sort_key)
+    return result
+
+
+def _severity_by_prefix(code: str, settings: Settings) -> Severity | None:
+    matches = [(len(p), s) for p, s in settings.severity.items() if code.startswith(p)]
+    return max(matches)[1] if matches else None
+
+
+def _line_suppressions(document: Document) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for line, value in document.directive_values("disable"):
+        codes = {c.strip().upper() for c in value.split(",") if c.strip()} or {"ALL"}
+        out.setdefault(line, set()).update(codes)
+    return out
+
+
+def _suppressed(code: str, start_line: int, end_line: int, ignores: dict[int, set[str]]) -> bool:
+    for line in {start_line, end_line}:
+        for prefix in ignores.get(line, ()):
+            if prefix == "ALL" or code.startswith(prefix):
+                return True
+    return False

@@ -1,0 +1,5 @@
+"""The training plan derived from a config with transformers' own arithmetic."""
+
+from .model import TrainingPlan
+
+__all__ = ["TrainingPlan"]

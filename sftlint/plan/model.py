@@ -1,0 +1,39 @@
+"""The training plan: what the trainer will actually do with a config, as plain data."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class TrainingPlan:
+    dialect: str
+    world_size: int
+    per_device_batch_size: int | None
+    gradient_accumulation_steps: int | None
+    effective_batch_size: int | None
+    num_examples: int | None
+    #: Where ``num_examples`` came from ("dataset data/train.jsonl", "hint", ...), or why unknown.
+    num_examples_source: str
+    num_train_epochs: float | None
+    max_steps: int | None
+    steps_per_epoch: int | None
+    total_steps: int | None
+    #: Epochs that actually run (differs from ``num_train_epochs`` when ``max_steps`` overrides).
+    epochs_run: float | None
+    warmup_steps: int | None
+    learning_rate: float | None
+    lr_scheduler_type: str | None
+    #: Learning rate used at optimizer steps 1..total_steps, when total steps are known.
+    lr_schedule: list[float] | None
+    save_steps: list[int] | None = None
+    eval_steps: list[int] | None = None
+    logging_steps: list[int] | None = None
+    #: "field: value (origin)" lines saying where each input came from, defaults included.
+    sources: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    memory: dict[str, Any] | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)

@@ -1,0 +1,106 @@
+"""The rule API: a class per rule whose docstring is its user documentation.
+
+A rule declares its code (family prefix + 3 digits), a kebab-case name, a default severity,
+options with defaults and whether it can fix; ``check`` yields :class:`Violation` objects and the
+engine turns them into findings with the file, positions, severity overrides and suppressions.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable
+
+from .findings import FixAvailability, Fix, Severity
+
+if TYPE_CHECKING:
+    from .canonical import Setting, TrainingConfig
+    from .document import Document, Node
+    from .plan import TrainingPlan
+    from .settings import Settings
+
+#: Sections every rule docstring has, in this order (``sftlint rule CODE`` prints them).
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Options", "Fix safety", "References")
+
+CODE_PATTERN = re.compile(r"^[A-Z]{1,4}[0-9]{3}$")
+NAME_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+
+
+@dataclass
+class Violation:
+    """What a rule reports: a message at a node (or the file's start), with an optional fix."""
+
+    message: str
+    node: "Node | None" = None
+    fix: Fix | None = None
+    severity: Severity | None = None  # overrides the rule's default for this one finding
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class RuleContext:
+    """Everything a rule may look at for one file."""
+
+    document: "Document"
+    config: "TrainingConfig"
+    plan: "TrainingPlan"
+    settings: "Settings"
+    options: dict[str, Any]
+
+    def node_of(self, setting: "Setting | None") -> "Node | None":
+        """The value node to point at for a setting, falling back to its key."""
+        if setting is None:
+            return None
+        return setting.node or setting.key
+
+
+class Rule:
+    code: ClassVar[str]
+    name: ClassVar[str]
+    severity: ClassVar[Severity] = Severity.WARNING
+    #: Option names (kebab-case, as written in settings) and their defaults.
+    options: ClassVar[dict[str, Any]] = {}
+    fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
+    #: Dialects the rule applies to; empty means all.
+    dialects: ClassVar[frozenset[str]] = frozenset()
+
+    def check(self, ctx: RuleContext) -> Iterable[Violation]:
+        raise NotImplementedError
+
+    @classmethod
+    def family(cls) -> str:
+        return cls.code.rstrip("0123456789")
+
+    @classmethod
+    def summary(cls) -> str:
+        return doc_sections(cls).get("What it does", "").strip().split("\n\n")[0].replace("\n", " ")
+
+
+def doc_sections(rule: type[Rule]) -> dict[str, str]:
+    """Split a rule's docstring into its ``## Section`` parts."""
+    import inspect
+
+    doc = inspect.getdoc(rule) or ""
+    sections: dict[str, str] = {}
+    current = None
+    for line in doc.splitlines():
+        if line.startswith("## "):
+            current = line[3:].strip()
+            sections[current] = ""
+        elif current is not None:
+            sections[current] += line + "\n"
+    return {k: v.strip("\n") for k, v in sections.items()}
+
+
+def validate_rule(rule: type[Rule]) -> list[str]:
+    """Problems with a rule's declaration, as sentences (empty when the rule is well formed)."""
+    problems = []
+    code = getattr(rule, "code", "")
+    if not CODE_PATTERN.match(code or ""):
+        problems.append(f"{rule.__name__}: code {code!r} is not a family prefix plus 3 digits")
+    if not NAME_PATTERN.match(getattr(rule, "name", "") or ""):
+        problems.append(f"{rule.__name__}: name {getattr(rule, 'name', '')!r} is not kebab-case")
+    missing = [s for s in DOC_SECTIONS if s not in doc_sections(rule)]
+    if missing:
+        problems.append(f"{rule.__name__}: docstring lacks sections {', '.join(missing)}")
+    return problems
