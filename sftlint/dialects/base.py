@@ -8,6 +8,7 @@ needed only for detection and for the few fields a tool derives from several key
 
 from __future__ import annotations
 
+import copy
 from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar
 
@@ -91,6 +92,12 @@ class Dialect:
         return None
 
     def read(self, document: Document) -> TrainingConfig:
+        if document.is_json and self.yaml_version != "1.2":
+            # A .json config reaches the tool through json.load, whose numbers are YAML 1.2's
+            # (``1e-4`` is a float), whatever the tool does with YAML files.
+            reader = copy.copy(self)
+            reader.yaml_version = "1.2"
+            return reader.read(document)
         config = TrainingConfig(self, document)
         for k in self.keys:
             if config.is_set(k.field):

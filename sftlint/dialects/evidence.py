@@ -1,0 +1,101 @@
+"""Evidence for detection: which tools know which keys, and how much a key says about the tool.
+
+A key every trainer accepts (``learning_rate``) says nothing about which tool a file is written for;
+a key only one tool accepts (``sequence_len``) says a lot. So an adapter scores a file by the keys
+its tool knows, each weighted by how few of the built-in tools share it, adds a bonus for the
+tool's hallmark keys, and scales the sum by the share of the file's keys the tool knows at all: a
+file full of keys the tool would reject is not that tool's config, whatever else it holds.
+
+The key lists are data (``known_keys/*.json``, with their provenance in that folder's README).
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from importlib import resources
+from typing import Iterable
+
+from ..document import Document, Mapping
+from .base import Detection
+
+#: The built-in dialects whose key lists decide how telling a key is.
+BUILTIN = ("axolotl", "llamafactory", "trl", "hf", "unsloth")
+
+
+@lru_cache(maxsize=None)
+def _load(name: str) -> dict:
+    text = resources.files(f"{__package__}.known_keys").joinpath(f"{name}.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+def known_keys(name: str) -> frozenset[str]:
+    """Every top-level key the tool ``name`` accepts, from ``known_keys/<name>.json``."""
+    return frozenset(_load(name)["keys"])
+
+
+def known_sections(name: str) -> dict[str, frozenset[str]]:
+    """For nested formats: the keys each top-level section accepts."""
+    return {section: frozenset(keys) for section, keys in _load(name).get("sections", {}).items()}
+
+
+@lru_cache(maxsize=None)
+def _sharing() -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for name in BUILTIN:
+        for key in known_keys(name):
+            counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def key_weight(key: str) -> float:
+    """1 for a key one built-in tool knows, 0.5 for two, 0 for keys most trainers share."""
+    shared_by = _sharing().get(key, 0)
+    return {1: 1.0, 2: 0.5}.get(shared_by, 0.0)
+
+
+def top_level_keys(document: Document) -> list[str]:
+    """The file's top-level keys in order, each once."""
+    return list(dict.fromkeys(document.root.keys()))
+
+
+def score_by_keys(
+    name: str,
+    title: str,
+    document: Document,
+    hallmarks: dict[str, float],
+    known: frozenset[str] | None = None,
+) -> Detection:
+    """Score ``document`` for the dialect ``name`` from its top-level keys.
+
+    ``hallmarks`` maps keys that mark the tool to a bonus added when the key is present.
+    """
+    keys = top_level_keys(document)
+    if not keys:
+        return Detection(name, 0.0, ["no keys"])
+    known = known_keys(name) if known is None else known
+    mine = [k for k in keys if k in known or k in hallmarks]
+    share = len(mine) / len(keys)
+    telling = sorted(
+        ((key_weight(k) + hallmarks.get(k, 0.0), i, k) for i, k in enumerate(mine)),
+        key=lambda item: (-item[0], item[1]),
+    )
+    evidence = sum(weight for weight, _, _ in telling)
+    score = round(evidence * share, 2)
+    reasons = []
+    named = [k for weight, _, k in telling if weight > 0][:3]
+    if named:
+        reasons.append(f"{_keys_phrase(named)} {title}'s")
+    reasons.append(f"{len(mine)} of {len(keys)} top-level keys are known to {title}")
+    return Detection(name, score, reasons)
+
+
+def _keys_phrase(keys: Iterable[str]) -> str:
+    keys = list(keys)
+    return f"key {keys[0]} is" if len(keys) == 1 else f"keys {', '.join(keys)} are"
+
+
+def section(document: Document, name: str) -> Mapping | None:
+    """The top-level mapping ``name``, or None when it is missing or not a mapping."""
+    node = document.root.get(name)
+    return node if isinstance(node, Mapping) else None

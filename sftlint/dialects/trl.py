@@ -1,0 +1,114 @@
+"""TRL's command line: ``trl sft --config x.yaml``, one flat file of SFTConfig and ModelConfig fields.
+
+TrlParser loads the file with PyYAML's ``safe_load`` and hands the values to argparse as defaults;
+argparse applies each field's type to string defaults, so ``learning_rate: 2e-4`` (a string to
+YAML 1.1) still arrives as a float. Defaults are SFTConfig's, which differ from TrainingArguments'
+in ways that bite: lr 2e-5, logging every 10 steps, bf16 and gradient checkpointing on, and
+``max_length`` 1024. LoRA is off unless ``use_peft: true``.
+"""
+
+from __future__ import annotations
+
+from ..canonical import Origin, Setting
+from ..document import Document
+from . import dataset_specs
+from .base import Detection, Dialect, key
+from .deriving import derive
+from .evidence import known_keys as keys_of, score_by_keys
+from .hf import _SAME_NAME
+
+
+def _peft(value):
+    return "lora" if value is True else "full" if value is False else value
+
+
+class TRL(Dialect):
+    name = "trl"
+    title = "TRL"
+    yaml_version = "1.1"
+    coerces_numeric_strings = True
+    keys = (
+        key("model_name_or_path", "base_model"),
+        key("trust_remote_code", "trust_remote_code"),
+        key("use_peft", "finetuning_type", _peft),
+        key("load_in_4bit", "load_in_4bit"),
+        key("load_in_8bit", "load_in_8bit"),
+        key("bnb_4bit_quant_type", "bnb_4bit_quant_type"),
+        key("use_bnb_nested_quant", "bnb_4bit_use_double_quant"),
+        key("lora_r", "lora_r"),
+        key("lora_alpha", "lora_alpha"),
+        key("lora_dropout", "lora_dropout"),
+        key("lora_target_modules", "lora_target_modules"),
+        key("use_rslora", "use_rslora"),
+        key("use_dora", "use_dora"),
+        *(key(name, name) for name in _SAME_NAME),
+        key("warmup_ratio", "warmup_ratio"),
+        key("max_length", "max_seq_length"),
+        key("packing", "packing"),
+        key("loss_type", "loss_type"),
+        key("datasets", "datasets", dataset_specs.from_mappings),
+    )
+    defaults = {
+        "finetuning_type": "full",
+        "trust_remote_code": False,
+        "load_in_4bit": False,
+        "load_in_8bit": False,
+        "bnb_4bit_quant_type": "nf4",
+        "bnb_4bit_use_double_quant": False,
+        "lora_r": 16,
+        "lora_alpha": 32,
+        "lora_dropout": 0.05,
+        "use_rslora": False,
+        "use_dora": False,
+        "learning_rate": 2e-5,
+        "lr_scheduler_type": "linear",
+        "warmup_steps": 0,
+        "weight_decay": 0.0,
+        "max_grad_norm": 1.0,
+        "optim": "adamw_torch_fused",
+        "per_device_train_batch_size": 8,
+        "gradient_accumulation_steps": 1,
+        "num_train_epochs": 3.0,
+        "max_steps": -1,
+        "save_strategy": "steps",
+        "save_steps": 500,
+        "eval_strategy": "no",
+        "logging_steps": 10,
+        "load_best_model_at_end": False,
+        "bf16": True,
+        "fp16": False,
+        "gradient_checkpointing": True,
+        "max_seq_length": 1024,
+        "packing": False,
+        "seed": 42,
+        "loss_type": "nll",
+        "use_unsloth": False,
+    }
+    known_keys = keys_of("trl")
+    hallmarks = {"dataset_name": 1.0, "use_peft": 1.0, "model_name_or_path": 0.5, "env": 0.5}
+
+    def detect(self, document: Document) -> Detection:
+        return score_by_keys(self.name, self.title, document, self.hallmarks, self.known_keys)
+
+    def derive(self, config) -> None:
+        root = config.document.root
+        if config.is_set("fp16") and config.value("fp16") is True:
+            derive(config, "bf16", False, "SFTConfig turns bf16 off when fp16 is on")
+        if config.quantized_4bit:
+            dtype = root.get("dtype") or root.get("torch_dtype")
+            value = self.node_value(dtype) if dtype is not None else "float32"
+            derive(config, "bnb_4bit_compute_dtype", value, "ModelConfig's dtype is the 4-bit compute dtype")
+        name = root.get("dataset_name")
+        if name is not None and not config.is_set("datasets"):
+            split = root.get("dataset_train_split")
+            entry = config.document.lookup(("dataset_name",))
+            spec = dataset_specs.spec(
+                self.node_value(name),
+                self.node_value(split) if split is not None else "train",
+                name=_value_or_none(self, root.get("dataset_config")),
+            )
+            config.set(Setting("datasets", [spec], Origin.FILE, ("dataset_name",), entry[0], entry[1]))
+
+
+def _value_or_none(dialect, node):
+    return dialect.node_value(node) if node is not None else None
