@@ -22,6 +22,7 @@ from .edits import apply_edits
 from .engine import FileResult, error_finding, lint_document
 from .findings import Applicability, Finding
 from .plugins import Registry
+from .redact import redact_diff_line
 from .settings import Settings, SettingsResolver
 
 MAX_PASSES = 10
@@ -133,7 +134,7 @@ def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry:
             continue
         changed_any = True
         if diff_only:
-            stream.writelines(difflib.unified_diff(
+            stream.writelines(redact_diff_line(line) for line in difflib.unified_diff(  # never print a credential
                 original.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
                 fromfile=f"a/{path}", tofile=f"b/{path}"))
             out.append(result)

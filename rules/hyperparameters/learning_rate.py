@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+from sftlint import Severity
+
+from ._band import BandRule
+
+
+class LearningRateOutOfBand(BandRule):
+    """## What it does
+    Reports a peak learning rate outside the range known to work for the kind of fine-tuning the
+    config runs: 5e-5..2e-4 for LoRA and QLoRA, 5e-6..5e-5 for full fine-tuning. A tool default
+    outside the range is reported too, since it was probably not chosen.
+
+    ## Why is this bad?
+    LoRA trains a few million new parameters from zero and needs a learning rate about ten times
+    higher than full fine-tuning, which nudges billions of pretrained weights. A full fine-tuning
+    rate on an adapter (TRL's default `2e-5`, say) barely moves it: the run finishes and the model
+    has learned little. A LoRA rate on full fine-tuning destroys what the model knew and often
+    diverges. The QLoRA paper used 2e-4 for 7B and 13B models and 1e-4 for 33B and 65B.
+
+    ## Example
+    ```yaml
+    adapter: qlora
+    learning_rate: 0.002
+    ```
+
+    ## Use instead
+    ```yaml
+    adapter: qlora
+    learning_rate: 0.0002
+    ```
+
+    ## Options
+    - `lora-min` (default `5e-5`), `lora-max` (default `2e-4`): the range for LoRA and QLoRA.
+    - `full-min` (default `5e-6`), `full-max` (default `5e-5`): the range for full and freeze
+      fine-tuning.
+
+    Only supervised fine-tuning is checked: preference training (DPO, KTO, RL), pretraining and
+    embedding models use other ranges.
+
+    ## Fix safety
+    No fix: the right rate depends on the model size and the data; the message gives the range.
+
+    ## References
+    - Dettmers et al., QLoRA (2023), Appendix B: learning rates 2e-4 (7B, 13B) and 1e-4 (33B, 65B)
+    - Unsloth, LoRA hyperparameters guide: 2e-4 as the starting point for LoRA and QLoRA
+    - TRL `SFTConfig.learning_rate` (default 2e-5) and the PEFT integration docs
+    """
+
+    code = "HP001"
+    name = "learning-rate-out-of-band"
+    severity = Severity.WARNING
+    options = {"lora-min": 5e-5, "lora-max": 2e-4, "full-min": 5e-6, "full-max": 5e-5}
+    field = "learning_rate"
+    label = "learning rate"
+    report_defaults = True
+
+    def applies(self, ctx) -> bool:
+        return ctx.config.value("finetuning_type") in ("lora", "full", "freeze")
+
+    def band(self, ctx):
+        if ctx.config.uses_adapter:
+            kind = "QLoRA" if ctx.config.quantized_4bit else "LoRA"
+            self.below = f"the {kind} adapter starts from zero and will barely learn at this rate"
+            self.above = "LoRA updates this large often diverge or overwrite what the model knew"
+            return float(ctx.options["lora-min"]), float(ctx.options["lora-max"]), f"{kind} range"
+        self.below = "full fine-tuning at this rate learns very little per step"
+        self.above = "full fine-tuning at a LoRA-sized rate tends to forget what the model knew, or diverge"
+        kind = ctx.config.value("finetuning_type")
+        return float(ctx.options["full-min"]), float(ctx.options["full-max"]), f"{kind} fine-tuning range"

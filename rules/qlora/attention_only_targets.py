@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from sftlint import Rule, Severity, Violation
+
+from ._values import ALL_LINEAR, ATTENTION, target_list
+
+#: PEFT's fallback targets for some architectures (``peft.utils.constants``), by the name fragment
+#: that identifies them in a model id. Llama-like models get the query and value projections only.
+PEFT_FALLBACK = (
+    ("llama", "q_proj, v_proj"), ("mistral", "q_proj, v_proj"), ("mixtral", "q_proj, v_proj"),
+    ("qwen", "q_proj, v_proj"), ("gemma", "q_proj, v_proj"), ("falcon", "query_key_value"),
+    ("gpt2", "c_attn"), ("bloom", "query_key_value"), ("opt-", "q_proj, v_proj"),
+)
+#: Dialects whose trainers hand an unset target list to PEFT, which then uses its fallback.
+FALLBACK_DIALECTS = frozenset({"trl"})
+
+
+class AttentionOnlyTargets(Rule):
+    """## What it does
+    Reports LoRA adapters on the attention projections only, either listed so or left unset in
+    tools that hand an unset list to PEFT, whose fallback for Llama, Mistral, Qwen and Gemma
+    models is `q_proj` and `v_proj` alone.
+
+    ## Why is this bad?
+    The QLoRA paper found that adapting every linear layer (attention and MLP) is what it takes to
+    match full 16-bit fine-tuning; the adapter's rank mattered much less than where it was placed.
+    Attention-only adapters train fewer parameters but learn noticeably less for the same run.
+
+    ## Example
+    ```yaml
+    use_peft: true
+    lora_target_modules: [q_proj, v_proj]
+    ```
+
+    ## Use instead
+    ```yaml
+    use_peft: true
+    lora_target_modules: all-linear
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix: more adapted layers means more memory and a different run.
+
+    ## References
+    - Dettmers et al., QLoRA (2023), section 4: LoRA on all linear transformer block layers
+    - PEFT `LoraConfig.target_modules` (`"all-linear"`) and its default target mapping
+    """
+
+    code = "QL006"
+    name = "attention-only-lora-targets"
+    severity = Severity.INFO
+
+    def check(self, ctx):
+        config = ctx.config
+        if not config.uses_adapter:
+            return
+        setting = config.get("lora_target_modules")
+        if setting is None or setting.value is None:
+            if ctx.config.dialect.name in FALLBACK_DIALECTS:
+                yield self._unset(ctx)
+            return
+        names = target_list(setting.value)
+        if not names or any(n.lower() in ALL_LINEAR for n in names):
+            return
+        leaves = {n.rsplit(".", 1)[-1].lower() for n in names}
+        if leaves <= ATTENTION:
+            yield Violation(
+                f"LoRA adapts only attention projections ({', '.join(names)}): the QLoRA paper adapts every linear "
+                "layer, MLP included, to match full fine-tuning; add gate_proj, up_proj, down_proj or use all-linear",
+                ctx.node_of(setting) if setting.in_file else None,
+                data={"targets": names},
+            )
+
+    def _unset(self, ctx) -> Violation:
+        model = str(ctx.config.value("base_model") or "").lower()
+        fallback = next((targets for fragment, targets in PEFT_FALLBACK if fragment in model), None)
+        what = f"for this model that is {fallback} only" if fallback else "for Llama, Mistral, Qwen and Gemma models " \
+                                                                          "that is q_proj and v_proj only"
+        key = ".".join(ctx.config.dialect.key_path("lora_target_modules") or ("lora_target_modules",))
+        return Violation(
+            f"'{key}' is not set, so PEFT falls back to its default per architecture ({what}); the QLoRA paper "
+            "adapts every linear layer: set it to all-linear",
+            None,
+            data={"targets": None, "fallback": fallback},
+        )

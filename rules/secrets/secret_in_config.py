@@ -1,0 +1,81 @@
+from __future__ import annotations
+
+from sftlint import Rule, Severity, Violation
+from sftlint.document import Mapping, Scalar, Sequence
+from sftlint.redact import find_secret
+
+
+class SecretInConfig(Rule):
+    """## What it does
+    Finds credentials written into a config: values of keys such as `hub_token`, `hf_token` or
+    `wandb_api_key`, and values shaped like a Hugging Face token (`hf_` and 30 or more letters and
+    digits), an API key (`sk-...`) or a W&B key (40 hex digits under a W&B key), under any key.
+
+    ## Why is this bad?
+    Training configs are committed, shared in issues, uploaded to the Hub next to the model
+    (`push_to_hub`) and copied into logs and experiment trackers. A token in one is as good as
+    published: anyone holding it can push to your repositories or bill your account. sftlint's
+    messages show only the key and a redacted form (`hf_…(37 chars)`), in every output format.
+
+    ## Example
+    ```yaml
+    hub_model_id: me/llama-3-sft
+    hub_token: hf_...   # the real token
+    ```
+
+    ## Use instead
+    ```yaml
+    hub_model_id: me/llama-3-sft
+    # export HF_TOKEN=... (or `hf auth login`); the Hub libraries read it from the environment
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix: deleting the line does not un-publish the token. Revoke it, then remove it.
+
+    ## References
+    - Hugging Face Hub docs, User access tokens: keep them secret; `HF_TOKEN` environment variable
+    - W&B docs, environment variables: `WANDB_API_KEY`
+    """
+
+    code = "SEC001"
+    name = "secret-in-config"
+    severity = Severity.ERROR
+
+    def check(self, ctx):
+        for key, node in _walk(ctx.document.root):
+            secret = find_secret(key, node.text)
+            if secret is None:
+                continue
+            where = f"'{key}'" if key else "a list item"
+            yield Violation(
+                f"{where} holds {_article(secret.kind)} {secret.kind} ({secret.redacted}) written into the config: anyone who sees the file "
+                "can use it; revoke it, and pass it through an environment variable (HF_TOKEN, WANDB_API_KEY)",
+                node,
+                data={"key": key, "kind": secret.kind, "length": secret.length},
+            )
+
+
+def _walk(root, limit: int = 100_000):
+    """(key, scalar) for every scalar value, keys included as the nearest mapping key."""
+    stack: list[tuple[str | None, object]] = [(None, root)]
+    seen: set[int] = set()
+    while stack and limit > 0:
+        key, node = stack.pop()
+        limit -= 1
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Scalar):
+            yield key, node
+        elif isinstance(node, Mapping):
+            for k, v in reversed(node.pairs):
+                stack.append((k.text if isinstance(k, Scalar) else key, v))
+        elif isinstance(node, Sequence):
+            stack.extend((key, item) for item in reversed(node.items))
+
+
+def _article(noun: str) -> str:
+    return "an" if noun[:1].lower() in "aeiou" else "a"

@@ -1,0 +1,87 @@
+"""Recognising credentials in a config, and showing them only in redacted form.
+
+Used by the secrets rules to find tokens and by the ``full`` output format, which prints the
+lines around each finding: a line holding a credential is shown with the value masked, so no
+output format ever repeats a secret that was written into a config.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Keys whose string value is a credential, whatever it looks like (lower-case).
+SECRET_KEYS = frozenset({
+    "hub_token", "hf_token", "hf_hub_token", "huggingface_token", "ms_hub_token", "om_hub_token",
+    "wandb_api_key", "wandb_key", "comet_api_key", "neptune_api_token", "mlflow_tracking_token",
+    "openai_api_key", "api_key", "access_token", "auth_token", "secret_key",
+})
+
+#: Values that are credentials under any key: (what they are, public prefix, pattern).
+SHAPES = (
+    ("Hugging Face token", "hf_", re.compile(r"\bhf_[A-Za-z0-9]{30,}\b")),
+    ("API key", "sk-", re.compile(r"\bsk-[A-Za-z0-9_\-]{20,}")),
+)
+#: A W&B API key: 40 hex digits (86 in newer keys, with a prefix); only under a W&B-ish key.
+WANDB_KEY = re.compile(r"^(?:[a-z0-9]+-)?[0-9a-f]{40,86}$")
+
+#: Values that stand for a credential without being one.
+_PLACEHOLDER = re.compile(r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{.*\}\}|x+|\*+|\.\.\.|"
+                          r"(?:your|my)[_\- ].*|changeme|none|null|todo|tbd|secret|token)$", re.IGNORECASE)
+
+_KEY_VALUE = re.compile(r"""^(?P<lead>\s*(?:-\s+)?["']?(?P<key>[A-Za-z0-9_.\-]+)["']?\s*:\s*)(?P<value>\S.*?)\s*(?P<tail>,?\s*(?:#.*)?)$""")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """A credential found in a value: what it is and a redacted form safe to print."""
+
+    kind: str
+    length: int
+    prefix: str = ""
+
+    @property
+    def redacted(self) -> str:
+        return f"{self.prefix}\u2026({self.length} chars)"
+
+
+def find_secret(key: str | None, value: object) -> Secret | None:
+    """The credential held by ``value`` under ``key``, or None."""
+    if not isinstance(value, str):
+        return None
+    text = value.strip()
+    for kind, prefix, pattern in SHAPES:
+        if pattern.search(text):
+            return Secret(kind, len(text), prefix if text.startswith(prefix) else "")
+    name = (key or "").lower()
+    if "wandb" in name and WANDB_KEY.match(text):
+        return Secret("W&B API key", len(text))
+    if name in SECRET_KEYS and _looks_real(text):
+        return Secret("credential", len(text))
+    return None
+
+
+def _looks_real(text: str) -> bool:
+    return len(text) >= 8 and " " not in text and not _PLACEHOLDER.match(text)
+
+
+def redact_line(line: str) -> str:
+    """``line`` with every credential replaced by its redacted form (unchanged when it has none)."""
+    for _, prefix, pattern in SHAPES:
+        line = pattern.sub(lambda m, p=prefix: f"{p}\u2026({len(m.group(0))} chars)", line)
+    match = _KEY_VALUE.match(line)
+    if match:
+        raw = match["value"]
+        value = raw[1:-1] if len(raw) >= 2 and raw[0] == raw[-1] and raw[0] in "'\"" else raw
+        secret = find_secret(match["key"], value)
+        if secret is not None:
+            line = match["lead"] + secret.redacted + match["tail"]
+    return line
+
+
+def redact_diff_line(line: str) -> str:
+    """A unified-diff line with credentials redacted in its content (the +/-/space mark is kept)."""
+    if line.startswith(("---", "+++", "@@")) or not line:
+        return line
+    end = "\n" if line.endswith("\n") else ""
+    return line[0] + redact_line(line[1:].rstrip("\n")) + end

@@ -1,0 +1,56 @@
+"""A credential written into a config appears in no output format, only in redacted form."""
+
+from __future__ import annotations
+
+import pytest
+
+from sftlint.cli import main
+from sftlint.output import FORMATS
+from sftlint.redact import find_secret, redact_line
+
+HF = "hf_" + "Zx9" * 12  # 39 characters, shaped like a Hugging Face token
+WANDB = "0a1b2c3d4e" * 4  # 40 hex digits
+OPENAI = "sk-proj-" + "Q7w" * 10
+
+CONFIG = f"""model_name_or_path: Qwen/Qwen2.5-0.5B
+use_peft: true
+trust_remote_code: true
+hub_token: {HF}
+learning_rate: 2e-4
+report_to: wandb
+wandb_api_key: "{WANDB}"
+# judge key: {OPENAI}
+load_in_4bit: true
+bnb_4bit_quant_type: fp4
+"""
+
+
+@pytest.fixture
+def config(tmp_path):
+    path = tmp_path / "sft.yaml"
+    path.write_text(CONFIG)
+    return path
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_format_prints_a_secret(config, capsys, fmt):
+    code = main(["check", "--output-format", fmt, "--dialect", "trl", "--select", "ALL", str(config)])
+    out, err = capsys.readouterr()
+    assert code == 1, err
+    assert "SEC001" in out
+    for secret in (HF, WANDB, OPENAI, HF[3:20], WANDB[:20]):
+        assert secret not in out and secret not in err, f"{fmt} printed part of a secret"
+
+
+def test_diff_of_fixes_does_not_print_the_token(config, capsys):
+    main(["check", "--diff", "--unsafe-fixes", "--dialect", "trl", str(config)])
+    out, err = capsys.readouterr()
+    assert HF not in out + err and WANDB not in out + err
+
+
+def test_redacted_form_keeps_only_the_public_prefix():
+    secret = find_secret("hub_token", HF)
+    assert secret is not None and secret.redacted == "hf_\u2026(39 chars)"
+    assert redact_line(f"hub_token: {HF}  # mine") == "hub_token: hf_\u2026(39 chars)  # mine"
+    assert redact_line(f'wandb_api_key: "{WANDB}"') == "wandb_api_key: \u2026(40 chars)"
+    assert redact_line("pad_token: <|end_of_text|>") == "pad_token: <|end_of_text|>"
