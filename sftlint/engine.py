@@ -7,6 +7,7 @@ Linting never writes anything.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from .document import Document, DocumentError, Node, load_document
 from .findings import Finding, Location, Severity
 from .plugins import Registry
 from .rule import RuleContext
+from .selection import is_selected, severity_for
 from .settings import Settings
+from .suppressions import skips_file, suppressions
 
 DOCS_URL = "https://sftlint.readthedocs.io/en/latest/rules/#{code}"
 
@@ -44,23 +47,14 @@ def node_locations(document: Document, node: Node | None) -> tuple[Location, Loc
     return Location(node.start.line, node.start.column), Location(node.end.line, node.end.column)
 
 
-def is_selected(code: str, settings: Settings, extra_ignores: list[str] = ()) -> bool:
-    """ruff's selection: the most specific matching prefix among select and ignore wins."""
-
-    def best(prefixes) -> int:
-        lengths = [0 if p == "ALL" else len(p) for p in prefixes if p == "ALL" or code.startswith(p)]
-        return max(lengths, default=-1)
-
-    chosen = best([*settings.select, *settings.extend_select])
-    dropped = best([*settings.ignore, *extra_ignores])
-    return chosen >= 0 and chosen > dropped
-
-
 def apply_hints(config: TrainingConfig, settings: Settings) -> None:
     """Add what the file cannot say itself: world size and dataset-size hints."""
     doc = config.document
     if settings.world_size and not config.is_set("world_size"):
-        origin_note = "from settings" if settings.path else "default (one process)"
+        if settings.path:
+            origin_note = "from settings"
+        else:  # no settings file: a value other than 1 can only come from --world-size
+            origin_note = "from --world-size" if settings.world_size != 1 else "default (one process)"
         config.set(Setting("world_size", settings.world_size, Origin.HINT, note=origin_note))
     for line, value in doc.directive_values("num-examples"):
         try:
@@ -83,14 +77,23 @@ def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
     except DocumentError as exc:
         result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
         return result
-    return lint_document(document, settings, registry, result)
+    try:
+        return lint_document(document, settings, registry, result)
+    except Exception as exc:  # a bug met in one file must not hide the findings in the others
+        if os.environ.get("SFTLINT_DEBUG"):
+            raise
+        result.findings.append(
+            error_finding(path, f"sftlint crashed on this file: {type(exc).__name__}: {exc}; please report this "
+                          "with the config (SFTLINT_DEBUG=1 shows a traceback)", code="E999", name="internal-error")
+        )
+        return result
 
 
 def lint_document(document: Document, settings: Settings, registry: Registry, result: FileResult | None = None) -> FileResult:
     path = document.path
     result = result or FileResult(path)
     result.document = document
-    if document.directive_values("disable-file"):
+    if skips_file(document):
         result.skipped = "disabled by '# sftlint: disable-file'"
         return result
     for dup in document.duplicates:
@@ -127,7 +130,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
 
     plan = build_plan(config, settings)
     result.plan = plan
-    line_ignores = _line_suppressions(document)
+    silenced = suppressions(document)
     file_ignores = settings.ignored_for(path)
     for code, rule in sorted(registry.rules.items()):
         if not is_selected(code, settings, file_ignores):
@@ -145,33 +148,12 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
             continue
         for v in violations:
             start, end = node_locations(document, v.node)
-            if _suppressed(code, start.row, end.row, line_ignores):
+            if silenced.covers(code, start.row, end.row):
                 continue
-            severity = settings.severity.get(code) or _severity_by_prefix(code, settings) or v.severity or rule.severity
+            severity = severity_for(code, settings) or v.severity or rule.severity
             result.findings.append(
                 Finding(code, rule.name, v.message, severity, str(path), start, end, v.fix,
                         DOCS_URL.format(code=code.lower()), dict(v.data))
             )
     result.findings.sort(key=Finding.sort_key)
     return result
-
-
-def _severity_by_prefix(code: str, settings: Settings) -> Severity | None:
-    matches = [(len(p), s) for p, s in settings.severity.items() if code.startswith(p)]
-    return max(matches)[1] if matches else None
-
-
-def _line_suppressions(document: Document) -> dict[int, set[str]]:
-    out: dict[int, set[str]] = {}
-    for line, value in document.directive_values("disable"):
-        codes = {c.strip().upper() for c in value.split(",") if c.strip()} or {"ALL"}
-        out.setdefault(line, set()).update(codes)
-    return out
-
-
-def _suppressed(code: str, start_line: int, end_line: int, ignores: dict[int, set[str]]) -> bool:
-    for line in {start_line, end_line}:
-        for prefix in ignores.get(line, ()):
-            if prefix == "ALL" or code.startswith(prefix):
-                return True
-    return False

@@ -30,10 +30,17 @@ class TrainingPlan:
     save_steps: list[int] | None = None
     eval_steps: list[int] | None = None
     logging_steps: list[int] | None = None
-    #: "field: value (origin)" lines saying where each input came from, defaults included.
+    #: field -> "value (where it came from)" for every input, defaults included.
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     memory: dict[str, Any] | None = None
+    #: Length of one process's training dataloader per epoch (micro-batches).
+    batches_per_epoch: int | None = None
+    #: Examples held out for evaluation by ``val_size``.
+    eval_examples: int | None = None
+    #: Each dataset entry with its row count and the file(s) counted, or why it is unknown.
+    dataset_counts: list[dict[str, Any]] = field(default_factory=list)
+    lr_scheduler_kwargs: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -1,0 +1,92 @@
+"""``sftlint plan`` output: an aligned table for people, a JSON object for programs.
+
+The table shows each input with where its value came from, the derived figures, and the
+learning-rate curve in brief (first steps, the peak, last steps) so a zero-lr first step or a
+warmup longer than the run is visible at a glance.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import TrainingPlan
+
+#: Steps of the curve shown at each end of the table.
+CURVE_EDGE = 3
+
+
+def _fmt(value: Any) -> str:
+    if value is None:
+        return "unknown"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, list):
+        if not value:
+            return "none"
+        shown = ", ".join(str(v) for v in value[:8])
+        return shown + (f", ... ({len(value)} in all)" if len(value) > 8 else "")
+    return str(value)
+
+
+def _rows(rows: list[tuple[str, str]]) -> list[str]:
+    width = max((len(k) for k, _ in rows), default=0)
+    return [f"  {key:<{width}}  {value}" for key, value in rows]
+
+
+def curve_summary(schedule: list[float]) -> list[tuple[str, str]]:
+    """(label, lr) pairs: the first and last steps and where the peak is reached."""
+    if not schedule:
+        return []
+    total = len(schedule)
+    peak = max(schedule)
+    peak_step = schedule.index(peak) + 1
+    steps = sorted({*range(1, min(CURVE_EDGE, total) + 1), peak_step, *range(max(total - CURVE_EDGE + 1, 1), total + 1)})
+    out, previous = [], 0
+    for step in steps:
+        if step - previous > 1:
+            out.append(("...", ""))
+        label = f"step {step}" + (" (peak)" if step == peak_step else "")
+        out.append((label, f"{schedule[step - 1]:.6g}"))
+        previous = step
+    return out
+
+
+def render_table(plan: TrainingPlan, config=None) -> str:
+    title = f"Training plan ({plan.dialect})"
+    if config is not None and getattr(config, "document", None) is not None:
+        title = f"Training plan for {config.document.display_path} ({plan.dialect})"
+    lines = [title, "", "Inputs"]
+    lines += _rows([(name, text) for name, text in plan.sources.items()])
+    lines += ["", "Derived"]
+    derived = [
+        ("effective batch", f"{_fmt(plan.effective_batch_size)} (per-device batch x accumulation x world size)"),
+        ("training examples", f"{_fmt(plan.num_examples)} ({plan.num_examples_source})"),
+    ]
+    if plan.eval_examples is not None:
+        derived.append(("evaluation examples", _fmt(plan.eval_examples)))
+    for d in plan.dataset_counts if len(plan.dataset_counts) > 1 else []:
+        derived.append((f"  {d['dataset']}", f"{_fmt(d['rows'])} rows ({d['source']})"))
+    derived += [
+        ("batches per epoch", f"{_fmt(plan.batches_per_epoch)} (per process)"),
+        ("steps per epoch", _fmt(plan.steps_per_epoch)),
+        ("total steps", _fmt(plan.total_steps)),
+        ("epochs run", _fmt(plan.epochs_run)),
+        ("warmup steps", _fmt(plan.warmup_steps)),
+        ("save at steps", _fmt(plan.save_steps)),
+        ("evaluate at steps", _fmt(plan.eval_steps)),
+        ("log at steps", _fmt(plan.logging_steps)),
+    ]
+    lines += _rows(derived)
+    lines += ["", f"Learning rate ({plan.lr_scheduler_type or 'unknown'} schedule, peak {_fmt(plan.learning_rate)})"]
+    if plan.lr_schedule:
+        lines += _rows(curve_summary(plan.lr_schedule))
+    else:
+        lines.append("  unknown (see notes)")
+    if plan.notes:
+        lines += ["", "Notes"]
+        lines += [f"  - {note}" for note in plan.notes]
+    return "\n".join(lines) + "\n"
+
+
+def render_json(plan: TrainingPlan) -> dict[str, Any]:
+    return plan.to_json()

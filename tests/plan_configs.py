@@ -1,0 +1,32 @@
+"""Canonical configs built directly, for testing the plan without any dialect's reader."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sftlint.canonical import Origin, Setting, TrainingConfig
+from sftlint.dialects.base import Dialect
+from sftlint.document import parse_document
+
+
+class PlainDialect(Dialect):
+    """A dialect that reads nothing itself: tests set canonical fields by hand."""
+
+    name = "plain"
+    title = "plain"
+
+    def __init__(self, name: str = "plain") -> None:
+        self.name = name
+
+
+def make_config(folder: Path | None = None, dialect: str = "plain", defaults: dict | None = None,
+                **fields) -> TrainingConfig:
+    """A config as if the file set ``fields`` (origin FILE) and the tool defaulted ``defaults``."""
+    path = (folder or Path.cwd()) / "train.yaml"
+    document = parse_document(path, "model: tiny\n")
+    config = TrainingConfig(PlainDialect(dialect), document)
+    for name, value in fields.items():
+        config.set(Setting(name, value, Origin.FILE, key_path=(name,)))
+    for name, value in (defaults or {}).items():
+        config.set(Setting(name, value, Origin.DEFAULT, note=f"{dialect} default"))
+    return config
