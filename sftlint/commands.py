@@ -41,16 +41,17 @@ def _resolver(args) -> SettingsResolver:
 def _registry(resolver: SettingsResolver, anchor: Path) -> Registry:
     settings = resolver.for_path(anchor)
     registry = build_registry(settings.plugins)
-    registry.manager.hook.sftlint_configure(settings=settings)
     for problem in registry.problems:
         print(f"sftlint: warning: plugin {problem.plugin!r} was not loaded: {problem.message}", file=sys.stderr)
+    resolver.bind(registry)  # rule codes and options in settings can only be checked now
+    registry.manager.hook.sftlint_configure(settings=settings)
     return registry
 
 
 def _use_color(args) -> bool:
     if args.color == "always":
         return True
-    if args.color == "never" or "NO_COLOR" in __import__("os").environ:
+    if args.color == "never" or __import__("os").environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
 
@@ -89,12 +90,13 @@ def cmd_check(args) -> int:
         errors = any(f.is_error_code for r in results for f in r.findings)
         return EXIT_ERROR if errors or settings_error else fix_exit
     fmt = args.output_format or "full"
-    render(fmt, results, sys.stdout, color=_use_color(args), verbose=args.verbose)
     findings = [f for r in results for f in r.findings]
-    if args.statistics:
-        _statistics(findings)
+    if args.statistics:  # counts per rule instead of the findings, as ruff does
+        _statistics(findings, fmt)
+    else:
+        render(fmt, results, sys.stdout, color=_use_color(args), verbose=args.verbose, registry=registry)
     if not args.quiet and fmt in ("full", "concise"):
-        _summary(results, findings)
+        _summary(results, findings, verbose=args.verbose)
     if settings_error or any(f.is_error_code for f in findings):
         return EXIT_ERROR
     if args.exit_zero:
@@ -102,29 +104,49 @@ def cmd_check(args) -> int:
     return EXIT_FINDINGS if findings or fix_exit == EXIT_FINDINGS else EXIT_CLEAN
 
 
-def _statistics(findings) -> None:
+def _statistics(findings, fmt: str = "full") -> None:
+    """One row per rule, most frequent first: count, code, ``[*]`` when any is fixable, name.
+
+    The JSON formats get the same rows as objects, so a script never has to parse the table.
+    """
     counts: dict[tuple[str, str], int] = {}
     fixable: dict[str, bool] = {}
     for f in findings:
         counts[(f.code, f.name)] = counts.get((f.code, f.name), 0) + 1
         fixable[f.code] = fixable.get(f.code, False) or f.fix is not None
-    for (code, name), n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    objects = [{"code": code, "name": name, "count": n, "fixable": fixable[code]} for (code, name), n in rows]
+    if fmt == "json":
+        json.dump(objects, sys.stdout, indent=2)
+        sys.stdout.write("\n")
+        return
+    if fmt == "json-lines":
+        sys.stdout.writelines(json.dumps(obj) + "\n" for obj in objects)
+        return
+    for (code, name), n in rows:
         print(f"{n:5d}  {code:<7} {'[*]' if fixable[code] else '   '} {name}")
 
 
-def _summary(results, findings) -> None:
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def _summary(results, findings, verbose: bool = False) -> None:
+    """The closing line on stderr: what was found where, and what ``--fix`` would repair."""
     skipped = sum(1 for r in results if r.skipped)
-    linted = len(results) - skipped
-    fixable = sum(1 for f in findings if f.fix is not None)
-    parts = [f"{len(findings)} finding{'s' if len(findings) != 1 else ''} in {linted} file{'s' if linted != 1 else ''}"]
-    if skipped:
-        parts.append(f"{skipped} skipped (not training configs; -v says why)" if skipped else "")
-    line = "Found " + ", ".join(parts) + "."
-    if not findings:
-        line = f"All checks passed ({linted} file{'s' if linted != 1 else ''}" + (f", {skipped} skipped" if skipped else "") + ")."
-    print(line, file=sys.stderr)
-    if fixable:
-        print(f"[*] {fixable} fixable with --fix (or --unsafe-fixes).", file=sys.stderr)
+    why = "" if verbose else " (-v says why)"  # with -v the reasons are already printed
+    files = _plural(len(results) - skipped, "file") + (f", {skipped} skipped{why}" if skipped else "")
+    if findings:
+        print(f"Found {_plural(len(findings), 'finding')} in {files}.", file=sys.stderr)
+    else:
+        print(f"All checks passed ({files}).", file=sys.stderr)
+    safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability.value == "safe")
+    unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability.value != "safe")
+    if safe:
+        more = f" ({unsafe} more with --unsafe-fixes)" if unsafe else ""
+        print(f"[*] {safe} fixable with --fix{more}.", file=sys.stderr)
+    elif unsafe:
+        print(f"[*] {unsafe} fixable with --unsafe-fixes.", file=sys.stderr)
 
 
 def cmd_plan(args) -> int:
@@ -189,3 +211,10 @@ def cmd_rule(args) -> int:
     for title, body in doc_sections(rule).items():
         print(f"## {title}\n{body}\n")
     return EXIT_CLEAN
+
+
+def cmd_run(args) -> int:
+    """Training packages are imported here only: linting never pays for torch."""
+    from .runner.cli_support import run_command
+
+    return run_command(args)

@@ -2,7 +2,9 @@
 
 Files named on the command line are always linted. Folders are searched for ``*.yaml`` and
 ``*.yml`` files and for ``*.json`` files that look like training configs (a JSON file with
-TrainingArguments keys), skipping hidden folders, virtual environments and settings excludes.
+TrainingArguments keys), skipping hidden folders, virtual environments and settings excludes
+(``exclude`` globs are relative to the settings file; a matching folder is not entered at all).
+A file named on the command line is linted even when an ``exclude`` glob matches it, as in ruff.
 """
 
 from __future__ import annotations
@@ -49,7 +51,7 @@ def discover(paths: list[Path], resolver: SettingsResolver) -> tuple[list[Path],
 
 def _walk(root: Path, resolver: SettingsResolver):
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS and not d.startswith(".") and not d.endswith(".egg-info"))
+        dirs[:] = sorted(d for d in dirs if _searchable(Path(folder, d), resolver))
         if os.path.basename(folder) == "workflows" and os.path.basename(os.path.dirname(folder)) == ".github":
             continue
         for name in sorted(names):
@@ -63,6 +65,16 @@ def _walk(root: Path, resolver: SettingsResolver):
                 yield path
 
 
+def _searchable(folder: Path, resolver: SettingsResolver) -> bool:
+    """Hidden folders, virtual environments, build output and excluded folders are not searched."""
+    name = folder.name
+    if name in SKIP_DIRS or name.startswith(".") or name.endswith(".egg-info"):
+        return False
+    if (folder / "pyvenv.cfg").is_file():  # a virtual environment under any name
+        return False
+    return not resolver.for_path(folder.parent).is_excluded(folder)
+
+
 def _looks_like_training_json(path: Path) -> bool:
     try:
         with path.open("rb") as fh:
@@ -71,3 +83,28 @@ def _looks_like_training_json(path: Path) -> bool:
         return False
     text = head.decode("utf-8", "replace")
     return text.lstrip().startswith("{") and any(f'"{k}"' in text for k in JSON_MARKERS)
+
+
+def found_by_search(path: Path, root: Path, resolver: SettingsResolver) -> bool:
+    """Whether searching ``root`` would lint ``path``, a file somewhere below it.
+
+    For tools that walk folders themselves and ask file by file (``pytest --sftlint``), so that they
+    lint exactly what ``sftlint check ROOT`` would.
+    """
+    parent = path.parent
+    if path.name in SKIP_FILES or (parent.name == "workflows" and parent.parent.name == ".github"):
+        return False
+    suffix = path.suffix.lower()
+    if not (suffix in YAML_SUFFIXES or (suffix == ".json" and _looks_like_training_json(path))):
+        return False
+    try:
+        below = parent.resolve().relative_to(root.resolve())
+    except ValueError:
+        below = None
+    if below is not None:
+        folder = root
+        for part in below.parts:
+            folder = folder / part
+            if not _searchable(folder, resolver):
+                return False
+    return not resolver.for_path(path).is_excluded(path)

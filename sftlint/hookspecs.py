@@ -1,9 +1,24 @@
-"""The hooks a sftlint plugin can implement.
+"""The hooks a sftlint plugin can implement, grouped by when they are called.
 
-Plugins are found through the ``sftlint`` entry-point group (the built-in rule families register
-the same way) or named in settings (``plugins = ["my_rules"]``). Mark implementations with
-:data:`sftlint.hookimpl`; hooks are called with keyword arguments only, and an implementation
-may accept fewer arguments than the spec lists, so new arguments can be added compatibly.
+Writing a plugin
+================
+A plugin is a module (or any object) with functions marked ``@sftlint.hookimpl`` whose names are
+hook names from this file. Make it known in one of two ways:
+
+- an entry point in the ``sftlint`` group of the package that ships it (in pyproject.toml:
+  ``[project.entry-points.sftlint]`` ``my_rules = "my_package.plugin"``). The built-in rule
+  families and dialects are registered exactly this way;
+- ``plugins = ["my_package.plugin"]`` in settings, for a module importable from an installed
+  package or a ``PYTHONPATH`` folder. The working directory is never searched.
+
+Hooks are called with keyword arguments only. An implementation may accept fewer arguments than
+the spec lists (``def sftlint_plan_notes(plan): ...`` is fine), so arguments can be added to a
+hook later without breaking existing plugins. An implementation of a hook that is not listed here
+is an error naming the plugin; a plugin that fails to import, or whose hook raises, is reported
+by name on stderr and every other plugin still runs.
+
+Keep plugins light to import: sftlint starts in tens of milliseconds, so import rule modules
+inside ``sftlint_rules`` and never import torch, transformers or the like at module level.
 """
 
 from __future__ import annotations
@@ -18,10 +33,12 @@ if TYPE_CHECKING:
     from .rule import Rule
     from .settings import Settings
 
+#: Marker for hook specifications; plugins use :data:`sftlint.hookimpl` for implementations.
 hookspec = pluggy.HookspecMarker("sftlint")
 
 # -------------------------------------------------------------------------------------------------
-# Registration hooks: called once, when the plugin manager is set up.
+# Registration hooks: called once per plugin while the registry is built, before any settings or
+# file is looked at. The answers are collected plugin by plugin, so a failure names its plugin.
 # -------------------------------------------------------------------------------------------------
 
 
@@ -29,45 +46,67 @@ hookspec = pluggy.HookspecMarker("sftlint")
 def sftlint_rules() -> "list[type[Rule]]":
     """Return the rule classes this plugin provides.
 
-    Each class subclasses :class:`sftlint.Rule`, with a unique ``code`` (family prefix plus three
-    digits), a kebab-case ``name`` and a docstring with the standard sections.
+    Each class subclasses :class:`sftlint.Rule` and declares a ``code`` (a family prefix of one to
+    four capital letters plus three digits, e.g. ``ACME001``), a kebab-case ``name`` unique among
+    all rules, and a docstring with the sections ``What it does``, ``Why is this bad?``,
+    ``Example``, ``Use instead``, ``Options``, ``Fix safety`` and ``References`` (each a
+    ``## Heading``; ``sftlint rule CODE`` prints them). A class that breaks one of these, or takes a
+    code already taken, is rejected by name and the plugin's other rules still load.
 
-    :returns: A list of rule classes (import them lazily inside the hook to keep startup fast).
+    :returns: A list of rule classes. Import the rule modules inside the hook, not at module level,
+        so that ``sftlint --help`` does not pay for them.
     """
 
 
 @hookspec
 def sftlint_dialects() -> "list[Dialect]":
-    """Return dialect adapters (instances of :class:`sftlint.dialects.base.Dialect`).
+    """Return dialect adapters: readers of one training tool's config format.
 
-    A dialect reads one tool's config format into the canonical model. Names must be unique.
+    Each is an instance of :class:`sftlint.dialects.base.Dialect` whose ``name`` (used by
+    ``# sftlint: dialect=NAME`` and the ``dialect`` setting) is unique among all plugins.
 
     :returns: A list of dialect instances.
     """
 
 
 # -------------------------------------------------------------------------------------------------
-# Per-file hooks: called for each linted file.
+# Configuration hooks: called once the settings that apply to the first linted path are loaded and
+# checked against the registered rules, before any file is linted.
+# -------------------------------------------------------------------------------------------------
+
+
+@hookspec
+def sftlint_configure(settings: "Settings") -> None:
+    """Read project settings before linting starts.
+
+    Options of a plugin's rules live in ``settings.rule_options`` (from
+    ``[tool.sftlint.rules.CODE]``) and are already checked against each rule's ``options``; a rule
+    receives its merged options in :attr:`sftlint.RuleContext.options`, so most plugins need not
+    implement this hook.
+
+    :param settings: The resolved :class:`sftlint.settings.Settings`, command-line overrides
+        applied.
+    :returns: Nothing; the return value is ignored.
+    """
+
+
+# -------------------------------------------------------------------------------------------------
+# Per-file hooks: called for each linted file, in the order listed.
 # -------------------------------------------------------------------------------------------------
 
 
 @hookspec(firstresult=True)
 def sftlint_recognize_non_training(document: "Document") -> "str | None":
-    """Say whether a file is a config of another kind (launcher, DeepSpeed, merge, inference).
+    """Tell whether a file is a config of another kind (launcher, DeepSpeed, merge, inference).
 
-    Stops at the first non-None result.
+    Such a file is skipped rather than reported as an unknown training config. Not called when the
+    dialect is forced by ``# sftlint: dialect=`` or the ``dialect`` setting.
 
-    :param document: The composed file.
+    Stops at the first non-None result (``firstresult``): later plugins are not asked.
+
+    :param document: The composed file: its text, node tree and ``# sftlint:`` comments.
     :returns: A short description such as ``"accelerate launcher config"``, or None when the
         file may be a training config.
-    """
-
-
-@hookspec
-def sftlint_configure(settings: "Settings") -> None:
-    """Called once settings for a project are loaded, before any file is linted.
-
-    :param settings: The resolved settings; plugin options live in ``settings.rule_options``.
     """
 
 
@@ -77,5 +116,6 @@ def sftlint_plan_notes(plan: Any, config: Any) -> "list[str] | None":
 
     :param plan: The :class:`sftlint.plan.TrainingPlan` just built.
     :param config: The :class:`sftlint.canonical.TrainingConfig` it was built from.
-    :returns: Lines of text, or None.
+    :returns: Lines of text, or None to add nothing. The answers of all plugins are shown, in
+        registration order.
     """

@@ -1,20 +1,30 @@
 """Loading plugins: the built-in families and third-party ones go through the same door.
 
 Entry points in the ``sftlint`` group are loaded one by one, each in its own ``try``, so a broken
-plugin is reported by name and every other rule still runs. Plugins named in settings are imported
-by module name; nothing is imported implicitly from the working directory.
+plugin is reported by name and every other rule still runs. The built-in families load first, then
+third-party entry points by name, then plugins named in settings (``plugins = ["my_rules"]``,
+imported by module name); a rule code or name is kept by the first plugin that claims it.
+
+Nothing is imported from the working directory, neither entry points nor plugins named in
+settings: linting a folder someone else wrote must not run a ``my_rules.py`` that happens to lie
+in it. ``sys.path`` without the working directory is searched (so an installed package, or a folder
+named in ``PYTHONPATH`` that is not the working directory, works), and the error for a plugin that
+is not found says how to install it. After loading, :meth:`pluggy.PluginManager.check_pending`
+rejects implementations of hooks that do not exist, naming their plugin.
 """
 
 from __future__ import annotations
 
-import importlib
+import contextlib
+import os
 import sys
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pluggy
 
 from . import hookspecs
+from .plugin_index import entry_points, load_reference, search_path
 from .rule import Rule, validate_rule
 
 if TYPE_CHECKING:
@@ -37,6 +47,8 @@ class Registry:
     rules: dict[str, type[Rule]] = field(default_factory=dict)
     dialects: dict[str, "Dialect"] = field(default_factory=dict)
     problems: list[PluginProblem] = field(default_factory=list)
+    #: rule code -> the plugin that provided it
+    origins: dict[str, str] = field(default_factory=dict)
 
     def rule(self, code_or_name: str) -> type[Rule] | None:
         found = self.rules.get(code_or_name.upper())
@@ -45,72 +57,129 @@ class Registry:
         return found
 
 
-def _entry_points():
-    from importlib.metadata import entry_points
-
-    return entry_points(group=GROUP)
-
-
 def build_registry(extra_plugins: list[str] | tuple[str, ...] = ()) -> Registry:
-    """Load every plugin and collect its rules and dialects."""
+    """Load every plugin (entry points, then ``extra_plugins`` by module name) and collect its
+    rules and dialects. Never raises for a bad plugin: see :attr:`Registry.problems`."""
     pm = pluggy.PluginManager(GROUP)
     pm.add_hookspecs(hookspecs)
     registry = Registry(pm)
-    seen: set[str] = set()
-    for ep in sorted(_entry_points(), key=lambda e: e.name):
-        if ep.name in seen:
-            continue
-        seen.add(ep.name)
-        try:
-            pm.register(ep.load(), name=ep.name)
-        except Exception as exc:  # a broken plugin must not stop the others
-            registry.problems.append(PluginProblem(ep.name, f"{type(exc).__name__}: {exc}"))
-    for name in extra_plugins:
-        if pm.has_plugin(name):
-            continue
-        try:
-            pm.register(_import_plugin(name), name=name)
-        except Exception as exc:
-            registry.problems.append(PluginProblem(name, f"{type(exc).__name__}: {exc}"))
-    try:
-        pm.check_pending()
-    except pluggy.PluginValidationError as exc:
-        registry.problems.append(PluginProblem(getattr(exc, "plugin_name", "?") or "?", str(exc)))
+    with _without_working_directory():
+        seen: set[str] = set()
+        # built-in families first, so a third-party plugin cannot take their codes
+        for name, value in sorted(entry_points(GROUP), key=lambda ep: (not ep[1].startswith("sftlint."), ep[0])):
+            if name not in seen:
+                seen.add(name)
+                _register(registry, name, lambda value=value: load_reference(value))
+        for name in extra_plugins:
+            if not pm.has_plugin(name):
+                _register(registry, name, lambda name=name: _import_plugin(name))
+    _check_pending(registry)
     _collect(registry)
     return registry
 
 
-def _import_plugin(name: str):
-    """Import a plugin module by name without letting the working directory shadow packages."""
+@contextlib.contextmanager
+def _without_working_directory() -> Iterator[None]:
     saved = list(sys.path)
-    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    sys.path[:] = search_path()
     try:
-        return importlib.import_module(name)
+        yield
     finally:
         sys.path[:] = saved
 
 
-def _collect(registry: Registry) -> None:
+def _register(registry: Registry, name: str, load: Callable[[], Any]) -> None:
     pm = registry.manager
-    for plugin in pm.get_plugins():
-        name = pm.get_name(plugin) or repr(plugin)
-        for hook_name, target in (("sftlint_rules", registry.rules), ("sftlint_dialects", registry.dialects)):
-            impls = [i for i in getattr(pm.hook, hook_name).get_hookimpls() if i.plugin is plugin]
-            for impl in impls:
-                try:
-                    items = impl.function() or []
-                except Exception as exc:
-                    registry.problems.append(PluginProblem(name, f"{hook_name} failed: {type(exc).__name__}: {exc}"))
-                    continue
-                for item in items:
-                    if hook_name == "sftlint_rules":
-                        bad = validate_rule(item)
-                        if bad:
-                            registry.problems.extend(PluginProblem(name, b) for b in bad)
-                            continue
-                        if item.code in target and target[item.code] is not item:
-                            registry.problems.append(PluginProblem(name, f"rule code {item.code} is already taken"))
-                            continue
-                        target[item.code] = item
-                    else:
-                        target[item.name] = item
+    try:
+        plugin = load()
+        if pm.is_registered(plugin):  # named twice (entry point and settings): once is enough
+            return
+        pm.register(plugin, name=name)
+    except Exception as exc:  # a broken plugin must not stop the others
+        registry.problems.append(PluginProblem(name, _describe(exc, name)))
+
+
+def _describe(exc: Exception, name: str) -> str:
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, ModuleNotFoundError) and exc.name and name.startswith(exc.name):
+        text += ("; plugins are imported from installed packages, never from the working directory: "
+                 "install it (pip install -e PATH) or add its folder to PYTHONPATH")
+        if os.path.exists(exc.name.replace(".", os.sep) + ".py") or os.path.isdir(exc.name.split(".")[0]):
+            text += f" ({exc.name.split('.')[0]} in the working directory was not imported)"
+    return text
+
+
+def _import_plugin(name: str):
+    """Import a plugin module named in settings (``sys.path`` is already without the cwd)."""
+    import importlib
+
+    return importlib.import_module(name)
+
+
+def _check_pending(registry: Registry) -> None:
+    """Drop plugins implementing hooks that do not exist, reporting each by name."""
+    pm = registry.manager
+    while True:
+        try:
+            pm.check_pending()
+            return
+        except pluggy.PluginValidationError as exc:
+            name = pm.get_name(exc.plugin) or repr(exc.plugin)
+            registry.problems.append(PluginProblem(name, str(exc)))
+            pm.unregister(exc.plugin)
+
+
+def _collect(registry: Registry) -> None:
+    """Call the registration hooks plugin by plugin, in registration order, so each problem is
+    named by its plugin and the first plugin to claim a code keeps it."""
+    pm = registry.manager
+    for name, plugin in pm.list_name_plugin():
+        if plugin is None:  # blocked
+            continue
+        for impl in pm.hook.sftlint_rules.get_hookimpls():
+            if impl.plugin is plugin:
+                for rule in _call(registry, name, impl):
+                    _add_rule(registry, name, rule)
+        for impl in pm.hook.sftlint_dialects.get_hookimpls():
+            if impl.plugin is plugin:
+                for dialect in _call(registry, name, impl):
+                    _add_dialect(registry, name, dialect)
+
+
+def _call(registry: Registry, name: str, impl) -> list:
+    try:
+        return list(impl.function() or [])
+    except Exception as exc:
+        registry.problems.append(PluginProblem(name, f"{impl.function.__name__} failed: {type(exc).__name__}: {exc}"))
+        return []
+
+
+def _add_rule(registry: Registry, plugin: str, rule: Any) -> None:
+    if not (isinstance(rule, type) and issubclass(rule, Rule)):
+        registry.problems.append(PluginProblem(plugin, f"{rule!r} is not a subclass of sftlint.Rule"))
+        return
+    bad = validate_rule(rule)
+    if bad:
+        registry.problems.extend(PluginProblem(plugin, b) for b in bad)
+        return
+    same_name = next((r for r in registry.rules.values() if r.name == rule.name and r is not rule), None)
+    if same_name is not None:
+        registry.problems.append(PluginProblem(plugin, f"rule name {rule.name!r} is already taken by {same_name.code}"))
+        return
+    taken = registry.rules.get(rule.code)
+    if taken is not None and taken is not rule:
+        owner = registry.origins.get(rule.code, "?")
+        registry.problems.append(PluginProblem(plugin, f"rule code {rule.code} is already taken by plugin {owner!r}"))
+        return
+    registry.rules[rule.code] = rule
+    registry.origins[rule.code] = plugin
+
+
+def _add_dialect(registry: Registry, plugin: str, dialect: Any) -> None:
+    name = getattr(dialect, "name", None)
+    if not isinstance(name, str) or not name:
+        registry.problems.append(PluginProblem(plugin, f"dialect {dialect!r} has no name"))
+    elif name in registry.dialects and registry.dialects[name] is not dialect:
+        registry.problems.append(PluginProblem(plugin, f"dialect {name!r} is already taken"))
+    else:
+        registry.dialects[name] = dialect

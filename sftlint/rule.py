@@ -100,7 +100,8 @@ def validate_rule(rule: type[Rule]) -> list[str]:
         problems.append(f"{rule.__name__}: code {code!r} is not a family prefix plus 3 digits")
     if not NAME_PATTERN.match(getattr(rule, "name", "") or ""):
         problems.append(f"{rule.__name__}: name {getattr(rule, 'name', '')!r} is not kebab-case")
-    missing = [s for s in DOC_SECTIONS if s not in doc_sections(rule)]
+    sections = doc_sections(rule)
+    missing = [s for s in DOC_SECTIONS if s not in sections]
     if missing:
         problems.append(f"{rule.__name__}: docstring lacks sections {', '.join(missing)}")
     return problems

@@ -2,25 +2,37 @@
 
 Settings are found upward from each linted file, the nearest file winning (in one folder:
 ``.sftlint.toml``, then ``sftlint.toml``, then a ``pyproject.toml`` that has ``[tool.sftlint]``),
-as ruff does. ``sftlint.toml`` holds the same keys at its top level. Unknown keys are an error, not
-ignored, so a typo never silently disables a setting.
+as ruff does; a pyproject.toml without the table is passed over. ``sftlint.toml`` holds the same
+keys at its top level. Unknown keys and values of the wrong type are errors, not ignored, so a typo
+never silently disables a setting: the message names the file, the line and the nearest known key.
+
+What can only be checked once the plugins are loaded (rule codes in ``select``, options of each
+rule) is checked by :mod:`sftlint.selection` when the resolver is bound to the registry.
 """
 
 from __future__ import annotations
 
 import fnmatch
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Any
+from typing import Any, Callable
 
 from .findings import Severity
+from .toml_lines import key_line
 
 SETTINGS_FILES = (".sftlint.toml", "sftlint.toml", "pyproject.toml")
+PYPROJECT_TABLE = ("tool", "sftlint")
+#: How ``[tool.sftlint.scaling]`` may scale the learning rate with the batch size.
+SCALING_RULES = ("linear", "sqrt", "none")
 
 
 class SettingsError(Exception):
-    """A settings file that cannot be used; the message names the file and the key."""
+    """A settings file that cannot be used; the message names the file, the line and the key."""
+
+    def __init__(self, message: str, key: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        #: Where in the settings table the problem is, for finding its line.
+        self.key = key
 
 
 @dataclass
@@ -32,9 +44,11 @@ class Settings:
     extend_select: list[str] = field(default_factory=list)
     #: glob (relative to the settings file's folder) -> codes or prefixes to ignore there
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
+    #: code or prefix -> severity (the longest matching prefix wins)
     severity: dict[str, Severity] = field(default_factory=dict)
-    #: rule code or name -> {option: value}
+    #: rule code or name, as written -> {option (kebab-case): value}
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: kebab-case keys of ``[tool.sftlint.scaling]``, validated; reference-config is resolved.
     scaling: dict[str, Any] = field(default_factory=dict)
     world_size: int = 1
     plugins: list[str] = field(default_factory=list)
@@ -47,6 +61,8 @@ class Settings:
     dialect: str | None = None
     gpu_memory_gib: float | None = None
     exclude: list[str] = field(default_factory=list)
+    #: Attributes set from the command line (checked as options, not as this file's keys).
+    overridden: frozenset[str] = frozenset()
 
     @property
     def root(self) -> Path:
@@ -59,10 +75,11 @@ class Settings:
             return PurePosixPath(file).as_posix()
 
     def ignored_for(self, file: Path) -> list[str]:
+        """Codes or prefixes that ``per-file-ignores`` turns off for ``file``."""
         rel = self.relative(file)
         out: list[str] = []
         for pattern, codes in self.per_file_ignores.items():
-            if _glob_match(rel, pattern):
+            if glob_match(rel, pattern):
                 out.extend(codes)
         return out
 
@@ -70,149 +87,280 @@ class Settings:
         for candidate in paths:
             rel = self.relative(Path(candidate))
             for pattern, size in self.dataset_sizes.items():
-                if _glob_match(rel, pattern) or _glob_match(str(candidate), pattern):
+                if glob_match(rel, pattern) or glob_match(str(candidate), pattern):
                     return size
         return None
 
     def is_excluded(self, file: Path) -> bool:
         rel = self.relative(file)
-        return any(_glob_match(rel, p) or fnmatch.fnmatch(file.name, p) for p in self.exclude)
+        return any(glob_match(rel, p) for p in self.exclude)
 
     def options_for(self, rule) -> dict[str, Any]:
         merged = dict(rule.options)
-        for key in (rule.code, rule.name):
-            merged.update(self.rule_options.get(key, {}))
+        for key, options in self.rule_options.items():
+            if key.upper() == rule.code or key == rule.name:
+                merged.update(options)
         return merged
 
+    def error(self, key: tuple[str, ...], message: str) -> SettingsError:
+        """A :class:`SettingsError` for ``key`` of this file, with the file, table and line."""
+        return _located(self.path, SettingsError(message, key))
 
-def _glob_match(path: str, pattern: str) -> bool:
+
+def glob_match(path: str, pattern: str) -> bool:
+    """Match a POSIX relative path against a settings glob.
+
+    A pattern without ``/`` matches the file name in any folder (``*.json``), ``dir/**`` matches
+    everything below ``dir`` and a leading ``**/`` also matches at the top, as in ruff and git.
+    """
     if fnmatch.fnmatch(path, pattern):
         return True
-    if "/" not in pattern:  # a bare file pattern matches in any folder, as in ruff
-        return fnmatch.fnmatch(path.rsplit("/", 1)[-1], pattern)
-    return pattern.endswith("/**") and path.startswith(pattern[:-3] + "/")
+    if "/" not in pattern.rstrip("/"):
+        name = path.rsplit("/", 1)[-1]
+        return fnmatch.fnmatch(name, pattern) or any(fnmatch.fnmatch(part, pattern.rstrip("/"))
+                                                     for part in path.split("/")[:-1])
+    if pattern.startswith("**/") and glob_match(path, pattern[3:]):
+        return True
+    return pattern.endswith("/**") and (path + "/").startswith(pattern[:-3] + "/")
 
 
-# key -> (attribute, parser)
-def _str_list(name: str, value: Any) -> list[str]:
+# --- parsing one table ---------------------------------------------------------------------------
+
+
+def _str_list(key: tuple[str, ...], value: Any) -> list[str]:
     if isinstance(value, str):
         value = [value]
     if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise SettingsError(f"'{name}' must be a list of strings")
+        raise SettingsError(f"'{'.'.join(key)}' must be a list of strings, not {value!r}", key)
     return list(value)
 
 
-def _codes(name: str, value: Any) -> list[str]:
-    return [v.strip().upper() if v.strip().upper() != "ALL" else "ALL" for v in _str_list(name, value)]
+def _codes(key: tuple[str, ...], value: Any) -> list[str]:
+    out = []
+    for item in _str_list(key, value):
+        code = item.strip().upper()
+        if not code:
+            raise SettingsError(f"'{'.'.join(key)}' holds an empty code", key)
+        out.append(code)
+    return out
 
 
-def _positive_int(name: str, value: Any) -> int:
+def _positive_int(key: tuple[str, ...], value: Any) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SettingsError(f"'{name}' must be a whole number of at least 1, not {value!r}")
+        raise SettingsError(f"'{'.'.join(key)}' must be a whole number of at least 1, not {value!r}", key)
     return value
 
 
-def _table(name: str, value: Any) -> dict:
+def _positive_number(key: tuple[str, ...], value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+        raise SettingsError(f"'{'.'.join(key)}' must be a positive number, not {value!r}", key)
+    return float(value)
+
+
+def _string(key: tuple[str, ...], value: Any, what: str = "a string") -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise SettingsError(f"'{'.'.join(key)}' must be {what}, not {value!r}", key)
+    return value
+
+
+def _table(key: tuple[str, ...], value: Any) -> dict:
     if not isinstance(value, dict):
-        raise SettingsError(f"'{name}' must be a table")
+        raise SettingsError(f"'{'.'.join(key)}' must be a table, not {value!r}", key)
     return value
 
 
-def _parse(data: dict[str, Any], path: Path) -> Settings:
-    s = Settings(path=path)
-    for raw_key, value in data.items():
-        key = raw_key.replace("_", "-")
-        if key == "select":
-            s.select = _codes(key, value)
-        elif key == "ignore":
-            s.ignore = _codes(key, value)
-        elif key == "extend-select":
-            s.extend_select = _codes(key, value)
-        elif key == "per-file-ignores":
-            s.per_file_ignores = {str(k): _codes(f"{key}.{k}", v) for k, v in _table(key, value).items()}
-        elif key == "severity":
-            try:
-                s.severity = {str(k).upper(): Severity.parse(str(v)) for k, v in _table(key, value).items()}
-            except ValueError as exc:
-                raise SettingsError(f"'severity': {exc}") from None
-        elif key == "rules":
-            s.rule_options = {str(k): dict(_table(f"rules.{k}", v)) for k, v in _table(key, value).items()}
-        elif key == "scaling":
-            s.scaling = dict(_table(key, value))
-        elif key == "world-size":
-            s.world_size = _positive_int(key, value)
-        elif key == "plugins":
-            s.plugins = _str_list(key, value)
-        elif key == "num-examples":
-            s.num_examples = _positive_int(key, value)
-        elif key == "dataset-sizes":
-            s.dataset_sizes = {str(k): _positive_int(f"{key}.{k}", v) for k, v in _table(key, value).items()}
-        elif key in ("target-transformers", "target-trl"):
-            if not isinstance(value, str):
-                raise SettingsError(f"'{key}' must be a version string such as \"5.24\"")
-            setattr(s, key.replace("-", "_"), value)
-        elif key == "dialect":
-            if not isinstance(value, str):
-                raise SettingsError("'dialect' must be a dialect name")
-            s.dialect = value
-        elif key == "gpu-memory-gib":
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-                raise SettingsError(f"'gpu-memory-gib' must be a positive number, not {value!r}")
-            s.gpu_memory_gib = float(value)
-        elif key in ("exclude", "extend-exclude"):
-            s.exclude += _str_list(key, value)
+def unknown_key(key: tuple[str, ...], known, what: str = "setting") -> SettingsError:
+    """An error for an unknown key, suggesting the closest known one."""
+    import difflib
+
+    name = key[-1]
+    close = difflib.get_close_matches(name.replace("_", "-"), list(known), n=1, cutoff=0.6)
+    hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(sorted(known))})"
+    return SettingsError(f"unknown {what} '{'.'.join(key)}'{hint}", key)
+
+
+def _parse_scaling(value: Any, folder: Path) -> dict[str, Any]:
+    key = ("scaling",)
+    out: dict[str, Any] = {}
+    for raw, item in _table(key, value).items():
+        name = raw.replace("_", "-")
+        sub = (*key, raw)
+        if name == "reference-batch-size":
+            out[name] = _positive_int(sub, item)
+        elif name in ("reference-learning-rate", "tolerance"):
+            out[name] = _positive_number(sub, item)
+        elif name == "rule":
+            if item not in SCALING_RULES:
+                raise SettingsError(f"'scaling.{raw}' must be one of {', '.join(SCALING_RULES)}, not {item!r}", sub)
+            out[name] = item
+        elif name == "reference-config":
+            ref = folder / _string(sub, item, "a path to a training config")
+            if not ref.is_file():
+                raise SettingsError(f"'scaling.{raw}': {ref} does not exist (paths are relative to this file)", sub)
+            out[name] = ref
         else:
-            raise SettingsError(f"unknown setting '{raw_key}'")
+            raise unknown_key(sub, _SCALING_KEYS, "scaling setting")
+    if ("reference-batch-size" in out) != ("reference-learning-rate" in out) and "reference-config" not in out:
+        raise SettingsError("'scaling' needs both reference-batch-size and reference-learning-rate, "
+                            "or a reference-config to read them from", key)
+    return out
+
+
+_SCALING_KEYS = ("reference-batch-size", "reference-learning-rate", "rule", "tolerance", "reference-config")
+
+
+def _severity(key: tuple[str, ...], value: Any) -> dict[str, Severity]:
+    out = {}
+    for code, level in _table(key, value).items():
+        try:
+            out[code.strip().upper()] = Severity.parse(str(level))
+        except ValueError as exc:
+            raise SettingsError(f"'{'.'.join((*key, code))}': {exc}", (*key, code)) from None
+    return out
+
+
+def _rule_options(key: tuple[str, ...], value: Any) -> dict[str, dict[str, Any]]:
+    return {rule: {opt.replace("_", "-"): v for opt, v in _table((*key, rule), options).items()}
+            for rule, options in _table(key, value).items()}
+
+
+_Parser = Callable[[tuple[str, ...], Any], Any]
+#: kebab-case key -> (attribute, parser). "scaling" and the exclude keys are handled apart.
+_KEYS: dict[str, tuple[str, _Parser]] = {
+    "select": ("select", _codes),
+    "ignore": ("ignore", _codes),
+    "extend-select": ("extend_select", _codes),
+    "per-file-ignores": ("per_file_ignores",
+                         lambda k, v: {g: _codes((*k, g), c) for g, c in _table(k, v).items()}),
+    "severity": ("severity", _severity),
+    "rules": ("rule_options", _rule_options),
+    "world-size": ("world_size", _positive_int),
+    "plugins": ("plugins", _str_list),
+    "num-examples": ("num_examples", _positive_int),
+    "dataset-sizes": ("dataset_sizes",
+                      lambda k, v: {g: _positive_int((*k, g), n) for g, n in _table(k, v).items()}),
+    "target-transformers": ("target_transformers", lambda k, v: _string(k, v, 'a version such as "5.24"')),
+    "target-trl": ("target_trl", lambda k, v: _string(k, v, 'a version such as "1.16"')),
+    "dialect": ("dialect", lambda k, v: _string(k, v, "a dialect name")),
+    "gpu-memory-gib": ("gpu_memory_gib", _positive_number),
+}
+KNOWN_KEYS = (*_KEYS, "scaling", "exclude", "extend-exclude")
+
+
+def parse_settings(data: dict[str, Any], path: Path | None) -> Settings:
+    """Build :class:`Settings` from one settings table (keys as written, ``_`` or ``-``)."""
+    s = Settings(path=path)
+    folder = path.parent if path else Path.cwd()
+    for raw, value in data.items():
+        key = raw.replace("_", "-")
+        if key in _KEYS:
+            attribute, parse = _KEYS[key]
+            setattr(s, attribute, parse((raw,), value))
+        elif key == "scaling":
+            s.scaling = _parse_scaling(value, folder)
+        elif key in ("exclude", "extend-exclude"):
+            s.exclude += _str_list((raw,), value)
+        else:
+            raise unknown_key((raw,), KNOWN_KEYS)
     return s
 
 
-def load_settings_file(path: Path) -> Settings:
-    """Read one settings file; raise :class:`SettingsError` naming the file on any problem."""
+# --- files ---------------------------------------------------------------------------------------
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    import tomllib  # only when a settings file exists
+
     try:
         with path.open("rb") as fh:
-            data = tomllib.load(fh)
+            return tomllib.load(fh)
     except OSError as exc:
         raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+
+
+def _located(path: Path | None, exc: SettingsError) -> SettingsError:
+    """Prefix a parse error with ``file:line: [table]:``."""
+    if path is None:
+        return exc
+    table = PYPROJECT_TABLE if path.name == "pyproject.toml" else ()
+    line = None
+    if exc.key:
+        try:
+            line = key_line(path.read_text(encoding="utf-8", errors="replace"), (*table, *exc.key))
+        except OSError:
+            pass
+    where = f"{path}:{line}" if line else str(path)
+    label = "[tool.sftlint]" if table else "settings"
+    return SettingsError(f"{where}: {label}: {exc}", exc.key)
+
+
+def load_settings_file(path: Path) -> Settings:
+    """Read one settings file; raise :class:`SettingsError` naming the file on any problem."""
+    data = _read_toml(path)
     if path.name == "pyproject.toml":
         data = data.get("tool", {}).get("sftlint", {})
+        if not isinstance(data, dict):
+            raise SettingsError(f"{path}: 'tool.sftlint' must be a table")
     try:
-        return _parse(data, path)
+        return parse_settings(data, path)
     except SettingsError as exc:
-        table = "[tool.sftlint]" if path.name == "pyproject.toml" else "settings"
-        raise SettingsError(f"{path}: {table}: {exc}") from None
+        raise _located(path, exc) from None
 
 
 def find_settings_file(start: Path) -> Path | None:
-    folder = start if start.is_dir() else start.parent
-    folder = folder.resolve()
+    """The nearest settings file at or above ``start`` (a file or a folder), or None."""
+    folder = (start if start.is_dir() else start.parent).resolve()
     for directory in (folder, *folder.parents):
         for name in SETTINGS_FILES:
             candidate = directory / name
-            if candidate.is_file():
-                if name == "pyproject.toml" and not _has_tool_table(candidate):
-                    continue
+            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
                 return candidate
     return None
 
 
 def _has_tool_table(pyproject: Path) -> bool:
+    """Whether a pyproject.toml has a ``[tool.sftlint]`` table (one that cannot be parsed counts
+    when it mentions sftlint, so its error is reported rather than silently skipped)."""
     try:
         text = pyproject.read_text(encoding="utf-8", errors="replace")
     except OSError:
         return False
-    return "[tool.sftlint" in text
+    if "sftlint" not in text:
+        return False
+    import tomllib
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError:
+        return True
+    tool = data.get("tool")
+    return isinstance(tool, dict) and "sftlint" in tool
 
 
 class SettingsResolver:
-    """Finds and caches the settings for each linted file."""
+    """Finds, loads and caches the settings for each linted file.
+
+    ``overrides`` (from the command line) replace the file's values. Once :meth:`bind` is given
+    the plugin registry, every settings loaded is also checked against it (rule codes, options).
+    """
 
     def __init__(self, forced: Path | None = None, overrides: dict[str, Any] | None = None) -> None:
         self.forced = forced
         self.overrides = overrides or {}
         self._by_file: dict[Path | None, Settings] = {}
         self._by_dir: dict[Path, Path | None] = {}
+        self._check: Callable[[Settings], None] | None = None
+
+    def bind(self, registry) -> None:
+        """Check the command-line selection and every settings, now and later, against ``registry``."""
+        from .selection import check_overrides, check_settings
+
+        check_overrides(self.overrides, registry)
+        self._check = lambda settings: check_settings(settings, registry)
+        for settings in self._by_file.values():
+            self._check(settings)
 
     def for_path(self, path: Path) -> Settings:
         if self.forced is not None:
@@ -226,6 +374,9 @@ class SettingsResolver:
             settings = load_settings_file(settings_file) if settings_file else Settings()
             for key, value in self.overrides.items():
                 setattr(settings, key, value)
+            settings.overridden = frozenset(self.overrides)
+            if self._check is not None:
+                self._check(settings)
             self._by_file[settings_file] = settings
         return self._by_file[settings_file]
 
