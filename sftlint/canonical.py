@@ -45,7 +45,7 @@ FIELDS: dict[str, str] = {
     "learning_rate": "peak learning rate",
     "lr_scheduler_type": "learning-rate schedule",
     "warmup_steps": "warmup; below 1 it is a ratio of total steps (transformers >= 5)",
-    "warmup_ratio": "warmup as a fraction of total steps (removed in transformers 5.2)",
+    "warmup_ratio": "warmup as a fraction of total steps (gone from TrainingArguments in transformers 5.15)",
     "weight_decay": "AdamW weight decay",
     "max_grad_norm": "gradient clipping norm",
     "optim": "optimizer name",

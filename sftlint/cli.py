@@ -42,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--select", help="comma-separated codes or prefixes to enable")
     check.add_argument("--extend-select", help="codes or prefixes to enable on top of the settings")
     check.add_argument("--ignore", help="codes or prefixes to disable")
-    check.add_argument("--statistics", action="store_true", help="count findings per rule")
+    check.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     check.add_argument("--fix", action="store_true", help="apply safe fixes")
@@ -57,6 +57,17 @@ def build_parser() -> argparse.ArgumentParser:
     _add_common(plan)
 
     sub.add_parser("rules", help="list the rules").add_argument("--output-format", choices=("text", "json"), default="text")
+    run = sub.add_parser("run", help="train a config briefly (smoke) or fully and check it against its plan")
+    run.add_argument("path", type=Path)
+    run.add_argument("--mode", choices=("smoke", "full"), default="smoke")
+    run.add_argument("--backend", choices=("auto", "unsloth", "hf"), default="auto")
+    run.add_argument("--model", help="model path or id instead of the config's; synthetic:tiny or synthetic:1b build one")
+    run.add_argument("--steps", type=int, default=10, metavar="N", help="optimizer steps of a smoke run (default 10)")
+    run.add_argument("--output-dir", type=Path, metavar="DIR", help="run folder (default .runs/<config>-<mode>-...)")
+    run.add_argument("--output-format", choices=("text", "json"), default="text")
+    run.add_argument("--world-size", type=int, default=1, metavar="N", help="training processes (accelerate launch)")
+    run.add_argument("--num-examples", type=int, metavar="N", help="training examples, when the data cannot be counted")
+
     rule = sub.add_parser("rule", help="explain one rule")
     rule.add_argument("code")
     return parser

@@ -24,6 +24,8 @@ from .yaml_types import resolve_yaml11, resolve_yaml12
 MAX_FILE_BYTES = 2 * 1024 * 1024
 #: How many nodes a walk through aliases may visit before the file counts as an alias bomb.
 MAX_EXPANDED_NODES = 100_000
+#: Configs nest a few levels; deeper nesting is rejected before it can exhaust the Python stack.
+MAX_DEPTH = 100
 
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*sftlint:\s*(?P<body>[^#]*?)\s*$")
 
@@ -229,7 +231,8 @@ def read_text(path: Path) -> str:
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
-        raise DocumentError("file holds binary data (a NUL byte), not a YAML or JSON config", line, 1)
+        column = nul - (data.rfind(b"\n", 0, nul) + 1) + 1
+        raise DocumentError("file holds binary data (a NUL byte), not a YAML or JSON config", line, column)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -244,20 +247,27 @@ def read_text(path: Path) -> str:
 def parse_document(path: Path, text: str) -> Document:
     """Compose ``text`` into a :class:`Document`, raising :class:`DocumentError` on bad input."""
     is_json = path.suffix.lower() == ".json"
+    if is_json:
+        # The tools read JSON configs with json.load, which rejects what YAML's flow style allows
+        # (comments, unquoted keys, trailing commas): check with the tool's own reader first.
+        _raise_json_error(text)
     line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     nodes = _compose(text, is_json)
     if not nodes:
-        raise DocumentError("file is empty: no settings to lint", 1, 1)
+        what = "file is empty" if not text.strip() else "file holds only comments"
+        raise DocumentError(f"{what}: no settings to lint", 1, 1)
     if len(nodes) > 1:
-        second = nodes[1]
+        line, column = _separator_before(text, nodes[1].start_mark)
         raise DocumentError(
             f"file holds {len(nodes)} YAML documents; a training config is one document "
             "(remove the extra '---' separators or split the file)",
-            second.start_mark.line + 1,
-            second.start_mark.column + 1,
+            line,
+            column,
         )
     builder = _Builder(text)
     root = builder.convert(nodes[0])
+    if isinstance(root, Scalar) and root.plain and root.text == "":
+        raise DocumentError("file holds no settings, only a document marker", 1, 1)
     if not isinstance(root, Mapping):
         kind = "a list" if isinstance(root, Sequence) else "a single value"
         raise DocumentError(
@@ -274,6 +284,14 @@ def parse_document(path: Path, text: str) -> Document:
     doc = Document(path, text, root, is_json, builder.duplicates, directives)
     doc._line_starts = line_starts
     return doc
+
+
+def _separator_before(text: str, mark) -> tuple[int, int]:
+    """(line, column) of the ``---`` that starts the document at ``mark``: where the fix goes."""
+    found = text.rfind("\n---", 0, mark.index + 1)
+    if found < 0 or text.count("\n", 0, found + 1) >= mark.line + 1:
+        return mark.line + 1, mark.column + 1
+    return text.count("\n", 0, found + 1) + 1, 1
 
 
 def load_document(path: Path) -> Document:
@@ -318,19 +336,37 @@ def _raise_json_error(text: str) -> None:
     try:
         json.loads(text)
     except json.JSONDecodeError as exc:
-        raise DocumentError(f"invalid JSON: {exc.msg}", exc.lineno, exc.colno) from None
+        raise DocumentError(f"invalid JSON: {_json_problem(text, exc)}", exc.lineno, exc.colno) from None
     except RecursionError:
         raise DocumentError("invalid JSON: nesting is too deep") from None
 
 
+def _json_problem(text: str, exc: json.JSONDecodeError) -> str:
+    """The decoder's message, with the likely cause where its wording hides it."""
+    if exc.msg.startswith("Invalid control character"):
+        return "a raw tab or line break inside a string (write \\t or \\n)"
+    if exc.msg.startswith(("Expecting property name", "Expecting value")) and text[: exc.pos].rstrip().endswith(","):
+        return f"{exc.msg} (a trailing comma? JSON allows none)"
+    return exc.msg
+
+
 class _Builder:
-    """Converts ruamel nodes to ours once each (aliases stay shared) and records duplicate keys."""
+    """Converts ruamel nodes to ours once each (aliases stay shared) and records duplicate keys.
+
+    Sharing keeps the conversion cheap, but whatever later walks the values the way a loader's
+    consumer does (serialising, comparing, iterating) pays for every alias again. So each node's
+    *expanded* size is counted as it is built, and a file whose expansion passes
+    :data:`MAX_EXPANDED_NODES` (a billion-laughs alias bomb) is rejected at the first node that
+    crosses the limit.
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.memo: dict[int, Node] = {}
+        #: Expanded node count per ruamel node; absent while a node is being built (a cycle).
+        self.sizes: dict[int, int] = {}
         self.duplicates: list[Duplicate] = []
-        self.budget = MAX_EXPANDED_NODES
+        self.depth = 0
 
     def mark(self, m) -> Mark:
         return Mark(m.line + 1, m.column + 1, m.index)
@@ -339,13 +375,29 @@ class _Builder:
         cached = self.memo.get(id(node))
         if cached is not None:
             return cached
-        self.budget -= 1
-        if self.budget < 0:
+        if self.depth >= MAX_DEPTH:
             raise DocumentError(
-                f"file has over {MAX_EXPANDED_NODES} nodes (an alias bomb?); configs are small",
+                f"values are nested more than {MAX_DEPTH} levels deep; a config is a few levels",
                 node.start_mark.line + 1,
                 node.start_mark.column + 1,
             )
+        self.depth += 1
+        try:
+            out = self._convert(node)
+        finally:
+            self.depth -= 1
+        size = 1 + sum(self.sizes.get(id(child), 1) for child in _children(node))
+        if size > MAX_EXPANDED_NODES:
+            raise DocumentError(
+                f"aliases here expand to over {MAX_EXPANDED_NODES} values (an alias bomb); "
+                "a config needs no such thing",
+                node.start_mark.line + 1,
+                node.start_mark.column + 1,
+            )
+        self.sizes[id(node)] = size
+        return out
+
+    def _convert(self, node) -> Node:
         start, end = self.mark(node.start_mark), self.mark(node.end_mark)
         tag = node.tag if node.tag and not node.tag.startswith("tag:yaml.org,2002:") else None
         if node.id == "scalar":
@@ -380,6 +432,15 @@ class _Builder:
         self.memo[id(node)] = sequence
         sequence.items = [self.convert(item) for item in node.value]
         return sequence
+
+
+def _children(node) -> list:
+    """The ruamel nodes directly under ``node`` (keys and values of a mapping, items of a list)."""
+    if node.id == "mapping":
+        return [child for pair in node.value for child in pair]
+    if node.id == "sequence":
+        return list(node.value)
+    return []
 
 
 def iter_scalars(node: Node, _seen: set[int] | None = None) -> Iterator[tuple[Scalar | None, Scalar]]:

@@ -5,6 +5,8 @@ import math
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.edits import format_scalar, set_value
 
+from ._common import why_total as _why
+
 
 class WarmupExceedsTotal(Rule):
     """## What it does
@@ -67,15 +69,3 @@ class WarmupExceedsTotal(Rule):
             data={"warmup_steps": plan.warmup_steps, "total_steps": plan.total_steps},
         )
 
-
-def _why(plan) -> str:
-    parts = []
-    if plan.max_steps and plan.max_steps > 0:
-        return f"max_steps {plan.max_steps}"
-    if plan.num_examples is not None:
-        parts.append(f"{plan.num_examples} examples")
-    parts.append(f"batch {plan.per_device_batch_size} x GA {plan.gradient_accumulation_steps} x {plan.world_size} GPU"
-                 + ("s" if plan.world_size != 1 else ""))
-    if plan.num_train_epochs is not None:
-        parts.append(f"{plan.num_train_epochs:g} epoch" + ("s" if plan.num_train_epochs != 1 else ""))
-    return ", ".join(parts)

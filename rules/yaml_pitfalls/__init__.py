@@ -6,5 +6,7 @@ from sftlint import hookimpl
 @hookimpl
 def sftlint_rules():
     from .number_read_as_string import NumberReadAsString
+    from .yaml11_boolean import Yaml11Boolean
+    from .yaml11_octal import Yaml11Octal
 
-    return [NumberReadAsString]
+    return [NumberReadAsString, Yaml11Boolean, Yaml11Octal]

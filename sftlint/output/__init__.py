@@ -1,4 +1,8 @@
-"""Output formats, one module each; every one renders the same list of file results."""
+"""Output formats, one module each; every one renders the same list of file results.
+
+Each module has ``render(results, stream, *, color, verbose, registry)``; ``registry`` (the loaded
+plugins, or None) lets formats that describe rules, such as SARIF, read each rule's docstring.
+"""
 
 from __future__ import annotations
 
@@ -7,11 +11,22 @@ from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
     from ..engine import FileResult
+    from ..plugins import Registry
 
 FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
 
 
-def render(fmt: str, results: "list[FileResult]", stream: TextIO, *, color: bool = False, verbose: bool = False) -> None:
+def render(
+    fmt: str,
+    results: "list[FileResult]",
+    stream: TextIO,
+    *,
+    color: bool = False,
+    verbose: bool = False,
+    registry: "Registry | None" = None,
+) -> None:
     """Write ``results`` to ``stream`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown output format {fmt!r}; choose one of {', '.join(FORMATS)}")
     module = importlib.import_module(f".{fmt.replace('-', '_')}", __name__)
-    module.render(results, stream, color=color, verbose=verbose)
+    module.render(results, stream, color=color, verbose=verbose, registry=registry)

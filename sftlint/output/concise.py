@@ -20,7 +20,7 @@ def _severity_style(finding) -> str:
     return {3: "red", 2: "yellow", 1: "cyan"}[int(finding.severity)]
 
 
-def render(results, stream: TextIO, *, color: bool = False, verbose: bool = False) -> None:
+def render(results, stream: TextIO, *, color: bool = False, verbose: bool = False, registry=None) -> None:
     for result in results:
         if verbose and result.skipped:
             stream.write(f"{result.path}: skipped: {result.skipped}\n")

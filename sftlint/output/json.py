@@ -36,6 +36,6 @@ def all_dicts(results) -> list[dict]:
     return [finding_to_dict(f, r.document) for r in results for f in r.findings]
 
 
-def render(results, stream: TextIO, *, color: bool = False, verbose: bool = False) -> None:
+def render(results, stream: TextIO, *, color: bool = False, verbose: bool = False, registry=None) -> None:
     json.dump(all_dicts(results), stream, indent=2)
     stream.write("\n")

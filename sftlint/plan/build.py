@@ -153,6 +153,9 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
     _steps(config, plan, epochs, max_steps)
     _warmup_and_schedule(config, inputs, plan)
     _events(config, inputs, plan)
+    from ..memory import estimate_memory
+
+    plan.memory = estimate_memory(config, plan)
     return plan
 
 

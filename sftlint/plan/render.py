@@ -82,10 +82,24 @@ def render_table(plan: TrainingPlan, config=None) -> str:
         lines += _rows(curve_summary(plan.lr_schedule))
     else:
         lines.append("  unknown (see notes)")
+    lines += _memory_rows(plan.memory)
     if plan.notes:
         lines += ["", "Notes"]
         lines += [f"  - {note}" for note in plan.notes]
     return "\n".join(lines) + "\n"
+
+
+def _memory_rows(memory: dict[str, Any] | None) -> list[str]:
+    """The peak-memory estimate and its terms (see docs/memory.md for the formula)."""
+    if not memory:
+        return ["", "Peak GPU memory (estimate)", "  unknown: the base model's shape is not known (no local config.json, "
+                "not in the built-in table)"]
+    gib = 1024 ** 3
+    rows = [(name.removesuffix("_bytes").replace("_", " "), f"{value / gib:.2f} GiB")
+            for name, value in memory.items() if name.endswith("_bytes") and name != "total_bytes"]
+    rows.append(("total", f"{memory['total_bytes'] / gib:.2f} GiB"))
+    header = f"Peak GPU memory (estimate per GPU; model shape from {memory.get('model_source', '?')})"
+    return ["", header] + _rows(rows)
 
 
 def render_json(plan: TrainingPlan) -> dict[str, Any]:

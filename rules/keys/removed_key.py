@@ -1,0 +1,82 @@
+from __future__ import annotations
+
+from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
+from sftlint.edits import rename_key
+from sftlint.schemas import for_dialect, removed_in_target
+
+from ._walk import consequence, entries, severity_for
+
+#: Removed keys a more specific rule reports (with the arithmetic behind it).
+HANDLED_ELSEWHERE = {"warmup_ratio": "WS004"}
+
+
+class RemovedKey(Rule):
+    """## What it does
+    Reports keys that the targeted release of the tool removed or renamed, such as
+    `evaluation_strategy` (now `eval_strategy`) or TRL's `max_seq_length` (now `max_length`).
+
+    ## Why is this bad?
+    Tutorials keep the old names long after a release drops them. transformers 5 raises
+    `TypeError` on `evaluation_strategy`; `trl sft` ignores an unknown `max_seq_length` and
+    truncates at its default `max_length` of 1024 tokens; axolotl accepts its deprecated keys with
+    a warning in the log.
+
+    ## Example
+    ```yaml
+    evaluation_strategy: steps
+    ```
+
+    ## Use instead
+    ```yaml
+    eval_strategy: steps
+    ```
+
+    ## Options
+    None. The targeted releases are the `target-transformers` and `target-trl` settings (default:
+    the newest release).
+
+    ## Fix safety
+    Safe: the key is renamed to its replacement and the value is kept, which is what the
+    replacement means. No fix when the key was removed without a replacement, or when the file
+    already sets the replacement.
+
+    ## References
+    - `sftlint/schemas_data/transformers.json` and `trl.json` (`removed`), established by comparing
+      the dataclass fields of successive releases
+    - axolotl `src/axolotl/utils/schemas/deprecated.py`
+    """
+
+    code = "KT002"
+    name = "removed-key"
+    severity = Severity.ERROR
+    fix_availability = FixAvailability.SOMETIMES
+
+    def check(self, ctx):
+        dialect = ctx.config.dialect
+        schema = for_dialect(dialect.name)
+        if schema is None:
+            return
+        for dotted, key, _value, mapping in entries(ctx.document.root, schema):
+            removal = schema.removed.get(dotted)
+            if removal is None or dotted in HANDLED_ELSEWHERE:
+                continue
+            if schema.knows(dotted) and removal.package != "axolotl":  # still accepted (an older key list)
+                continue
+            if not removed_in_target(removal, ctx.settings, dialect.name):
+                continue
+            since = f"{removal.package} {removal.since}" if removal.since else dialect.title
+            if removal.package == "axolotl":
+                what, effect, severity = "deprecated in axolotl", "it only warns and may drop it", Severity.WARNING
+            else:
+                what = f"removed in {since}"
+                effect, severity = consequence(dialect), severity_for(dialect.name)
+            fix = None
+            if removal.to:
+                effect += f"; use '{removal.to}'"
+                if removal.to not in mapping:
+                    fix = Fix(Applicability.SAFE, f"Rename to '{removal.to}'", (rename_key(key, removal.to),))
+            yield Violation(
+                f"'{dotted}' was {what}: {effect}",
+                key, fix, severity=severity,
+                data={"key": dotted, "replacement": removal.to, "since": removal.since},
+            )

@@ -1,0 +1,17 @@
+"""The kinds of value a key takes, from the dialect's schema snapshot (None when not known)."""
+
+from __future__ import annotations
+
+from sftlint.schemas import for_dialect
+
+
+def kinds_for(dialect_name: str, key: str | None) -> tuple[str, ...] | None:
+    if key is None:
+        return None
+    schema = for_dialect(dialect_name)
+    if schema is None:
+        return None
+    kinds = schema.keys.get(key)
+    if kinds is None:
+        kinds = next((v for k, v in schema.keys.items() if k.endswith("." + key)), None)
+    return None if kinds is None or "any" in kinds else kinds

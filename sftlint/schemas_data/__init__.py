@@ -1,0 +1,1 @@
+"""Snapshots of the training tools' config schemas (written by scripts/snapshot_schemas.py)."""
