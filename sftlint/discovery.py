@@ -30,10 +30,10 @@ def discover(paths: list[Path], resolver: SettingsResolver) -> tuple[list[Path],
     """Return (files to lint, paths that do not exist), each file once, in a stable order."""
     files: list[Path] = []
     missing: list[Path] = []
-    seen: set[Path] = set()
+    seen: set[str] = set()
 
     def add(p: Path) -> None:
-        key = p.resolve()
+        key = os.path.realpath(p)
         if key not in seen:
             seen.add(key)
             files.append(p)

@@ -22,11 +22,8 @@ from .yaml_types import resolve_yaml11, resolve_yaml12
 
 #: Training configs are a few kilobytes; anything this large is a dataset or a mistake.
 MAX_FILE_BYTES = 2 * 1024 * 1024
-#: How many nodes a walk through aliases may visit before the file counts as an alias bomb.
-MAX_EXPANDED_NODES = 100_000
-#: Configs nest a few levels; deeper nesting is rejected before it can exhaust the Python stack.
-MAX_DEPTH = 100
 
+_NEWLINE = re.compile("\n")
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*sftlint:\s*(?P<body>[^#]*?)\s*$")
 
 
@@ -59,15 +56,19 @@ class Node:
         self.tag = tag
 
 
+_UNRESOLVED = object()
+
+
 class Scalar(Node):
     """A scalar as written: ``text`` is its value before type resolution, ``style`` its quoting."""
 
-    __slots__ = ("text", "style")
+    __slots__ = ("text", "style", "_v11", "_v12")
 
     def __init__(self, start: Mark, end: Mark, tag: str | None, text: str, style: str | None) -> None:
         super().__init__(start, end, tag)
         self.text = text
         self.style = style  # None for plain, '"' or "'" for quoted, '|' or '>' for block
+        self._v11 = self._v12 = _UNRESOLVED
 
     @property
     def plain(self) -> bool:
@@ -76,12 +77,16 @@ class Scalar(Node):
     @property
     def value12(self) -> Any:
         """The value a YAML 1.2 (core schema) loader gives this scalar."""
-        return resolve_yaml12(self.text) if self.plain else _tagged(self)
+        if self._v12 is _UNRESOLVED:  # many rules ask; resolve once
+            self._v12 = resolve_yaml12(self.text) if self.plain else _tagged(self)
+        return self._v12
 
     @property
     def value11(self) -> Any:
         """The value PyYAML's ``safe_load`` (YAML 1.1) gives this scalar."""
-        return resolve_yaml11(self.text) if self.plain else _tagged(self)
+        if self._v11 is _UNRESOLVED:
+            self._v11 = resolve_yaml11(self.text) if self.plain else _tagged(self)
+        return self._v11
 
     def __repr__(self) -> str:
         return f"Scalar({self.text!r} @ {self.start.line}:{self.start.column})"
@@ -90,19 +95,21 @@ class Scalar(Node):
 class Mapping(Node):
     """A mapping; ``pairs`` keeps every entry in file order, duplicates included."""
 
-    __slots__ = ("pairs", "flow")
+    __slots__ = ("pairs", "flow", "_index", "_indexed")
 
     def __init__(self, start: Mark, end: Mark, tag: str | None, flow: bool) -> None:
         super().__init__(start, end, tag)
         self.pairs: list[tuple[Node, Node]] = []
         self.flow = flow
+        self._index: dict[str, tuple[Scalar, Node]] = {}
+        self._indexed = -1
 
     def entry(self, key: str) -> tuple[Scalar, Node] | None:
         """The last entry whose key is ``key`` (the one every loader keeps), or None."""
-        for k, v in reversed(self.pairs):
-            if isinstance(k, Scalar) and k.text == key:
-                return k, v
-        return None
+        if self._indexed != len(self.pairs):  # rules look keys up often: index once per shape
+            self._index = {k.text: (k, v) for k, v in self.pairs if isinstance(k, Scalar)}
+            self._indexed = len(self.pairs)
+        return self._index.get(key)
 
     def get(self, key: str) -> Node | None:
         found = self.entry(key)
@@ -251,21 +258,20 @@ def parse_document(path: Path, text: str) -> Document:
         # The tools read JSON configs with json.load, which rejects what YAML's flow style allows
         # (comments, unquoted keys, trailing commas): check with the tool's own reader first.
         _raise_json_error(text)
-    line_starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
-    nodes = _compose(text, is_json)
+    line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+    nodes, duplicates = _compose(text, is_json)
     if not nodes:
         what = "file is empty" if not text.strip() else "file holds only comments"
         raise DocumentError(f"{what}: no settings to lint", 1, 1)
     if len(nodes) > 1:
-        line, column = _separator_before(text, nodes[1].start_mark)
+        line, column = _separator_before(text, nodes[1].start)
         raise DocumentError(
             f"file holds {len(nodes)} YAML documents; a training config is one document "
             "(remove the extra '---' separators or split the file)",
             line,
             column,
         )
-    builder = _Builder(text)
-    root = builder.convert(nodes[0])
+    root = nodes[0]
     if isinstance(root, Scalar) and root.plain and root.text == "":
         raise DocumentError("file holds no settings, only a document marker", 1, 1)
     if not isinstance(root, Mapping):
@@ -281,16 +287,16 @@ def parse_document(path: Path, text: str) -> Document:
             match = _DIRECTIVE.search(line)
             if match:
                 directives.extend((number, part.strip()) for part in match["body"].split(";") if part.strip())
-    doc = Document(path, text, root, is_json, builder.duplicates, directives)
+    doc = Document(path, text, root, is_json, duplicates, directives)
     doc._line_starts = line_starts
     return doc
 
 
-def _separator_before(text: str, mark) -> tuple[int, int]:
+def _separator_before(text: str, mark: Mark) -> tuple[int, int]:
     """(line, column) of the ``---`` that starts the document at ``mark``: where the fix goes."""
-    found = text.rfind("\n---", 0, mark.index + 1)
-    if found < 0 or text.count("\n", 0, found + 1) >= mark.line + 1:
-        return mark.line + 1, mark.column + 1
+    found = text.rfind("\n---", 0, mark.offset + 1)
+    if found < 0 or text.count("\n", 0, found + 1) >= mark.line:
+        return mark.line, mark.column
     return text.count("\n", 0, found + 1) + 1, 1
 
 
@@ -299,28 +305,16 @@ def load_document(path: Path) -> Document:
     return parse_document(path, read_text(path))
 
 
-_YAML = None
-
-
-def _yaml():
-    global _YAML
-    if _YAML is None:
-        from ruamel.yaml import YAML
-
-        _YAML = YAML(typ="safe", pure=False)
-    return _YAML
-
-
-def _compose(text: str, is_json: bool) -> list:
+def _compose(text: str, is_json: bool) -> tuple[list[Node], list[Duplicate]]:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError
 
+    from .composer import compose_documents
+
     try:
-        return list(_yaml().compose_all(text))
+        return compose_documents(text)
     except MarkedYAMLError as exc:
-        if is_json:
-            _raise_json_error(text)
-            if "\t" in text:  # tabs are JSON whitespace but not YAML indentation; offsets are kept
-                return _compose(text.replace("\t", " "), False)
+        if is_json and "\t" in text:  # tabs are JSON whitespace but not YAML indentation; offsets are kept
+            return _compose(text.replace("\t", " "), False)
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
         context = f" ({exc.context})" if exc.context and exc.problem else ""
@@ -348,99 +342,6 @@ def _json_problem(text: str, exc: json.JSONDecodeError) -> str:
     if exc.msg.startswith(("Expecting property name", "Expecting value")) and text[: exc.pos].rstrip().endswith(","):
         return f"{exc.msg} (a trailing comma? JSON allows none)"
     return exc.msg
-
-
-class _Builder:
-    """Converts ruamel nodes to ours once each (aliases stay shared) and records duplicate keys.
-
-    Sharing keeps the conversion cheap, but whatever later walks the values the way a loader's
-    consumer does (serialising, comparing, iterating) pays for every alias again. So each node's
-    *expanded* size is counted as it is built, and a file whose expansion passes
-    :data:`MAX_EXPANDED_NODES` (a billion-laughs alias bomb) is rejected at the first node that
-    crosses the limit.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.memo: dict[int, Node] = {}
-        #: Expanded node count per ruamel node; absent while a node is being built (a cycle).
-        self.sizes: dict[int, int] = {}
-        self.duplicates: list[Duplicate] = []
-        self.depth = 0
-
-    def mark(self, m) -> Mark:
-        return Mark(m.line + 1, m.column + 1, m.index)
-
-    def convert(self, node) -> Node:
-        cached = self.memo.get(id(node))
-        if cached is not None:
-            return cached
-        if self.depth >= MAX_DEPTH:
-            raise DocumentError(
-                f"values are nested more than {MAX_DEPTH} levels deep; a config is a few levels",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
-            )
-        self.depth += 1
-        try:
-            out = self._convert(node)
-        finally:
-            self.depth -= 1
-        size = 1 + sum(self.sizes.get(id(child), 1) for child in _children(node))
-        if size > MAX_EXPANDED_NODES:
-            raise DocumentError(
-                f"aliases here expand to over {MAX_EXPANDED_NODES} values (an alias bomb); "
-                "a config needs no such thing",
-                node.start_mark.line + 1,
-                node.start_mark.column + 1,
-            )
-        self.sizes[id(node)] = size
-        return out
-
-    def _convert(self, node) -> Node:
-        start, end = self.mark(node.start_mark), self.mark(node.end_mark)
-        tag = node.tag if node.tag and not node.tag.startswith("tag:yaml.org,2002:") else None
-        if node.id == "scalar":
-            out: Node = Scalar(start, end, tag, node.value, node.style or None)
-            self.memo[id(node)] = out
-            return out
-        flow = bool(getattr(node, "flow_style", False))
-        if node.id == "mapping":
-            mapping = Mapping(start, end, tag, flow)
-            self.memo[id(node)] = mapping
-            seen: dict[str, Scalar] = {}
-            for k, v in node.value:
-                key, value = self.convert(k), self.convert(v)
-                if isinstance(key, Scalar) and key.text == "<<":
-                    continue  # merge keys: keys come from the merged mapping
-                mapping.pairs.append((key, value))
-                if isinstance(key, Scalar):
-                    if key.text in seen:
-                        self.duplicates.append(Duplicate(key.text, seen[key.text], key))
-                    seen[key.text] = key
-            for k, v in node.value:  # YAML merge keys ('<<: *base') add entries not set here
-                if getattr(k, "value", None) == "<<":
-                    for merged in v.value if v.id == "sequence" else [v]:
-                        src = self.convert(merged)
-                        if isinstance(src, Mapping):
-                            for mk, mv in src.pairs:
-                                if isinstance(mk, Scalar) and mk.text not in seen:
-                                    mapping.pairs.append((mk, mv))
-                                    seen[mk.text] = mk
-            return mapping
-        sequence = Sequence(start, end, tag, flow)
-        self.memo[id(node)] = sequence
-        sequence.items = [self.convert(item) for item in node.value]
-        return sequence
-
-
-def _children(node) -> list:
-    """The ruamel nodes directly under ``node`` (keys and values of a mapping, items of a list)."""
-    if node.id == "mapping":
-        return [child for pair in node.value for child in pair]
-    if node.id == "sequence":
-        return list(node.value)
-    return []
 
 
 def iter_scalars(node: Node, _seen: set[int] | None = None) -> Iterator[tuple[Scalar | None, Scalar]]:

@@ -70,6 +70,15 @@ def apply_hints(config: TrainingConfig, settings: Settings) -> None:
             config.set(Setting("num_examples", size, Origin.HINT, note="from settings"))
 
 
+def _selected_rules(registry: Registry, settings: Settings, file_ignores: tuple[str, ...]) -> list:
+    """(code, rule) pairs that run for a file; the same few settings serve every file, so cache."""
+    cache = settings.selection_cache
+    key = (id(registry), file_ignores)
+    if key not in cache:
+        cache[key] = [(c, r) for c, r in sorted(registry.rules.items()) if is_selected(c, settings, file_ignores)]
+    return cache[key]
+
+
 def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
     result = FileResult(path)
     try:
@@ -132,9 +141,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
     result.plan = plan
     silenced = suppressions(document)
     file_ignores = settings.ignored_for(path)
-    for code, rule in sorted(registry.rules.items()):
-        if not is_selected(code, settings, file_ignores):
-            continue
+    for code, rule in _selected_rules(registry, settings, tuple(file_ignores)):
         if rule.dialects and choice.dialect.name not in rule.dialects:
             continue
         ctx = RuleContext(document, config, plan, settings, settings.options_for(rule))

@@ -20,7 +20,6 @@ from __future__ import annotations
 import json
 import os
 import sys
-import tempfile
 import zlib
 from pathlib import Path
 
@@ -108,6 +107,8 @@ def _write_cache(file: Path, group: str, path: list[str], found: list[list[str]]
                           "entry_points": found})
     try:
         file.parent.mkdir(parents=True, exist_ok=True)
+        import tempfile  # only when the cache is rewritten
+
         fd, tmp = tempfile.mkstemp(dir=file.parent, prefix=".entry-points-")
         try:
             with os.fdopen(fd, "w", encoding="utf-8") as fh:

@@ -12,13 +12,13 @@ import json
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 
 
 @lru_cache(maxsize=None)
 def load(name: str) -> dict:
     """One snapshot (``transformers``, ``trl``, ``peft``, ``axolotl``, ``llamafactory``, ``unsloth``)."""
-    text = resources.files("sftlint.schemas_data").joinpath(f"{name}.json").read_text(encoding="utf-8")
+    text = (Path(__file__).parent / "schemas_data" / f"{name}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 

@@ -13,6 +13,7 @@ rule) is checked by :mod:`sftlint.selection` when the resolver is bound to the r
 from __future__ import annotations
 
 import fnmatch
+import os
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
@@ -63,19 +64,28 @@ class Settings:
     exclude: list[str] = field(default_factory=list)
     #: Attributes set from the command line (checked as options, not as this file's keys).
     overridden: frozenset[str] = frozenset()
+    _resolved_root: str | None = field(default=None, repr=False, compare=False)
+    #: (registry id, per-file ignores) -> selected (code, rule) pairs; filled by the engine.
+    selection_cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
     def relative(self, file: Path) -> str:
-        try:
-            return PurePosixPath(file.resolve().relative_to(self.root.resolve())).as_posix()
-        except ValueError:
-            return PurePosixPath(file).as_posix()
+        """``file`` relative to the settings file's folder, as globs in settings are written."""
+        root = self._resolved_root
+        if root is None:
+            root = self._resolved_root = os.path.realpath(self.root)
+        absolute = os.path.realpath(file)
+        if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep):
+            return PurePosixPath(os.path.relpath(absolute, root)).as_posix()
+        return PurePosixPath(file).as_posix()
 
     def ignored_for(self, file: Path) -> list[str]:
         """Codes or prefixes that ``per-file-ignores`` turns off for ``file``."""
+        if not self.per_file_ignores:
+            return []
         rel = self.relative(file)
         out: list[str] = []
         for pattern, codes in self.per_file_ignores.items():
@@ -84,6 +94,8 @@ class Settings:
         return out
 
     def dataset_size_for(self, *paths: Path | str) -> int | None:
+        if not self.dataset_sizes:
+            return None
         for candidate in paths:
             rel = self.relative(Path(candidate))
             for pattern, size in self.dataset_sizes.items():
@@ -92,6 +104,8 @@ class Settings:
         return None
 
     def is_excluded(self, file: Path) -> bool:
+        if not self.exclude:
+            return False
         rel = self.relative(file)
         return any(glob_match(rel, p) for p in self.exclude)
 

@@ -53,15 +53,14 @@ class UnknownKey(Rule):
         schema = for_dialect(dialect.name)
         if schema is None or dialect.name == "hf":  # plain scripts add arguments of their own
             return
-        known = set(schema.keys) | set(getattr(dialect, "known_keys", ()) or ())
+        known, by_prefix = _known_keys(dialect, schema)
+        cutoff = float(ctx.options["cutoff"])
         for dotted, key, _value, mapping in entries(ctx.document.root, schema):
             if dotted in known or dotted in schema.removed or dotted.startswith(("_", ".", "x-")):
                 continue
-            prefix = dotted.rpartition(".")[0]
-            siblings = [k for k in known if k.rpartition(".")[0] == prefix]
-            last = dotted.rpartition(".")[2]
-            close = difflib.get_close_matches(last, [k.rpartition(".")[2] for k in siblings], n=1,
-                                              cutoff=float(ctx.options["cutoff"]))
+            prefix, _, last = dotted.rpartition(".")
+            close = difflib.get_close_matches(last, _within_reach(last, by_prefix.get(prefix, ()), cutoff), n=1,
+                                              cutoff=cutoff)
             hint, fix = "", None
             if close:
                 hint = f"; did you mean '{close[0]}'?"
@@ -72,3 +71,32 @@ class UnknownKey(Rule):
                 key, fix, severity=severity_for(dialect.name),
                 data={"key": dotted, "suggestion": close[0] if close else None},
             )
+
+
+_KNOWN: dict[tuple[str, int], tuple[frozenset[str], dict[str, list[str]]]] = {}
+
+
+def _known_keys(dialect, schema) -> tuple[frozenset[str], dict[str, list[str]]]:
+    """Every key the dialect accepts, and the last parts of those keys grouped by parent key.
+
+    Built once per dialect and schema: a corpus run asks for it for every file.
+    """
+    cache_key = (dialect.name, id(schema))
+    if cache_key not in _KNOWN:
+        known = frozenset(schema.keys) | frozenset(getattr(dialect, "known_keys", ()) or ())
+        by_prefix: dict[str, list[str]] = {}
+        for k in sorted(known):
+            prefix, _, last = k.rpartition(".")
+            by_prefix.setdefault(prefix, []).append(last)
+        _KNOWN[cache_key] = (known, by_prefix)
+    return _KNOWN[cache_key]
+
+
+def _within_reach(word: str, candidates, cutoff: float) -> list[str]:
+    """Candidates whose length alone does not rule out a similarity ratio of ``cutoff``.
+
+    difflib's ratio is 2*M/(len(a)+len(b)) with M <= the shorter length, so this drops only
+    candidates that could never match: the suggestions are the same, found much faster.
+    """
+    n = len(word)
+    return [c for c in candidates if 2 * min(n, len(c)) >= cutoff * (n + len(c))]

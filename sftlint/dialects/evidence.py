@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 from functools import lru_cache
-from importlib import resources
+from pathlib import Path
 from typing import Iterable
 
 from ..document import Document, Mapping
@@ -25,7 +25,9 @@ BUILTIN = ("axolotl", "llamafactory", "trl", "hf", "unsloth")
 
 @lru_cache(maxsize=None)
 def _load(name: str) -> dict:
-    text = resources.files(f"{__package__}.known_keys").joinpath(f"{name}.json").read_text(encoding="utf-8")
+    # read beside this module rather than through importlib.resources, whose import alone costs
+    # more than the whole file read (it pulls in zipfile)
+    text = (Path(__file__).parent / "known_keys" / f"{name}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
 
