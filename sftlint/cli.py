@@ -70,6 +70,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     rule = sub.add_parser("rule", help="explain one rule")
     rule.add_argument("code")
+
+    schema = sub.add_parser("schema", help="write the JSON Schema of a dialect's configs, for editors")
+    schema.add_argument("--dialect", required=True, metavar="NAME", help="axolotl, llamafactory, trl, hf, unsloth, ...")
+    schema.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
     return parser
 
 

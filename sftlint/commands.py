@@ -213,6 +213,21 @@ def cmd_rule(args) -> int:
     return EXIT_CLEAN
 
 
+def cmd_schema(args) -> int:
+    from .schema import dialect_schema, render
+
+    registry = build_registry()
+    dialect = registry.dialects.get(args.dialect)
+    if dialect is None:
+        raise UsageError(f"unknown dialect {args.dialect!r} (known: {', '.join(sorted(registry.dialects))})")
+    text = render(dialect_schema(dialect, registry.rules.values()))
+    if args.output is None:
+        sys.stdout.write(text)
+    else:
+        args.output.write_text(text, encoding="utf-8")
+    return EXIT_CLEAN
+
+
 def cmd_run(args) -> int:
     """Training packages are imported here only: linting never pays for torch."""
     from .runner.cli_support import run_command
