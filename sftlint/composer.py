@@ -12,7 +12,6 @@ bomb when it walks or serialises the values.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterator
 
 from .document import DocumentError, Duplicate, Mapping, Mark, Node, Scalar, Sequence
@@ -55,16 +54,18 @@ def _event_source(text: str) -> Iterator[Any]:
             return
 
 
-@dataclass
 class _Open:
     """A collection being built: its node, and for a mapping the key waiting for its value."""
 
-    node: Node
-    size: int = 1
-    key: Node | None = None
-    seen: dict[str, Scalar] | None = None
-    merges: list[Node] | None = None
-    anchor: str | None = None
+    __slots__ = ("node", "size", "key", "seen", "merges", "anchor")
+
+    def __init__(self, node: Node, seen: dict[str, Scalar] | None, anchor: str | None) -> None:
+        self.node = node
+        self.size = 1  # expanded size: this node plus everything under it, aliases counted again
+        self.key: Node | None = None
+        self.seen = seen
+        self.merges: list[Node] | None = None
+        self.anchor = anchor
 
 
 def _mark(m) -> Mark:

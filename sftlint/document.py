@@ -16,7 +16,7 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Union
+from typing import Any, Iterator, NamedTuple, Union
 
 from .yaml_types import resolve_yaml11, resolve_yaml12
 
@@ -27,8 +27,7 @@ _NEWLINE = re.compile("\n")
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*sftlint:\s*(?P<body>[^#]*?)\s*$")
 
 
-@dataclass(frozen=True, slots=True)
-class Mark:
+class Mark(NamedTuple):
     """A place in the file: 1-based line and column, and the 0-based character offset."""
 
     line: int
@@ -156,8 +155,7 @@ def _tagged(scalar: Scalar) -> Any:
     return scalar.text
 
 
-@dataclass
-class Duplicate:
+class Duplicate(NamedTuple):
     """A key that appears twice in one mapping; loaders silently keep the last one."""
 
     key: str

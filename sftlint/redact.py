@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 #: Keys whose string value is a credential, whatever it looks like (lower-case).
 SECRET_KEYS = frozenset({
@@ -32,8 +33,7 @@ _PLACEHOLDER = re.compile(r"^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{.*\}\
 _KEY_VALUE = re.compile(r"""^(?P<lead>\s*(?:-\s+)?["']?(?P<key>[A-Za-z0-9_.\-]+)["']?\s*:\s*)(?P<value>\S.*?)\s*(?P<tail>,?\s*(?:#.*)?)$""")
 
 
-@dataclass(frozen=True)
-class Secret:
+class Secret(NamedTuple):
     """A credential found in a value: what it is and a redacted form safe to print."""
 
     kind: str

@@ -10,14 +10,13 @@ from __future__ import annotations
 
 import copy
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar
+from typing import Any, Callable, ClassVar, NamedTuple
 
 from ..canonical import Origin, Setting, TrainingConfig
 from ..document import Document, Mapping, Node, Scalar, Sequence
 
 
-@dataclass(frozen=True)
-class Key:
+class Key(NamedTuple):
     """One key of the dialect that holds a canonical field.
 
     ``path`` is the key as written (nested keys as a tuple); ``read`` converts the tool's value to
