@@ -8,7 +8,6 @@ output format ever repeats a secret that was written into a config.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from typing import NamedTuple
 
 #: Keys whose string value is a credential, whatever it looks like (lower-case).
