@@ -36,6 +36,8 @@ PINS=(
     torchao==0.18.0             # unsloth_zoo; needs torch>=2.11 for its native ops
     cut_cross_entropy==25.1.1   # unsloth_zoo fused loss (pure Python + Triton)
     msgspec==0.22.0             # unsloth_zoo (cp312 wheel)
+    ruamel.yaml==0.19.1         # sftlint itself (the image has PyYAML only)
+    ruamel.yaml.clib==0.2.15    # its C parser, which sftlint's document loader asks for (cp312 wheel)
 )
 # Deliberately not carried (declared by unsloth, not imported for training):
 # xformers (optional; PyPI build targets another torch/CUDA, unsloth then uses
@@ -67,7 +69,8 @@ for pin in pins:
     name, ver = pin.split("==")
     norm = re.sub(r"[-_.]+", "_", name).lower()
     found = [w for w in glob.glob(os.path.join(wheels, "*.whl"))
-             if os.path.basename(w).lower().startswith(f"{norm}-{ver}-")]
+             if re.sub(r"[-_.]+", "_", os.path.basename(w).lower().split("-")[0]) == norm
+             and os.path.basename(w).split("-")[1] == ver]
     if len(found) != 1:
         sys.exit(f"expected one wheel for {pin} in {wheels}, found {found}")
     whl = found[0]
