@@ -1,0 +1,59 @@
+"""Memory figures recorded beside the plan's estimate: CUDA's allocator peak, or the process's peak
+resident set on a CPU (which includes the imported libraries, so it is an upper bound)."""
+
+from __future__ import annotations
+
+import resource
+import sys
+
+
+def _cuda():
+    torch = sys.modules.get("torch")
+    return torch if torch is not None and torch.cuda.is_available() else None
+
+
+def reset_peak() -> None:
+    torch = _cuda()
+    if torch is not None:
+        torch.cuda.reset_peak_memory_stats()
+
+
+def peak_bytes() -> tuple[int, str]:
+    torch = _cuda()
+    if torch is not None:
+        return int(torch.cuda.max_memory_allocated()), "cuda max_memory_allocated"
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024, "cpu peak RSS"
+
+
+def current_bytes() -> int:
+    torch = _cuda()
+    if torch is not None:
+        return int(torch.cuda.memory_allocated())
+    try:
+        with open("/proc/self/statm") as f:
+            return int(f.read().split()[1]) * resource.getpagesize()
+    except OSError:
+        return 0
+
+
+def is_oom(exc: BaseException) -> bool:
+    if isinstance(exc, MemoryError):
+        return True
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(exc, getattr(torch, "OutOfMemoryError", ())):
+        return True
+    return "out of memory" in str(exc).lower()
+
+
+def estimate_bytes(plan) -> int | None:
+    """The plan's memory estimate in bytes, if the plan has one."""
+    memory = getattr(plan, "memory", None)
+    if not isinstance(memory, dict):
+        return None
+    for key in ("total_bytes", "peak_bytes", "estimate_bytes", "bytes"):
+        if isinstance(memory.get(key), (int, float)):
+            return int(memory[key])
+    for key in ("total_gib", "peak_gib", "gib"):
+        if isinstance(memory.get(key), (int, float)):
+            return int(memory[key] * 2**30)
+    return None

@@ -1,0 +1,244 @@
+"""What one training process needs to know, as plain JSON: the config's values turned into the
+arguments a backend passes to the model loader, PEFT and TRL's ``SFTConfig``.
+
+The runner decides everything here, in the parent process, from the canonical config and the plan;
+the worker process (``sftlint.runner.worker``) only executes it. Keeping the decision in one place
+means the same recipe drives the ``hf`` and ``unsloth`` backends and a multi-process launch, and
+that the choices (a smoke run's step count and warmup, a dataset file's resolved path) are visible
+in ``recipe.json`` beside the run's results.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Mapping
+
+#: LoRA targets used when a config names none: every linear projection of a Llama-style block.
+ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
+
+
+class RecipeError(ValueError):
+    """A config the runner cannot train as written; the message says what to change."""
+
+
+@dataclass
+class DataFile:
+    path: str
+    #: ``datasets`` builder: json, csv or parquet.
+    builder: str
+
+
+@dataclass
+class Recipe:
+    backend: str
+    mode: str
+    base_model: str
+    #: What the user asked for (``synthetic:tiny``, a hub id), for reports; ``base_model`` is the path.
+    model_label: str
+    output_dir: str
+    data_files: list[DataFile]
+    #: Use only the first rows of the data (a smoke run's slice); None uses all of it.
+    max_rows: int | None
+    learning_rate: float
+    lr_scheduler_type: str
+    lr_scheduler_kwargs: dict[str, Any]
+    #: An int is a step count; a float below 1 is a ratio (transformers >= 5 semantics).
+    warmup_steps: float | int
+    per_device_train_batch_size: int
+    gradient_accumulation_steps: int
+    num_train_epochs: float
+    max_steps: int
+    weight_decay: float
+    max_grad_norm: float
+    optim: str
+    lora_r: int
+    lora_alpha: float
+    lora_dropout: float
+    lora_target_modules: list[str] | str
+    use_rslora: bool
+    use_dora: bool
+    load_in_4bit: bool
+    load_in_8bit: bool
+    bnb_4bit_quant_type: str
+    bnb_4bit_compute_dtype: str
+    bnb_4bit_use_double_quant: bool
+    max_seq_length: int
+    gradient_checkpointing: bool
+    bf16: bool
+    fp16: bool
+    packing: bool
+    seed: int
+    trust_remote_code: bool = False
+    show_progress: bool = False
+    world_size: int = 1
+    notes: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def write(self, path: Path) -> Path:
+        path.write_text(json.dumps(self.to_json(), indent=2) + "\n", encoding="utf-8")
+        return path
+
+    @classmethod
+    def read(cls, path: Path | str) -> "Recipe":
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        data["data_files"] = [DataFile(**d) for d in data["data_files"]]
+        return cls(**data)
+
+
+BUILDERS = {".jsonl": "json", ".json": "json", ".csv": "csv", ".parquet": "parquet"}
+
+
+def resolve_data_files(datasets: Any, config_dir: Path | None) -> list[DataFile]:
+    """Local data files of the config's training datasets (relative to the config, then the cwd)."""
+    specs = datasets if isinstance(datasets, list) else [datasets] if datasets else []
+    out: list[DataFile] = []
+    for spec in specs:
+        if isinstance(spec, str):
+            spec = {"path": spec}
+        if not isinstance(spec, dict) or spec.get("role", "train") != "train":
+            continue
+        raw = spec.get("path")
+        data_files = spec.get("data_files")
+        if data_files:  # ``path: json`` plus ``data_files``, as TRL's dataset mixtures write it
+            out += [_data_file(str(f), config_dir, raw) for f in ([data_files] if isinstance(data_files, str) else data_files)]
+            continue
+        if not raw and spec.get("name"):
+            raw = _llamafactory_file(spec, config_dir)
+        if not raw:
+            raise RecipeError(f"dataset entry {spec!r} names no local file")
+        found = _find(str(raw), config_dir)
+        if found is None:
+            raise RecipeError(f"dataset {raw!r} is not a local file (looked beside the config and in the working "
+                              "directory); the runner trains on local data only")
+        files = sorted(p for p in found.rglob("*") if p.suffix in BUILDERS) if found.is_dir() else [found]
+        for f in files:
+            if f.suffix not in BUILDERS:
+                raise RecipeError(f"{f}: unsupported data file; use .jsonl, .json, .csv or .parquet")
+            out.append(DataFile(str(f.resolve()), BUILDERS[f.suffix]))
+    if not out:
+        raise RecipeError("the config names no training dataset")
+    return out
+
+
+def _data_file(raw: str, config_dir: Path | None, builder: str | None) -> DataFile:
+    found = _find(raw, config_dir)
+    if found is None or not found.is_file():
+        raise RecipeError(f"data file {raw!r} is not a local file (looked beside the config and in the working directory)")
+    name = builder if builder in ("json", "csv", "parquet") else BUILDERS.get(found.suffix)
+    if name is None:
+        raise RecipeError(f"{found}: unsupported data file; use .jsonl, .json, .csv or .parquet")
+    return DataFile(str(found.resolve()), name)
+
+
+def _find(raw: str, config_dir: Path | None) -> Path | None:
+    path = Path(raw).expanduser()
+    candidates = [path] if path.is_absolute() else [*(p / path for p in [config_dir] if p), Path.cwd() / path]
+    return next((c for c in candidates if c.exists()), None)
+
+
+def _llamafactory_file(spec: dict, config_dir: Path | None) -> str | None:
+    folder = _find(str(spec.get("dataset_dir") or "data"), config_dir)
+    info_path = folder / "dataset_info.json" if folder else None
+    if info_path is None or not info_path.is_file():
+        return None
+    entry = json.loads(info_path.read_text(encoding="utf-8")).get(spec["name"]) or {}
+    return str(folder / entry["file_name"]) if entry.get("file_name") else None
+
+
+def _number(values: Mapping[str, Any], name: str, default: Any) -> Any:
+    value = values.get(name)
+    if value is None:
+        return default
+    if isinstance(value, str):
+        try:
+            return float(value)
+        except ValueError:
+            raise RecipeError(f"{name} is {value!r}, not a number") from None
+    return value
+
+
+def _flag(value: Any) -> bool:
+    """A precision switch: axolotl's ``auto`` means on where the hardware has it (decided in the worker)."""
+    if isinstance(value, str):
+        return value.strip().lower() in ("auto", "true", "1", "yes")
+    return bool(value)
+
+
+def smoke_warmup(fraction: float, steps: int) -> int:
+    """The same warmup fraction over a smoke run's ``steps``, rounded up (never 0 for a warmup > 0)."""
+    return math.ceil(fraction * steps - 1e-9) if fraction > 0 else 0
+
+
+def build_recipe(values: Mapping[str, Any], plan, *, mode: str, backend: str, base_model: str, model_label: str,
+                 output_dir: Path, config_dir: Path | None, steps: int = 10, world_size: int = 1,
+                 show_progress: bool = False) -> Recipe:
+    """The recipe for ``mode`` ('smoke' uses ``plan`` as a smoke plan already scaled to ``steps``)."""
+    if values.get("finetuning_type") not in (None, "lora"):
+        raise RecipeError(f"finetuning_type {values.get('finetuning_type')!r}: the runner trains LoRA/QLoRA adapters only")
+    notes: list[str] = []
+    batch = int(_number(values, "per_device_train_batch_size", 8))
+    accumulation = int(_number(values, "gradient_accumulation_steps", 1))
+    if mode == "smoke":  # the smoke plan already holds the config's lr and schedule
+        lr, scheduler = plan.learning_rate, plan.lr_scheduler_type
+    else:  # a full run trains the config as written; the plan is only what it is checked against
+        lr, scheduler = _number(values, "learning_rate", None), values.get("lr_scheduler_type")
+        lr = lr if lr is not None else getattr(plan, "learning_rate", None)
+        scheduler = scheduler or getattr(plan, "lr_scheduler_type", None)
+    lr = 5e-5 if lr is None else lr
+    scheduler = scheduler or "linear"
+    if mode == "smoke":
+        max_steps, epochs = int(plan.total_steps), 1.0
+        warmup: float | int = int(plan.warmup_steps or 0)
+        max_rows = steps * batch * accumulation * world_size
+    else:
+        max_steps = int(_number(values, "max_steps", -1))
+        epochs = float(_number(values, "num_train_epochs", 3.0))
+        warmup = _number(values, "warmup_steps", 0)
+        warmup = int(warmup) if float(warmup) >= 1 else float(warmup)
+        cap = values.get("max_samples")
+        max_rows = int(cap) if isinstance(cap, int) and cap > 0 else None
+        if plan is not None and plan.dialect == "axolotl" and plan.total_steps:
+            # axolotl computes the run length and warmup itself and hands the Trainer fixed numbers.
+            max_steps, warmup = int(plan.total_steps), int(plan.warmup_steps or 0)
+            notes.append(f"axolotl passes max_steps={max_steps} and warmup_steps={warmup} to the Trainer")
+    targets = values.get("lora_target_modules")
+    if isinstance(targets, str) and targets.strip().lower() in ("all", "all-linear", "all_linear"):
+        targets = "all-linear"  # LLaMA-Factory's ``all`` and PEFT's ``all-linear`` mean the same
+    if isinstance(targets, str) and targets != "all-linear":
+        targets = [t.strip() for t in targets.split(",") if t.strip()]
+    if not targets:
+        targets = "all-linear"
+    r = int(_number(values, "lora_r", 8))
+    return Recipe(
+        backend=backend, mode=mode, base_model=base_model, model_label=model_label, output_dir=str(output_dir),
+        data_files=resolve_data_files(values.get("datasets"), config_dir), max_rows=max_rows,
+        learning_rate=float(lr), lr_scheduler_type=str(scheduler),
+        lr_scheduler_kwargs=dict(getattr(plan, "lr_scheduler_kwargs", None) or {}), warmup_steps=warmup,
+        per_device_train_batch_size=batch, gradient_accumulation_steps=accumulation, num_train_epochs=epochs,
+        max_steps=max_steps, weight_decay=float(_number(values, "weight_decay", 0.0)),
+        max_grad_norm=float(_number(values, "max_grad_norm", 1.0)), optim=str(values.get("optim") or "adamw_torch"),
+        lora_r=r, lora_alpha=float(_number(values, "lora_alpha", 2 * r)),
+        lora_dropout=float(_number(values, "lora_dropout", 0.0)), lora_target_modules=targets,
+        use_rslora=bool(values.get("use_rslora")), use_dora=bool(values.get("use_dora")),
+        load_in_4bit=bool(values.get("load_in_4bit")), load_in_8bit=bool(values.get("load_in_8bit")),
+        bnb_4bit_quant_type=str(values.get("bnb_4bit_quant_type") or "nf4"),
+        bnb_4bit_compute_dtype=str(values.get("bnb_4bit_compute_dtype") or "bfloat16"),
+        bnb_4bit_use_double_quant=bool(values.get("bnb_4bit_use_double_quant")),
+        max_seq_length=int(_number(values, "max_seq_length", 1024)),
+        gradient_checkpointing=bool(values.get("gradient_checkpointing", False)),
+        bf16=_flag(values.get("bf16")), fp16=_flag(values.get("fp16")), packing=bool(values.get("packing")),
+        seed=int(_number(values, "seed", 42)), trust_remote_code=bool(values.get("trust_remote_code")),
+        show_progress=show_progress, world_size=world_size, notes=notes,
+    )
+
+
+def config_values(config) -> dict[str, Any]:
+    """Canonical values of a :class:`~sftlint.canonical.TrainingConfig` (or a plain mapping) as a dict."""
+    if isinstance(config, Mapping):
+        return dict(config)
+    return {name: setting.value for name, setting in config.settings.items()}

@@ -1,0 +1,106 @@
+"""What a run produced and how it was judged: plain data, JSON in and out, no training imports."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+
+@dataclass
+class Check:
+    name: str
+    #: True passed, False failed, None not checked (``message`` says why).
+    passed: bool | None
+    message: str
+
+    @property
+    def verdict(self) -> str:
+        return {True: "pass", False: "FAIL", None: "skip"}[self.passed]
+
+
+@dataclass
+class StepRecord:
+    step: int
+    loss: float
+    lr: float | None
+    grad_norm: float | None = None
+    tokens_per_second: float | None = None
+    memory_bytes: int | None = None
+    tokens: int | None = None
+    seconds: float | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> "StepRecord":
+        def num(value):
+            return None if value is None else float(value)  # "nan" / "inf" strings become floats
+
+        return cls(int(data["step"]), num(data.get("loss")), num(data.get("lr")), num(data.get("grad_norm")),
+                   num(data.get("tokens_per_second")), data.get("memory_bytes"), data.get("tokens"),
+                   num(data.get("seconds")))
+
+
+@dataclass
+class RunResult:
+    config: str
+    backend: str
+    mode: str
+    model: str
+    output_dir: str
+    planned_steps: int | None
+    steps: int
+    records: list[StepRecord]
+    checks: list[Check]
+    tokens_per_second: float | None
+    peak_memory_bytes: int | None
+    memory_kind: str | None
+    estimated_memory_bytes: int | None
+    world_size: int = 1
+    notes: list[str] = field(default_factory=list)
+    plan_schedule: list[float] | None = None
+
+    @property
+    def passed(self) -> bool:
+        return all(c.passed is not False for c in self.checks)
+
+    @property
+    def verdict(self) -> str:
+        return "pass" if self.passed else "FAIL"
+
+    @property
+    def first_loss(self) -> float | None:
+        return self.records[0].loss if self.records else None
+
+    @property
+    def last_loss(self) -> float | None:
+        return self.records[-1].loss if self.records else None
+
+    def check(self, name: str) -> Check:
+        return next(c for c in self.checks if c.name == name)
+
+    @property
+    def failures(self) -> list[Check]:
+        return [c for c in self.checks if c.passed is False]
+
+    def summary(self) -> dict[str, Any]:
+        lr = next((c for c in self.checks if c.name == "lr_schedule"), None)
+        return {
+            "config": self.config, "backend": self.backend, "mode": self.mode, "model": self.model,
+            "world_size": self.world_size, "steps": self.steps, "planned_steps": self.planned_steps,
+            "first_loss": _finite_or_text(self.first_loss), "last_loss": _finite_or_text(self.last_loss),
+            "lr_matches_plan": None if lr is None else lr.passed,
+            "tokens_per_second": self.tokens_per_second, "peak_memory_bytes": self.peak_memory_bytes,
+            "memory_kind": self.memory_kind, "estimated_memory_bytes": self.estimated_memory_bytes,
+            "passed": self.passed, "checks": [asdict(c) for c in self.checks], "notes": self.notes,
+            "output_dir": self.output_dir,
+        }
+
+    def explain(self) -> str:
+        """The failed checks, one per line, for assertion messages."""
+        return "\n".join(f"{c.name}: {c.message}" for c in self.failures) or "all checks passed"
+
+
+def _finite_or_text(value: float | None):
+    if value is None or math.isfinite(value):
+        return value
+    return str(value)
