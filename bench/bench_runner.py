@@ -156,6 +156,20 @@ def path_figures(step_seconds: list[float], tokens_per_step: int, skip: int) -> 
     }
 
 
+def fastest(previous: dict | None, new: dict) -> dict:
+    """Keep the run with the shortest timed steps for a repeated path, listing every run's time.
+
+    Step times on a shared GPU machine drift by tens of percent between runs of the same code, so
+    overhead is judged on the best run of each path, measured alternately in one session.
+    """
+    times = (previous or {}).get("timed_seconds_runs", []) + [new.get("timed_seconds")]
+    best = new
+    if previous and previous.get("timed_seconds") is not None and (
+            new.get("timed_seconds") is None or previous["timed_seconds"] <= new["timed_seconds"]):
+        best = previous
+    return {**best, "timed_seconds_runs": times}
+
+
 def _ratio(a, b):
     return a / b if a is not None and b not in (None, 0) else None
 
@@ -229,6 +243,11 @@ def markdown(report: dict) -> str:
         f"- unsloth / hf peak memory: {_num(r['unsloth_vs_hf_peak_memory'], '.2f')}x "
         f"(target <= {TARGETS['unsloth_vs_hf_peak_memory']}x): {mark[v['unsloth_vs_hf_peak_memory']]}",
     ]
+    for name in PATHS:
+        runs = (report["paths"].get(name) or {}).get("timed_seconds_runs") or []
+        if len(runs) > 1:
+            lines.append(f"- {name}: timed seconds per run " + ", ".join(_num(t, ".2f") for t in runs)
+                         + " (the fastest is in the table)")
     lines += [f"- note: {n}" for n in report.get("notes", [])]
     return "\n".join(lines) + "\n"
 
@@ -317,7 +336,9 @@ def parse_args(argv: list[str] | None):
     p = argparse.ArgumentParser(prog="bench_runner.py", description=__doc__.split("\n\n")[0])
     p.add_argument("--model", default="synthetic:1b", help="synthetic:tiny, synthetic:1b or a local model folder")
     p.add_argument("--device", choices=("auto", "cuda", "cpu"), default="auto")
-    p.add_argument("--paths", default=",".join(PATHS), help="comma-separated subset of bare,unsloth,hf")
+    p.add_argument("--paths", default=",".join(PATHS),
+                   help="comma-separated paths in running order, repeats allowed (bare,unsloth,bare,unsloth,hf): "
+                        "a repeated path reports its fastest run and lists every run")
     p.add_argument("--steps", type=int, default=30, help="timed optimizer steps")
     p.add_argument("--skip", type=int, default=5, help="untimed optimizer steps before them")
     p.add_argument("--warmup", type=int, default=5, help="learning-rate warmup steps of the plan")
@@ -370,16 +391,20 @@ def main(argv: list[str] | None = None) -> int:
         "estimated_memory_bytes": plan_estimate(config_path), "paths": {}, "notes": [],
     }
     deadline = time.monotonic() + args.budget if args.budget else None
+    runs: dict[str, int] = {}
     for name in args.paths:
         timeout = args.timeout if deadline is None else min(args.timeout, deadline - time.monotonic())
         if timeout < 5:
-            report["paths"][name] = {"status": "skipped: no time left in --budget"}
+            report["paths"].setdefault(name, {"status": "skipped: no time left in --budget"})
             continue
-        print(f"== {name} (at most {timeout:.0f} s)", flush=True)
+        runs[name] = runs.get(name, 0) + 1
+        folder = out / (name if runs[name] == 1 else f"{name}-{runs[name]}")
+        print(f"== {name} run {runs[name]} (at most {timeout:.0f} s)", flush=True)
         if name == "bare":
-            fig = run_bare_path(spec, out / "bare", timeout)
+            spec["output_dir"] = str(folder / "trainer")
+            fig = run_bare_path(spec, folder, timeout)
         else:
-            fig = run_runner_path(name, config_path, out / name, total, timeout)
+            fig = run_runner_path(name, config_path, folder, total, timeout)
             mismatch = recipe_mismatches(fig.get("recipe", {}), spec)
             report["notes"] += [f"{name} recipe differs from the bare spec: {m}" for m in mismatch]
             seen = fig.get("tokens_seen_per_step") or []
@@ -388,7 +413,7 @@ def main(argv: list[str] | None = None) -> int:
         if fig.get("step_seconds"):
             fig.update(path_figures(fig["step_seconds"], tokens_per_step, args.skip))
         fig.pop("recipe", None)
-        report["paths"][name] = fig
+        report["paths"][name] = fastest(report["paths"].get(name), fig)
         print(f"   {fig['status']}; {_num(fig.get('tokens_per_second'), ',.0f')} tokens/s, "
               f"peak {_mib(fig.get('peak_memory_bytes'))} MiB, wall {_num(fig.get('wall_seconds'))} s", flush=True)
     report["ratios"] = ratios(report["paths"])

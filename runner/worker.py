@@ -56,11 +56,14 @@ def compare_logits(trained, reloaded) -> dict:
 
 
 def match_dtypes(reloaded, trained_dtypes: dict) -> int:
-    """Give the reloaded adapter the dtypes it trained in; return how many tensors were cast.
+    """Give the reloaded model the dtypes it trained in; return how many tensors were cast.
 
-    TRL casts a QLoRA adapter to bfloat16 for training while PEFT loads a saved adapter in float32:
-    the weights are equal, but the two would compute in different precisions. Loading the adapter
-    for inference in the precision it trained in is what makes "same logits" a fair comparison.
+    Training changes precisions that a plain reload does not: TRL casts a QLoRA adapter to
+    bfloat16 while PEFT loads a saved adapter in float32, and PEFT's
+    ``prepare_model_for_kbit_training`` lifts the base model's norms and embeddings to float32
+    while a fresh 4-bit load keeps them in bfloat16 (on a GPU that alone moves logits by ~0.1).
+    The weights are the same either way; computing in the precisions the model trained in is what
+    makes "the saved adapter reproduces the trained model" a fair comparison.
     """
     cast = 0
     for name, param in reloaded.named_parameters():
@@ -77,7 +80,7 @@ def adapter_roundtrip(backend, recipe, device, trainer, tokenizer, out: Path) ->
     model = trainer.model
     ids = probe_ids(trainer, tokenizer)
     trained = logits_of(model, ids)
-    trained_dtypes = {n: p.dtype for n, p in model.named_parameters() if p.requires_grad}
+    trained_dtypes = {n: p.dtype for n, p in model.named_parameters()}
     adapter_dir = out / "adapter"
     model.save_pretrained(str(adapter_dir))
     tokenizer.save_pretrained(str(adapter_dir))

@@ -117,3 +117,16 @@ def test_hf_path_end_to_end_on_cpu(tmp_path):
     assert report["estimated_memory_bytes"] > 0
     assert not any("recipe differs" in n for n in report["notes"])
     assert "| hf |" in (out / "bench-runner.md").read_text()
+
+
+def test_a_repeated_path_keeps_its_fastest_run_and_lists_every_run(bench):
+    fastest = bench.fastest
+
+    first = {"status": "ok", "timed_seconds": 6.5, "tokens_per_second": 100.0}
+    second = {"status": "ok", "timed_seconds": 5.8, "tokens_per_second": 112.0}
+    kept = fastest(fastest(None, first), second)
+    assert kept["timed_seconds"] == 5.8 and kept["tokens_per_second"] == 112.0
+    assert kept["timed_seconds_runs"] == [6.5, 5.8]
+    failed = {"status": "timeout", "timed_seconds": None}
+    assert fastest(kept, failed)["timed_seconds"] == 5.8
+    assert fastest(kept, failed)["timed_seconds_runs"] == [6.5, 5.8, None]

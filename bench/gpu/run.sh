@@ -145,7 +145,8 @@ gpu_tests() {
     [ -n "$files" ] || files=tests/test_runner_gpu.py
     echo "test files: $files"
     # shellcheck disable=SC2086
-    "$PY" -m pytest -m gpu -p sftlint $files -v -rA --continue-on-collection-errors \
+    # RUN_GPU_TESTS_K narrows the run (pytest -k), e.g. to rerun one backend's test.
+    "$PY" -m pytest -m gpu -p sftlint $files -v -rA --continue-on-collection-errors ${RUN_GPU_TESTS_K:+-k "$RUN_GPU_TESTS_K"} \
         -p no:cacheprovider --basetemp="$WORK/pytest" --junitxml="$OUT/gpu-tests.xml"
 }
 
