@@ -156,3 +156,18 @@ def test_run_usage_errors_exit_2(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "sftlint", "run", str(tmp_path / "missing.yaml")],
                           capture_output=True, text=True)
     assert proc.returncode == 2 and "no such file" in proc.stderr
+
+
+def test_logits_comparison_allows_two_bf16_ulps_but_not_a_lost_adapter():
+    torch = pytest.importorskip("torch")
+    from sftlint.runner.worker import compare_logits
+
+    trained = torch.tensor([[11.5625, -3.0, 0.5]])
+    # A reload on a GPU, computed in bfloat16: off by about one unit in the last place (0.0625 at 8..16).
+    rounded = trained + torch.tensor([[0.0872, 0.0, 0.0]])
+    assert compare_logits(trained, rounded, torch.bfloat16)["passed"]
+    # The adapter moves these logits by about 12: a reload without it must fail.
+    assert not compare_logits(trained, trained - 12.0, torch.bfloat16)["passed"]
+    # Computed in float32 the same difference is far too large.
+    result = compare_logits(trained, rounded, torch.float32)
+    assert not result["passed"] and result["tolerance"] < 2e-3
