@@ -50,7 +50,8 @@ def estimate_bytes(plan) -> int | None:
     memory = getattr(plan, "memory", None)
     if not isinstance(memory, dict):
         return None
-    for key in ("total_bytes", "peak_bytes", "estimate_bytes", "bytes"):
+    # the allocator's share first: that is what CUDA's max_memory_allocated is compared with
+    for key in ("allocated_bytes", "total_bytes", "peak_bytes", "estimate_bytes", "bytes"):
         if isinstance(memory.get(key), (int, float)):
             return int(memory[key])
     for key in ("total_gib", "peak_gib", "gib"):

@@ -209,6 +209,9 @@ def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | Non
     total = sum(terms.values())
     return {
         "total_bytes": total,
+        # what PyTorch's allocator holds at the peak (torch.cuda.max_memory_allocated measures
+        # this): everything but the CUDA context and allocator slack
+        "allocated_bytes": total - OVERHEAD_BYTES,
         **terms,
         "parameters": params,
         "trainable_parameters": trainable,

@@ -96,8 +96,11 @@ def _memory_rows(memory: dict[str, Any] | None) -> list[str]:
                 "not in the built-in table)"]
     gib = 1024 ** 3
     rows = [(name.removesuffix("_bytes").replace("_", " "), f"{value / gib:.2f} GiB")
-            for name, value in memory.items() if name.endswith("_bytes") and name != "total_bytes"]
+            for name, value in memory.items() if name.endswith("_bytes") and name not in ("total_bytes", "allocated_bytes")]
     rows.append(("total", f"{memory['total_bytes'] / gib:.2f} GiB"))
+    if "allocated_bytes" in memory:
+        rows.append(("allocator peak", f"{memory['allocated_bytes'] / gib:.2f} GiB (total less CUDA context; "
+                                       "compare with torch.cuda.max_memory_allocated)"))
     header = f"Peak GPU memory (estimate per GPU; model shape from {memory.get('model_source', '?')})"
     return ["", header] + _rows(rows)
 
