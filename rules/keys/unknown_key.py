@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import difflib
+import functools
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.edits import rename_key
@@ -92,11 +93,26 @@ def _known_keys(dialect, schema) -> tuple[frozenset[str], dict[str, list[str]]]:
     return _KNOWN[cache_key]
 
 
-def _within_reach(word: str, candidates, cutoff: float) -> list[str]:
-    """Candidates whose length alone does not rule out a similarity ratio of ``cutoff``.
+#: How many candidates, ranked by shared letter pairs, difflib compares in full.
+SHORTLIST = 12
 
-    difflib's ratio is 2*M/(len(a)+len(b)) with M <= the shorter length, so this drops only
-    candidates that could never match: the suggestions are the same, found much faster.
+
+def _within_reach(word: str, candidates, cutoff: float) -> list[str]:
+    """The few candidates worth difflib's full comparison with ``word``.
+
+    Lengths first: difflib's ratio is 2*M/(len(a)+len(b)) with M <= the shorter length, so a
+    candidate much longer or shorter can never reach ``cutoff``. Then the candidates sharing the
+    most letter pairs with ``word``: a typo keeps most of them, and comparing a dozen instead of
+    every key a tool accepts keeps unknown-key checks cheap on large configs.
     """
     n = len(word)
-    return [c for c in candidates if 2 * min(n, len(c)) >= cutoff * (n + len(c))]
+    near = [c for c in candidates if 2 * min(n, len(c)) >= cutoff * (n + len(c))]
+    if len(near) <= SHORTLIST:
+        return near
+    pairs = _pairs(word)
+    return sorted(near, key=lambda c: -len(pairs & _pairs(c)))[:SHORTLIST]
+
+
+@functools.lru_cache(maxsize=4096)
+def _pairs(word: str) -> frozenset[str]:
+    return frozenset(word[i:i + 2] for i in range(len(word) - 1))
