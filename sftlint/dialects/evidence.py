@@ -31,11 +31,13 @@ def _load(name: str) -> dict:
     return json.loads(text)
 
 
+@lru_cache(maxsize=None)
 def known_keys(name: str) -> frozenset[str]:
     """Every top-level key the tool ``name`` accepts, from ``known_keys/<name>.json``."""
     return frozenset(_load(name)["keys"])
 
 
+@lru_cache(maxsize=None)
 def known_sections(name: str) -> dict[str, frozenset[str]]:
     """For nested formats: the keys each top-level section accepts."""
     return {section: frozenset(keys) for section, keys in _load(name).get("sections", {}).items()}
