@@ -71,15 +71,23 @@ def cmd_check(args) -> int:
     settings_error = False
     for path in missing:
         results.append(FileResult(path, [error_finding(path, "no such file or folder")]))
+    linted: list[Path] = []
     for path in files:
         try:
-            settings = resolver.for_path(path)
+            resolver.for_path(path)  # settings errors are reported here, once, before any linting
         except SettingsError as exc:
             print(f"sftlint: error: {exc}", file=sys.stderr)
             settings_error = True
             continue
-        results.append(lint_file(path, settings, registry))
-    if args.fix or args.unsafe_fixes or args.diff:
+        linted.append(path)
+    fixing = args.fix or args.unsafe_fixes or args.diff
+    if fixing:  # the fixer needs each file's full result (node tree, config) in this process
+        results += [lint_file(path, resolver.for_path(path), registry) for path in linted]
+    else:
+        from .parallel import lint_paths
+
+        results += lint_paths(linted, lambda path: lint_file(path, resolver.for_path(path), registry))
+    if fixing:
         from .fixer import apply_fixes
 
         results, fix_exit = apply_fixes(results, resolver, registry, unsafe=args.unsafe_fixes, diff_only=args.diff,

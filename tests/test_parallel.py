@@ -1,0 +1,54 @@
+"""Linting on several cores reports exactly what linting in one process does."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from sftlint import parallel
+from sftlint.cli import main
+
+CONFIG = """\
+# sftlint: dialect=hf
+output_dir: out
+learning_rate: {lr}
+per_device_train_batch_size: 4
+num_train_epochs: 1
+warmup_steps: {warmup}
+"""
+
+
+@pytest.fixture
+def many_configs(tmp_path):
+    for i in range(parallel.MIN_FILES + 10):
+        lr = "2e-4" if i % 3 == 0 else "2.0e-4"  # every third is a YAML 1.1 string: a finding
+        (tmp_path / f"run{i:03d}.yaml").write_text(CONFIG.format(lr=lr, warmup=i), encoding="utf-8")
+    (tmp_path / "broken.yaml").write_text("a: [\n", encoding="utf-8")
+    return tmp_path
+
+
+def run_json(capsys, *args) -> list[dict]:
+    main(["check", *args, "--output-format", "json", "--exit-zero"])
+    return json.loads(capsys.readouterr().out)
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no workers to compare with")
+def test_workers_find_the_same_findings_in_the_same_order(many_configs, capsys, monkeypatch):
+    assert parallel.workers_for(len(list(many_configs.iterdir()))) > 1
+    spread = run_json(capsys, str(many_configs))
+    monkeypatch.setattr(parallel, "MIN_FILES", 10**9)  # force one process
+    assert parallel.workers_for(len(list(many_configs.iterdir()))) == 1
+    serial = run_json(capsys, str(many_configs))
+    assert spread == serial
+    codes = {f["code"] for f in serial}
+    assert {"YM001", "E001"} <= codes
+    # the source snippets of the full format need each file's text, which workers send back
+    main(["check", str(many_configs), "--select", "YM001", "--exit-zero"])
+    assert "learning_rate: 2e-4" in capsys.readouterr().out
+
+
+def test_small_runs_stay_in_one_process():
+    assert parallel.workers_for(parallel.MIN_FILES - 1) == 1
+    assert parallel.workers_for(0) == 1
