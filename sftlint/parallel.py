@@ -10,7 +10,6 @@ single-core machines and platforms without ``fork`` lint in the calling process.
 from __future__ import annotations
 
 import dataclasses
-import multiprocessing
 import os
 from pathlib import Path
 from typing import Callable
@@ -27,7 +26,11 @@ _lint_one: Callable[[Path], FileResult] | None = None
 
 def workers_for(count: int) -> int:
     """How many processes to use for ``count`` files (1 means: lint in this process)."""
-    if count < MIN_FILES or "fork" not in multiprocessing.get_all_start_methods():
+    if count < MIN_FILES:
+        return 1
+    import multiprocessing  # only for runs large enough to spread: its import is not free
+
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
@@ -54,6 +57,8 @@ def lint_paths(paths: list[Path], lint_one: Callable[[Path], FileResult]) -> lis
     jobs = workers_for(len(paths))
     if jobs == 1:
         return [lint_one(p) for p in paths]
+    import multiprocessing
+
     _lint_one = lint_one  # inherited by the forked workers
     try:
         with multiprocessing.get_context("fork").Pool(jobs) as pool:
