@@ -21,6 +21,19 @@ class UsageError(Exception):
     pass
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's formatter, sized without importing shutil (argparse builds one per argument)."""
+
+    def __init__(self, prog: str, **kwargs) -> None:
+        if kwargs.get("width") is None:
+            try:
+                columns = os.get_terminal_size(sys.stdout.fileno()).columns
+            except (OSError, ValueError, AttributeError):
+                columns = int(os.environ.get("COLUMNS", "80") or 80)
+            kwargs["width"] = max(columns - 2, 40)
+        super().__init__(prog, **kwargs)
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", type=Path, help="use this settings file instead of searching upward")
     p.add_argument("--world-size", type=int, metavar="N", help="number of training processes (GPUs)")
@@ -29,14 +42,9 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="say which dialect was chosen and why")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _check_arguments(check: argparse.ArgumentParser) -> None:
     from .output import FORMATS
 
-    parser = argparse.ArgumentParser(prog="sftlint", description="Lint LoRA/QLoRA fine-tuning configs.")
-    parser.add_argument("--version", action="version", version=f"sftlint {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-
-    check = sub.add_parser("check", help="lint configs (files or folders)")
     check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .)")
     check.add_argument("--output-format", choices=FORMATS, default=None, help="default: full")
     check.add_argument("--select", help="comma-separated codes or prefixes to enable")
@@ -51,13 +59,18 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
     _add_common(check)
 
-    plan = sub.add_parser("plan", help="show what the trainer will do with a config")
+
+def _plan_arguments(plan: argparse.ArgumentParser) -> None:
     plan.add_argument("path", type=Path)
     plan.add_argument("--output-format", choices=("table", "json"), default="table")
     _add_common(plan)
 
-    sub.add_parser("rules", help="list the rules").add_argument("--output-format", choices=("text", "json"), default="text")
-    run = sub.add_parser("run", help="train a config briefly (smoke) or fully and check it against its plan")
+
+def _rules_arguments(rules: argparse.ArgumentParser) -> None:
+    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+
+
+def _run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("path", type=Path)
     run.add_argument("--mode", choices=("smoke", "full"), default="smoke")
     run.add_argument("--backend", choices=("auto", "unsloth", "hf"), default="auto")
@@ -68,17 +81,44 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--world-size", type=int, default=1, metavar="N", help="training processes (accelerate launch)")
     run.add_argument("--num-examples", type=int, metavar="N", help="training examples, when the data cannot be counted")
 
-    rule = sub.add_parser("rule", help="explain one rule")
+
+def _rule_arguments(rule: argparse.ArgumentParser) -> None:
     rule.add_argument("code")
 
-    schema = sub.add_parser("schema", help="write the JSON Schema of a dialect's configs, for editors")
+
+def _schema_arguments(schema: argparse.ArgumentParser) -> None:
     schema.add_argument("--dialect", required=True, metavar="NAME", help="axolotl, llamafactory, trl, hf, unsloth, ...")
     schema.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
+
+
+#: Subcommands: help line and the function that adds their arguments.
+COMMANDS = {
+    "check": ("lint configs (files or folders)", _check_arguments),
+    "plan": ("show what the trainer will do with a config", _plan_arguments),
+    "rules": ("list the rules", _rules_arguments),
+    "rule": ("explain one rule", _rule_arguments),
+    "run": ("train a config briefly (smoke) or fully and check it against its plan", _run_arguments),
+    "schema": ("write the JSON Schema of a dialect's configs, for editors", _schema_arguments),
+}
+
+
+def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the subcommand it names gets its arguments (startup time)."""
+    parser = argparse.ArgumentParser(prog="sftlint", description="Lint LoRA/QLoRA fine-tuning configs.",
+                                     formatter_class=_Formatter)
+    parser.add_argument("--version", action="version", version=f"sftlint {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), None)
+    for name, (help_text, add_arguments) in COMMANDS.items():
+        command = sub.add_parser(name, help=help_text, formatter_class=_Formatter)
+        if chosen is None or chosen == name:
+            add_arguments(command)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = list(sys.argv[1:] if argv is None else argv)
+    parser = build_parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:
