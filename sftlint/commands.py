@@ -208,16 +208,13 @@ def cmd_rules(args) -> int:
 
 
 def cmd_rule(args) -> int:
-    from .rule import doc_sections
+    from .rule_docs import render_rule
 
     registry = build_registry()
     rule = registry.rule(args.code)
     if rule is None:
         raise UsageError(f"unknown rule {args.code!r}; 'sftlint rules' lists them")
-    print(f"# {rule.name} ({rule.code})\n")
-    print(f"Default severity: {rule.severity}. Fix: {rule.fix_availability.value}.\n")
-    for title, body in doc_sections(rule).items():
-        print(f"## {title}\n{body}\n")
+    print(render_rule(rule))
     return EXIT_CLEAN
 
 

@@ -31,7 +31,7 @@ class PerDeviceBatchOutOfBand(BandRule):
     - `min` (default `1`), `max` (default `8`): the range.
 
     Only supervised fine-tuning is checked; preference training (DPO, KTO, RL), pretraining and
-    embedding models follow other recipes.
+    embedding or encoder (BERT-like) models follow other recipes.
 
     ## Fix safety
     No fix: changing the micro-batch changes the effective batch unless accumulation changes too.

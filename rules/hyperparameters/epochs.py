@@ -30,7 +30,7 @@ class EpochsOutOfBand(BandRule):
     - `min` (default `1`), `max` (default `5`): the range.
 
     Only supervised fine-tuning is checked; preference training (DPO, KTO, RL), pretraining and
-    embedding models follow other recipes.
+    embedding or encoder (BERT-like) models follow other recipes.
 
     ## Fix safety
     No fix: the right number depends on the data size and an evaluation set.

@@ -31,7 +31,7 @@ class GradientAccumulationOutOfBand(BandRule):
       that never accumulate.
 
     Only supervised fine-tuning is checked; preference training (DPO, KTO, RL), pretraining and
-    embedding models follow other recipes.
+    embedding or encoder (BERT-like) models follow other recipes.
 
     ## Fix safety
     No fix: changing accumulation changes the effective batch and the learning rate it suits.

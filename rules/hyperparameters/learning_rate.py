@@ -36,7 +36,7 @@ class LearningRateOutOfBand(BandRule):
       fine-tuning.
 
     Only supervised fine-tuning is checked: preference training (DPO, KTO, RL), pretraining and
-    embedding models use other ranges.
+    embedding or encoder (BERT-like) models use other ranges.
 
     ## Fix safety
     No fix: the right rate depends on the model size and the data; the message gives the range.
@@ -64,7 +64,7 @@ class LearningRateOutOfBand(BandRule):
             self.below = f"the {kind} adapter starts from zero and will barely learn at this rate"
             self.above = "LoRA updates this large often diverge or overwrite what the model knew"
             return float(ctx.options["lora-min"]), float(ctx.options["lora-max"]), f"{kind} range"
-        self.below = "full fine-tuning at this rate learns very little per step"
-        self.above = "full fine-tuning at a LoRA-sized rate tends to forget what the model knew, or diverge"
         kind = ctx.config.value("finetuning_type")
+        self.below = f"{kind} fine-tuning at this rate learns very little per step"
+        self.above = f"{kind} fine-tuning at a LoRA-sized rate tends to forget what the model knew, or diverge"
         return float(ctx.options["full-min"]), float(ctx.options["full-max"]), f"{kind} fine-tuning range"

@@ -29,7 +29,7 @@ class LoraDropoutOutOfBand(BandRule):
     - `min` (default `0`), `max` (default `0.1`): the range.
 
     Only supervised fine-tuning is checked; preference training (DPO, KTO, RL), pretraining and
-    embedding models follow other recipes.
+    embedding or encoder (BERT-like) models follow other recipes.
 
     ## Fix safety
     No fix.

@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .._shared import origin_phrase
+
 _DTYPES = {
     "bfloat16": "bfloat16", "bf16": "bfloat16",
     "float16": "float16", "fp16": "float16", "half": "float16",
@@ -48,3 +50,11 @@ ATTENTION = frozenset({
     "q_proj", "k_proj", "v_proj", "o_proj", "qkv_proj", "c_attn", "query_key_value", "wqkv", "query", "key",
     "value", "q", "k", "v", "o", "in_proj", "query_proj", "value_proj", "key_proj", "self_attn", "attn",
 })
+
+
+def four_bit(config) -> str:
+    """'a 4-bit base model', saying so when 4-bit loading is the tool's default (nothing in the file
+    asks for it, as in Unsloth Studio)."""
+    setting = config.get("load_in_4bit")
+    default = setting is not None and setting.origin.value == "default"
+    return "a 4-bit base model" + (origin_phrase(config, setting, "load_in_4bit") if default else "")

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
+import re
+
 from sftlint import Rule, Severity, Violation
+from sftlint.document import Scalar
 
 from ._values import ALL_LINEAR, ATTENTION, target_list
 
@@ -13,13 +16,23 @@ PEFT_FALLBACK = (
 )
 #: Dialects whose trainers hand an unset target list to PEFT, which then uses its fallback.
 FALLBACK_DIALECTS = frozenset({"trl"})
+#: Keys that give PEFT parameters to adapt besides modules (``LoraConfig.target_parameters``):
+#: the fused expert weights of mixture-of-experts models, MLP included.
+TARGET_PARAMETER_KEYS = ("lora_target_parameters", "target_parameters")
+#: Mixture-of-experts models by name: their routed experts are fused parameters, not linear layers.
+MOE_NAME = re.compile(r"moe|mixtral|[-_]a\d+(\.\d+)?b\b|deepseek-v[23]|qwen3-next|glm-4\.[5-7]|dbrx|jamba")
+#: MLP layer names of architectures whose attention names tell them apart from Llama-like models.
+MLP_NAMES = (("query_key_value", "dense_h_to_4h, dense_4h_to_h"), ("c_attn", "c_fc, c_proj"))
 
 
 class AttentionOnlyTargets(Rule):
     """## What it does
     Reports LoRA adapters on the attention projections only, either listed so or left unset in
     tools that hand an unset list to PEFT, whose fallback for Llama, Mistral, Qwen and Gemma
-    models is `q_proj` and `v_proj` alone.
+    models is `q_proj` and `v_proj` alone. A config that also adapts parameters through
+    `lora_target_parameters` (the fused experts of mixture-of-experts models) is not reported; the
+    message names the MLP layers to add in the model's own names where they are known (GPT-NeoX,
+    GPT-2, Whisper, experts of mixture-of-experts models).
 
     ## Why is this bad?
     The QLoRA paper found that adapting every linear layer (attention and MLP) is what it takes to
@@ -63,13 +76,13 @@ class AttentionOnlyTargets(Rule):
                 yield self._unset(ctx)
             return
         names = target_list(setting.value)
-        if not names or any(n.lower() in ALL_LINEAR for n in names):
+        if not names or any(n.lower() in ALL_LINEAR for n in names) or _targets_parameters(ctx):
             return
         leaves = {n.rsplit(".", 1)[-1].lower() for n in names}
         if leaves <= ATTENTION:
             yield Violation(
                 f"LoRA adapts only attention projections ({', '.join(names)}): the QLoRA paper adapts every linear "
-                "layer, MLP included, to match full fine-tuning; add gate_proj, up_proj, down_proj or use all-linear",
+                f"layer, MLP included, to match full fine-tuning; {_advice(ctx, leaves)}",
                 ctx.node_of(setting) if setting.in_file else None,
                 data={"targets": names},
             )
@@ -86,3 +99,24 @@ class AttentionOnlyTargets(Rule):
             None,
             data={"targets": None, "fallback": fallback},
         )
+
+
+def _targets_parameters(ctx) -> bool:
+    """Whether the file also adapts parameters (MoE experts) through ``lora_target_parameters``."""
+    for key in TARGET_PARAMETER_KEYS:
+        node = ctx.config.document.root.get(key)
+        if node is not None and not (isinstance(node, Scalar) and node.text.strip().lower() in ("", "null", "~", "[]")):
+            return True
+    return False
+
+
+def _advice(ctx, leaves: set[str]) -> str:
+    """What to add, in the names of the model's own MLP layers where they are known."""
+    model = f"{ctx.config.value('base_model') or ''} {ctx.config.document.path.name}".lower()
+    if MOE_NAME.search(model):
+        key = "lora_target_parameters" if ctx.config.dialect.name in ("axolotl", "trl") else "PEFT's target_parameters"
+        return f"the experts of this mixture-of-experts model are fused parameters, out of all-linear's reach: list them in {key}"
+    if "whisper" in model:
+        return "add fc1, fc2 (Whisper's MLP) or use all-linear"
+    mlp = next((names for attention, names in MLP_NAMES if attention in leaves), "gate_proj, up_proj, down_proj")
+    return f"add {mlp} or use all-linear"

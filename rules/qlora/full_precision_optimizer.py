@@ -3,6 +3,7 @@ from __future__ import annotations
 from sftlint import Rule, Severity, Violation
 
 from .._shared import key_name, sharded
+from ._values import four_bit
 
 #: Optimizers that keep 32-bit states in GPU memory, and no paging.
 FULL_PRECISION = frozenset({
@@ -61,7 +62,7 @@ class FullPrecisionOptimizer(Rule):
         if name not in FULL_PRECISION:
             return
         yield Violation(
-            f"'{key_name(config, setting, 'optim')}' is {setting.value} with a 4-bit base model: QLoRA uses a paged "
+            f"'{key_name(config, setting, 'optim')}' is {setting.value} with {four_bit(config)}: QLoRA uses a paged "
             "8-bit optimizer (paged_adamw_8bit, or adamw_8bit) that survives memory spikes and stores a quarter of "
             "the state",
             ctx.node_of(setting),

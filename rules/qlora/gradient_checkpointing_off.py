@@ -3,6 +3,7 @@ from __future__ import annotations
 from sftlint import Applicability, FixAvailability, Rule, Severity, Violation
 
 from .._shared import activation_checkpointing_elsewhere, objective, key_name, origin_phrase, set_field_fix
+from ._values import four_bit
 
 
 class GradientCheckpointingOff(Rule):
@@ -53,8 +54,8 @@ class GradientCheckpointingOff(Rule):
             return  # FSDP checkpoints activations itself
         key = key_name(config, setting, "gradient_checkpointing")
         yield Violation(
-            f"gradient checkpointing is off{origin_phrase(config, setting, 'gradient_checkpointing')} with a 4-bit "
-            "base model: activations dominate QLoRA memory, and checkpointing cuts them several times for about "
+            f"gradient checkpointing is off{origin_phrase(config, setting, 'gradient_checkpointing')} with "
+            f"{four_bit(config)}: activations dominate QLoRA memory, and checkpointing cuts them several times for about "
             "20-30% more compute",
             ctx.node_of(setting) if setting.in_file else None,
             set_field_fix(config, "gradient_checkpointing", True, Applicability.SAFE, f"Set '{key}' to true"),

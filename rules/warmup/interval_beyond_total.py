@@ -23,6 +23,22 @@ def strategy(config, field: str | None, default: str) -> str:
     return str(value).lower() if value is not None else default
 
 
+def _multiple_of_eval(config, target: int, total: int) -> int | None:
+    """With ``load_best_model_at_end``, transformers wants ``save_steps`` to be a multiple of the
+    eval interval (WS008): the largest such multiple up to ``target``, else the interval itself
+    when it fits in the run, else None (no fix; WS008 and this rule would undo each other)."""
+    best = config.get("load_best_model_at_end")
+    if best is None or best.value is not True:
+        return target
+    every = as_number(config.value("eval_steps")) or as_number(config.value("logging_steps"))
+    if not every or every < 1:
+        return target
+    every = int(every)
+    if every <= target:
+        return target // every * every
+    return every if every <= total else None
+
+
 class IntervalBeyondTotal(Rule):
     """## What it does
     Reports a `save_steps`, `eval_steps` or `logging_steps` larger than the run's total steps
@@ -78,10 +94,12 @@ class IntervalBeyondTotal(Rule):
             if strategy(config, strategy_field, default) != "steps":
                 continue
             target = max(1, total // 10) if field == "logging_steps" else max(1, total // 2)
+            if field == "save_steps":
+                target = _multiple_of_eval(config, target, total)
             safety = Applicability.SAFE if field == "logging_steps" else Applicability.UNSAFE
             yield Violation(
                 f"'{key_name(config, setting, field)}: {interval:g}' is beyond the last of {total} steps "
                 f"({why_total(plan)}): {missed}",
-                ctx.node_of(setting), set_field_fix(config, field, target, safety),
+                ctx.node_of(setting), set_field_fix(config, field, target, safety) if target else None,
                 data={"interval": interval, "total_steps": total},
             )

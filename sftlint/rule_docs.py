@@ -1,0 +1,40 @@
+"""A rule's documentation as Markdown: the one text that ``sftlint rule CODE`` prints and that
+docs/rules.md (``scripts/rule_docs.py``) shows for each rule."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from .rule import Rule, doc_sections
+
+
+def _toml_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return repr(value)
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    return json.dumps(str(value))
+
+
+def option_defaults(rule: type[Rule]) -> str:
+    """The rule's options with their defaults, as the settings table that sets them."""
+    lines = [f"[tool.sftlint.rules.{rule.code}]  # defaults"]
+    lines += [f"{name} = {_toml_value(value)}" for name, value in rule.options.items()]
+    return "```toml\n" + "\n".join(lines) + "\n```"
+
+
+def render_rule(rule: type[Rule], level: int = 1) -> str:
+    """The rule's documentation: a ``name (CODE)`` heading at ``level``, its default severity and
+    fix availability, then each docstring section one level below (the options' defaults added to
+    ``Options``)."""
+    head, sub = "#" * level, "#" * (level + 1)
+    parts = [f"{head} {rule.name} ({rule.code})", "",
+             f"Default severity: {rule.severity}. Fix: {rule.fix_availability.value}.", ""]
+    for title, body in doc_sections(rule).items():
+        if title == "Options" and rule.options:
+            body = f"{body}\n\n{option_defaults(rule)}"
+        parts += [f"{sub} {title}", body, ""]
+    return "\n".join(parts)
