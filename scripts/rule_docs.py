@@ -61,7 +61,8 @@ def render() -> str:
             fix = r.fix_availability.value if r.fix_availability.value != "none" else "-"
             link = _anchor(f"{r.name} ({r.code})")
             index.append(f"| [{r.code}](#{link}) | {r.name} | {r.severity} | {fix} | {r.summary().replace('|', '&#124;')} |")
-            sections.append(render_rule(r, level=3))
+            # the short anchor is the one findings link to (their "url" ends in #code)
+            sections += [f'<a id="{r.code.lower()}"></a>', "", render_rule(r, level=3)]
         index.append("")
     return "\n".join([HEADER, *index, *sections]).rstrip("\n") + "\n"
 
