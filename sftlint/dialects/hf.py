@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..document import Document
 from .base import Detection, Dialect, key
 from .evidence import known_keys as keys_of, top_level_keys
+from .trainer_defaults import TRAINING_ARGUMENTS
 
 #: TrainingArguments fields that are also canonical fields, under the same names.
 _SAME_NAME = (
@@ -36,29 +37,7 @@ class HF(Dialect):
         key("warmup_ratio", "warmup_ratio"),
         key("evaluation_strategy", "eval_strategy"),
     )
-    defaults = {
-        "finetuning_type": "full",
-        "learning_rate": 5e-5,
-        "lr_scheduler_type": "linear",
-        "warmup_steps": 0,
-        "weight_decay": 0.0,
-        "max_grad_norm": 1.0,
-        "optim": "adamw_torch_fused",
-        "per_device_train_batch_size": 8,
-        "gradient_accumulation_steps": 1,
-        "num_train_epochs": 3.0,
-        "max_steps": -1,
-        "save_strategy": "steps",
-        "save_steps": 500,
-        "eval_strategy": "no",
-        "logging_steps": 500,
-        "load_best_model_at_end": False,
-        "bf16": False,
-        "fp16": False,
-        "gradient_checkpointing": False,
-        "seed": 42,
-        "use_unsloth": False,
-    }
+    defaults = {**TRAINING_ARGUMENTS, "finetuning_type": "full", "use_unsloth": False}
     known_keys = keys_of("hf")
 
     def detect(self, document: Document) -> Detection:

@@ -21,6 +21,7 @@ from . import dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
+from .trainer_defaults import TRAINING_ARGUMENTS
 
 #: Keys only the newer format has; any of them makes a file a v1 config.
 V1_MARKERS = frozenset({"peft_config", "train_dataset", "micro_batch_size", "model_class", "quant_config",
@@ -92,6 +93,8 @@ class LlamaFactory(Dialect):
         key("use_unsloth", "use_unsloth"),
     )
     defaults = {
+        **TRAINING_ARGUMENTS,
+        # LLaMA-Factory's own arguments, and where it changes the Trainer's
         "finetuning_type": "lora",
         "load_in_4bit": False,
         "load_in_8bit": False,
@@ -102,25 +105,8 @@ class LlamaFactory(Dialect):
         "lora_target_modules": "all",
         "use_rslora": False,
         "use_dora": False,
-        "learning_rate": 5e-5,
-        "lr_scheduler_type": "linear",
-        "warmup_steps": 0,
-        "weight_decay": 0.0,
-        "max_grad_norm": 1.0,
-        "per_device_train_batch_size": 8,
-        "gradient_accumulation_steps": 1,
-        "num_train_epochs": 3.0,
-        "max_steps": -1,
-        "save_strategy": "steps",
-        "save_steps": 500,
-        "eval_strategy": "no",
-        "logging_steps": 500,
-        "load_best_model_at_end": False,
-        "bf16": False,
-        "fp16": False,
         "gradient_checkpointing": True,
         "max_seq_length": 2048,
-        "seed": 42,
         "val_size": 0.0,
         "use_unsloth": False,
         "trust_remote_code": False,

@@ -16,6 +16,7 @@ from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
 from .hf import _SAME_NAME
+from .trainer_defaults import TRAINING_ARGUMENTS
 
 
 def _peft(value):
@@ -49,6 +50,8 @@ class TRL(Dialect):
         key("datasets", "datasets", dataset_specs.from_mappings),
     )
     defaults = {
+        **TRAINING_ARGUMENTS,
+        # SFTConfig and ModelConfig where they differ from TrainingArguments
         "finetuning_type": "full",
         "trust_remote_code": False,
         "load_in_4bit": False,
@@ -61,26 +64,11 @@ class TRL(Dialect):
         "use_rslora": False,
         "use_dora": False,
         "learning_rate": 2e-5,
-        "lr_scheduler_type": "linear",
-        "warmup_steps": 0,
-        "weight_decay": 0.0,
-        "max_grad_norm": 1.0,
-        "optim": "adamw_torch_fused",
-        "per_device_train_batch_size": 8,
-        "gradient_accumulation_steps": 1,
-        "num_train_epochs": 3.0,
-        "max_steps": -1,
-        "save_strategy": "steps",
-        "save_steps": 500,
-        "eval_strategy": "no",
         "logging_steps": 10,
-        "load_best_model_at_end": False,
         "bf16": True,
-        "fp16": False,
         "gradient_checkpointing": True,
         "max_seq_length": 1024,
         "packing": False,
-        "seed": 42,
         "loss_type": "nll",
         "use_unsloth": False,
     }
