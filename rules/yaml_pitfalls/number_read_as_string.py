@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
-from sftlint.document import Mapping, iter_scalars
 from sftlint.edits import format_scalar, set_value
+from ._scalars import yaml11_plain_scalars
 
 
 def portable_number(text: str, value) -> str:
@@ -55,11 +55,9 @@ class NumberReadAsString(Rule):
 
     def check(self, ctx):
         dialect = ctx.config.dialect
-        if dialect.yaml_version != "1.1" or dialect.coerces_numeric_strings or ctx.document.is_json:
+        if dialect.coerces_numeric_strings:  # the tool turns the string back into the number
             return
-        for key, scalar in iter_scalars(ctx.document.root):
-            if not scalar.plain:
-                continue
+        for key, scalar in yaml11_plain_scalars(ctx):
             v11, v12 = scalar.value11, scalar.value12
             if isinstance(v11, str) and isinstance(v12, (int, float)) and not isinstance(v12, bool):
                 name = f"'{key.text}'" if key is not None else "a list item"

@@ -1,10 +1,10 @@
 from __future__ import annotations
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
-from sftlint.document import iter_scalars
 from sftlint.edits import set_value
 
 from ._fields import kinds_for
+from ._scalars import yaml11_plain_scalars
 
 
 class Yaml11Boolean(Rule):
@@ -49,11 +49,7 @@ class Yaml11Boolean(Rule):
 
     def check(self, ctx):
         dialect = ctx.config.dialect
-        if dialect.yaml_version != "1.1" or ctx.document.is_json:
-            return
-        for key, scalar in iter_scalars(ctx.document.root):
-            if not scalar.plain:
-                continue
+        for key, scalar in yaml11_plain_scalars(ctx):
             v11, v12 = scalar.value11, scalar.value12
             if not isinstance(v11, bool) or isinstance(v12, bool):
                 continue
