@@ -88,7 +88,6 @@ def compose_documents(text: str) -> tuple[list[Node], list[Duplicate]]:
     documents: list[Node] = []
     duplicates: list[Duplicate] = []
     anchors: dict[str, tuple[Node, int]] = {}
-    sizes: dict[int, int] = {}
     stack: list[_Open] = []
 
     def add(node: Node, size: int, start_mark) -> None:

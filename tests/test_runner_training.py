@@ -4,7 +4,6 @@ that judge them: passing runs pass every check, broken ones fail with the step a
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path

@@ -4,7 +4,6 @@ launch commands, the synthetic data and model specs, and the example configs' pl
 from __future__ import annotations
 
 import json
-import math
 import subprocess
 import sys
 from pathlib import Path

@@ -11,7 +11,6 @@ cannot be known are None and ``notes`` says why.
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 from ..canonical import TrainingConfig
