@@ -167,6 +167,9 @@ def test_logits_comparison_allows_two_bf16_ulps_but_not_a_lost_adapter():
     assert compare_logits(trained, rounded, torch.bfloat16)["passed"]
     # The adapter moves these logits by about 12: a reload without it must fail.
     assert not compare_logits(trained, trained - 12.0, torch.bfloat16)["passed"]
+    # An adapter that moves logits by only 0.2 (a short run): bf16 rounding may not hide its loss.
+    assert compare_logits(trained, rounded, torch.bfloat16, adapter_effect=0.2)["tolerance"] == 0.05
+    assert not compare_logits(trained, rounded, torch.bfloat16, adapter_effect=0.2)["passed"]
     # Computed in float32 the same difference is far too large.
     result = compare_logits(trained, rounded, torch.float32)
     assert not result["passed"] and result["tolerance"] < 2e-3
