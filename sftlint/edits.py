@@ -7,7 +7,10 @@ lines) and flow mappings (``{a: 1}``).
 
 from __future__ import annotations
 
-from .document import Document, Mapping, Node, Scalar
+import json
+import math
+
+from .document import Document, Mapping, Node, Scalar, Sequence
 from .findings import Edit
 
 
@@ -20,6 +23,10 @@ def format_scalar(value) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
+        if math.isnan(value):
+            return ".nan"
+        if math.isinf(value):
+            return ".inf" if value > 0 else "-.inf"
         text = repr(value)
         if "e" in text or "E" in text:
             mantissa, _, exponent = text.lower().partition("e")
@@ -34,9 +41,12 @@ def format_scalar(value) -> str:
     from .yaml_types import resolve_yaml11, resolve_yaml12
 
     if resolve_yaml11(text) == text and resolve_yaml12(text) == text and text.strip() == text and text and \
-            not any(c in text for c in ":#{}[],&*!|>'\"%@`") and not text.startswith(("-", "?")):
+            text.isprintable() and not any(c in text for c in ":#{}[],&*!|>'\"%@`=") and \
+            not text.startswith(("-", "?", "~")):
         return text
-    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+    # JSON's double-quoted strings are YAML double-quoted strings: line breaks, tabs and other
+    # control characters become escapes that every loader reads back
+    return json.dumps(text, ensure_ascii=False)
 
 
 def set_value(node: Node, new_text: str) -> Edit:
@@ -45,7 +55,26 @@ def set_value(node: Node, new_text: str) -> Edit:
 
 
 def rename_key(key: Scalar, new_name: str) -> Edit:
+    """Rename a key in place, keeping its quoting (a JSON key stays a double-quoted string)."""
+    if key.style == "'":
+        return Edit(key.start.offset, key.end.offset, "'" + new_name.replace("'", "''") + "'")
+    if key.style == '"':
+        return Edit(key.start.offset, key.end.offset, json.dumps(new_name, ensure_ascii=False))
     return Edit(key.start.offset, key.end.offset, new_name)
+
+
+def _last_line(node: Node) -> int:
+    """The last line holding text of ``node``: a block collection ends where its last item does
+    (the parser's end mark lies at the next key, after any comment lines in between), and a value
+    whose end mark is at column 1 of a later line (a block scalar) ends on the line before."""
+    if isinstance(node, Mapping) and not node.flow and node.pairs:
+        key, value = node.pairs[-1]
+        return max(_last_line(key), _last_line(value))
+    if isinstance(node, Sequence) and not node.flow and node.items:
+        return max(node.start.line, _last_line(node.items[-1]))
+    if node.end.column == 1 and node.end.line > node.start.line:
+        return node.end.line - 1
+    return node.end.line
 
 
 def delete_entry(document: Document, key: Node, value: Node) -> Edit:
@@ -53,25 +82,21 @@ def delete_entry(document: Document, key: Node, value: Node) -> Edit:
     text = document.text
     parent = _parent_mapping(document.root, key)
     if parent is not None and parent.flow:
-        start, end = key.start.offset, value.end.offset
+        # whitespace here includes line breaks: a JSON object has one pair per line
+        start, end = key.start.offset, max(value.end.offset, key.end.offset)
         rest = text[end:]
-        stripped = rest.lstrip(" ")
-        if stripped.startswith(","):
+        stripped = rest.lstrip(" \t\r\n")
+        if stripped.startswith(","):  # not the last pair: take its comma and the space up to the next
             end += len(rest) - len(stripped) + 1
-            while end < len(text) and text[end] == " ":
+            while end < len(text) and text[end] in " \t\r\n":
                 end += 1
-        else:
-            before = text[:start].rstrip(" ")
+        else:  # the last pair: take the comma before it, and the space up to that comma
+            before = text[:start].rstrip(" \t\r\n")
             if before.endswith(","):
                 start = len(before) - 1
         return Edit(start, end, "")
     start = document.line_start(key.start.line)
-    end_line = max(value.end.line, key.end.line)
-    # a block value ends at the start of the next line (column 1): that line is not part of it
-    if value.end.column == 1 and end_line > key.start.line:
-        end = document.line_start(end_line)
-    else:
-        end = document.line_start(end_line + 1)
+    end = document.line_start(max(key.end.line, _last_line(value)) + 1)
     if document.text[start:key.start.offset].strip():  # "- key: v" or "{": keep the prefix
         start = key.start.offset
         end = value.end.offset
@@ -80,25 +105,41 @@ def delete_entry(document: Document, key: Node, value: Node) -> Edit:
 
 def insert_entry(document: Document, mapping: Mapping, key: str, value_text: str) -> Edit:
     """Add ``key: value_text`` to ``mapping``, after its last entry, matching its indentation."""
+    if document.is_json:  # JSON wants its keys, and any string value, double-quoted
+        key = json.dumps(key, ensure_ascii=False)
+        try:
+            json.loads(value_text)
+        except ValueError:
+            value_text = json.dumps(value_text, ensure_ascii=False)
     if mapping.flow or not mapping.pairs:
         if mapping.flow:
-            close = mapping.end.offset - 1
-            sep = ", " if mapping.pairs else ""
-            return Edit(close, close, f"{sep}{key}: {value_text}")
+            return _insert_flow(document, mapping, key, value_text)
         # an empty block mapping has no entries to align with: add at the end of the file
         return _append_top_level(document, key, value_text)
     first_key = mapping.pairs[0][0]
     indent = " " * (first_key.start.column - 1)
     last_key, last_value = mapping.pairs[-1]
-    end_line = max(last_value.end.line, last_key.end.line)
-    if last_value.end.column == 1 and end_line > last_key.start.line:
-        insert_at = document.line_start(end_line)
-    else:
-        insert_at = document.line_start(end_line + 1)
-    line = f"{indent}{key}: {value_text}\n"
+    insert_at = document.line_start(max(last_key.end.line, _last_line(last_value)) + 1)
+    newline = "\r\n" if "\r\n" in document.text else "\n"
+    line = f"{indent}{key}: {value_text}{newline}"
     if insert_at > 0 and document.text[insert_at - 1:insert_at] != "\n":
-        line = "\n" + line
+        line = newline + line
     return Edit(insert_at, insert_at, line)
+
+
+def _insert_flow(document: Document, mapping: Mapping, key: str, value_text: str) -> Edit:
+    """Add a pair to a flow mapping (a JSON object): after its last pair, on a line of its own
+    with the same indentation when the pairs stand one per line."""
+    if not mapping.pairs:
+        close = mapping.end.offset - 1
+        return Edit(close, close, f"{key}: {value_text}")
+    last_key, last_value = mapping.pairs[-1]
+    after = max(last_key.end.offset, last_value.end.offset)
+    if last_key.start.line > mapping.start.line:  # one pair per line
+        newline = "\r\n" if "\r\n" in document.text else "\n"
+        indent = " " * (last_key.start.column - 1)
+        return Edit(after, after, f",{newline}{indent}{key}: {value_text}")
+    return Edit(after, after, f", {key}: {value_text}")
 
 
 def _append_top_level(document: Document, key: str, value_text: str) -> Edit:

@@ -13,11 +13,12 @@ import os
 import stat
 import sys
 import tempfile
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
-from .document import DocumentError, parse_document
+from .document import Document, DocumentError, parse_document
 from .edits import apply_edits
 from .engine import FileResult, error_finding, lint_document
 from .findings import Applicability, Finding
@@ -40,20 +41,54 @@ def _wanted(finding: Finding, unsafe: bool) -> bool:
     return finding.fix is not None and (unsafe or finding.fix.applicability is Applicability.SAFE)
 
 
+def _changes(text: str, finding: Finding) -> bool:
+    """Whether the finding's fix changes anything (a fix that rewrites a value as it is does not)."""
+    return any(text[e.start:e.end] != e.content for e in finding.fix.edits)
+
+
+def _breakage(path: Path, before: Document, text: str) -> str | None:
+    """Why ``text`` (``before`` with fixes applied) must not be written, or None when it is fine:
+    it does not parse, or it repeats a key (loaders keep one value silently, ruamel.yaml refuses)."""
+    try:
+        after = parse_document(path, text)
+    except DocumentError as exc:
+        return f"the result would not parse ({exc.message})"
+    old = Counter(d.key for d in before.duplicates)
+    for dup in after.duplicates:
+        if old[dup.key] > 0:
+            old[dup.key] -= 1
+            continue
+        return f"the result would repeat the key '{dup.key}' (line {dup.second.start.line})"
+    return None
+
+
 def fix_text(path: Path, text: str, settings: Settings, registry: Registry, unsafe: bool = False) -> FixOutcome:
-    """Fix ``text`` (the content of ``path``) in memory and return the outcome."""
+    """Fix ``text`` (the content of ``path``) in memory and return the outcome.
+
+    Each pass lints the current text and applies every wanted fix that does not overlap one already
+    chosen; the next pass re-lints. A fix that breaks the file is dropped (and not retried); when
+    the fixes still change the file after :data:`MAX_PASSES` passes, or bring back a text seen
+    before, nothing is kept and ``outcome.text`` is ``text``.
+    """
     outcome = FixOutcome(text)
     blocked: set[tuple[str, str]] = set()  # (code, message) of fixes that broke the file
-    for _ in range(MAX_PASSES):
+    seen = {text}
+    why_not = f"they still change it after {MAX_PASSES} passes"
+    first: FileResult | None = None
+    for pass_number in range(MAX_PASSES + 1):
         try:
             document = parse_document(path, outcome.text)
         except DocumentError:
-            break
+            return outcome  # only the original can fail here: a fixed text is checked before it is kept
         result = lint_document(document, settings, registry)
         outcome.result = result
-        candidates = [f for f in result.findings if _wanted(f, unsafe) and (f.code, f.message) not in blocked]
+        first = first or result
+        candidates = [f for f in result.findings if _wanted(f, unsafe) and (f.code, f.message) not in blocked
+                      and _changes(outcome.text, f)]
         if not candidates:
             return outcome
+        if pass_number == MAX_PASSES:
+            break  # still something to fix after the last pass: does not converge
         taken: list[tuple[int, int]] = []
         chosen: list[Finding] = []
         for finding in candidates:
@@ -63,44 +98,54 @@ def fix_text(path: Path, text: str, settings: Settings, registry: Registry, unsa
             taken.extend(spans)
             chosen.append(finding)
         new_text = apply_edits(outcome.text, [e for f in chosen for e in f.fix.edits])
-        try:
-            parse_document(path, new_text)
-        except DocumentError as exc:
-            # find the culprit(s): apply one by one and keep the ones that still parse
-            new_text = outcome.text
+        if _breakage(path, document, new_text) is not None:
+            # find the culprit(s): add the fixes one at a time (edits always apply to this pass's
+            # text, whose offsets they were made for) and keep those that leave the file sound
             good: list[Finding] = []
+            new_text = outcome.text
             for finding in chosen:
-                trial = apply_edits(new_text, list(finding.fix.edits))
-                try:
-                    parse_document(path, trial)
-                except DocumentError:
+                trial = apply_edits(outcome.text, [e for f in [*good, finding] for e in f.fix.edits])
+                why = _breakage(path, document, trial)
+                if why is not None:
                     blocked.add((finding.code, finding.message))
                     outcome.problems.append(
-                        f"{path}:{finding.location.row}:{finding.location.column}: fix for {finding.code} dropped: "
-                        f"the result would not parse ({exc.message})"
+                        f"{path}:{finding.location.row}:{finding.location.column}: fix for {finding.code} dropped: {why}"
                     )
                     continue
                 new_text = trial
                 good.append(finding)
             chosen = good
-        if new_text == outcome.text:
-            return outcome
+        if not chosen:
+            continue  # every fix this pass was dropped: lint again without them
+        if new_text in seen:  # the fixes undo one another: they would go round forever
+            why_not = f"they undo one another (pass {pass_number + 1} brought back an earlier text)"
+            break
+        seen.add(new_text)
         outcome.text = new_text
         outcome.applied.extend(f.code for f in chosen)
-    else:
-        outcome.problems.append(f"{path}: fixes did not converge after {MAX_PASSES} passes; nothing was written")
-        outcome.text = text
-        outcome.applied = []
+    outcome.problems.append(f"{path}: fixes did not converge: {why_not}; nothing was written")
+    outcome.text = text
+    outcome.applied = []
+    outcome.result = first  # the findings of the file as it is, not of a text that was thrown away
     return outcome
 
 
 def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename, keeping its permission bits."""
+    """Replace ``path`` with ``text`` in one rename, keeping its permission bits.
+
+    A symbolic link is followed (the file it points to is replaced, the link stays), and a UTF-8
+    byte order mark that the file started with is kept.
+    """
+    path = Path(os.path.realpath(path))
     mode = stat.S_IMODE(path.stat().st_mode)
+    with open(path, "rb") as fh:
+        bom = "\ufeff" if fh.read(3) == b"\xef\xbb\xbf" and not text.startswith("\ufeff") else ""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sftlint-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
+            fh.write(bom + text)
+            fh.flush()
+            os.fsync(fh.fileno())  # the new bytes are on disk before the rename makes them the file
         os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException:

@@ -65,8 +65,10 @@ class IntervalBeyondTotal(Rule):
 
     ## Fix safety
     The fix sets the interval inside the run: half the total steps for `save_steps` and
-    `eval_steps`, a tenth for `logging_steps` (at least 1). Safe for `logging_steps`; unsafe for
-    the others, since more checkpoints and evaluations cost disk and time.
+    `eval_steps`, a tenth for `logging_steps` (at least 1). With `load_best_model_at_end`,
+    `save_steps` becomes a multiple of the eval interval (as WS008 requires), and there is no fix
+    when no multiple fits in the run. Safe for `logging_steps`; unsafe for the others, since more
+    checkpoints and evaluations cost disk and time.
 
     ## References
     - transformers `TrainingArguments` (`save_steps`, `eval_steps`, `logging_steps`); the final
@@ -77,7 +79,7 @@ class IntervalBeyondTotal(Rule):
     name = "interval-beyond-total"
     severity = Severity.WARNING
     options = {"min-total-steps": 50}
-    fix_availability = FixAvailability.ALWAYS
+    fix_availability = FixAvailability.SOMETIMES
 
     def check(self, ctx):
         plan, config = ctx.plan, ctx.config
