@@ -96,6 +96,27 @@ def _cloud(keys: set[str]) -> bool:
     return not keys & MODEL_KEYS and ("provider" in keys or {"gpu", "gpu_count"} <= keys)
 
 
+#: Other YAML that lives beside training configs in a repository, by the keys that mark it.
+_OTHER_YAML = (
+    ("GitHub Actions workflow", ({"jobs", "on"}, {"jobs", "name"})),
+    ("GitLab CI config", ({"stages"}, {"include", "variables"})),
+    ("Docker Compose file", ({"services"},)),
+    ("Kubernetes manifest", ({"apiVersion", "kind"},)),
+    ("pre-commit config", ({"repos"},)),
+    ("conda environment", ({"dependencies", "channels"}, {"dependencies", "name"})),
+    ("MkDocs config", ({"site_name"},)),
+)
+
+
+def _other_yaml(keys: set[str]) -> str | None:
+    if keys & MODEL_KEYS:
+        return None
+    for kind, marks in _OTHER_YAML:
+        if any(mark <= keys for mark in marks):
+            return kind
+    return None
+
+
 @hookimpl
 def sftlint_recognize_non_training(document: Document) -> str | None:
     keys = _keys(document)
@@ -119,4 +140,4 @@ def sftlint_recognize_non_training(document: Document) -> str | None:
         return "special tokens config"
     if _cloud(keys):
         return "cloud launcher config"
-    return None
+    return _other_yaml(keys)
