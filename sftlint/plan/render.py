@@ -60,7 +60,8 @@ def render_table(plan: TrainingPlan, config=None) -> str:
     lines += ["", "Derived"]
     derived = [
         ("effective batch", f"{_fmt(plan.effective_batch_size)} (per-device batch x accumulation x world size)"),
-        ("training examples", f"{_fmt(plan.num_examples)} ({plan.num_examples_source})"),
+        ("training examples", plan.num_examples_source if plan.num_examples is None
+         and plan.num_examples_source.startswith("unknown") else f"{_fmt(plan.num_examples)} ({plan.num_examples_source})"),
     ]
     if plan.eval_examples is not None:
         derived.append(("evaluation examples", _fmt(plan.eval_examples)))
