@@ -65,7 +65,8 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
 def pre_commit_env(tmp_path_factory, pytestconfig) -> dict:
     """One PRE_COMMIT_HOME for the module, so the hook environment is installed once."""
     return dict(os.environ, PRE_COMMIT_HOME=str(tmp_path_factory.mktemp("pre-commit-home")),
-                PIP_CACHE_DIR=str(pytestconfig.cache.mkdir("sftlint-pre-commit-pip")), PRE_COMMIT_COLOR="never",
+                PIP_CACHE_DIR=str(pytestconfig.cache.mkdir("sftlint-pre-commit-pip") if getattr(pytestconfig, "cache", None)
+                                      else tmp_path_factory.mktemp("pip-cache")), PRE_COMMIT_COLOR="never",
                 GIT_CONFIG_GLOBAL=os.devnull, GIT_CONFIG_NOSYSTEM="1", GIT_AUTHOR_NAME="t",
                 GIT_AUTHOR_EMAIL="t@example.com", GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.com")
 
