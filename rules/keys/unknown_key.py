@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import difflib
 import functools
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
@@ -60,6 +59,8 @@ class UnknownKey(Rule):
             if dotted in known or dotted in schema.removed or dotted.startswith(("_", ".", "x-")):
                 continue
             prefix, _, last = dotted.rpartition(".")
+            import difflib  # only for files with unknown keys
+
             close = difflib.get_close_matches(last, _within_reach(last, by_prefix.get(prefix, ()), cutoff), n=1,
                                               cutoff=cutoff)
             hint, fix = "", None
