@@ -14,8 +14,9 @@ from .result import Check, StepRecord
 LR_RTOL = 1e-6
 
 
-def _fmt_bytes(n: int | None) -> str:
-    return "unknown" if n is None else f"{n / 2**20:.0f} MiB"
+def fmt_mib(n: int | None, missing: str = "unknown") -> str:
+    """Bytes as whole MiB for messages and reports; ``missing`` when there is no figure."""
+    return missing if n is None else f"{n / 2**20:.0f} MiB"
 
 
 def finite_loss(records: list[StepRecord]) -> Check:
@@ -80,7 +81,7 @@ def adapter_roundtrip(adapter: dict | None) -> Check:
 
 
 def memory(peak: int | None, kind: str | None, estimate: int | None, error: dict | None) -> Check:
-    est = f"plan estimate {_fmt_bytes(estimate)}" if estimate is not None else "the plan has no memory estimate"
+    est = f"plan estimate {fmt_mib(estimate)}" if estimate is not None else "the plan has no memory estimate"
     if error and error.get("oom"):
         return Check("memory", False, f"out of memory at step {error.get('step')}: {error['message'][:200]}; {est}")
-    return Check("memory", True, f"peak {_fmt_bytes(peak)} ({kind or 'unknown'}); {est}")
+    return Check("memory", True, f"peak {fmt_mib(peak)} ({kind or 'unknown'}); {est}")

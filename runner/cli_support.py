@@ -31,6 +31,10 @@ def run_command(args) -> int:
     except (PlanError, RecipeError, BackendError, ValueError) as exc:
         print(f"sftlint run: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
+    except OSError as exc:  # a folder that cannot be made or written: the run folder, the model cache
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"sftlint run: error: {where}{exc.strerror or exc}; check the path and its permissions", file=sys.stderr)
+        return EXIT_ERROR
     if args.output_format == "json":
         json.dump(result.summary(), sys.stdout, indent=2)
         sys.stdout.write("\n")

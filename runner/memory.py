@@ -46,15 +46,13 @@ def is_oom(exc: BaseException) -> bool:
 
 
 def estimate_bytes(plan) -> int | None:
-    """The plan's memory estimate in bytes, if the plan has one."""
+    """The plan's memory estimate in bytes, if the plan has one.
+
+    The allocator's share, not the total: that is what CUDA's ``max_memory_allocated`` measures
+    (the total adds the CUDA context and allocator slack, which no allocator counter sees).
+    """
     memory = getattr(plan, "memory", None)
     if not isinstance(memory, dict):
         return None
-    # the allocator's share first: that is what CUDA's max_memory_allocated is compared with
-    for key in ("allocated_bytes", "total_bytes", "peak_bytes", "estimate_bytes", "bytes"):
-        if isinstance(memory.get(key), (int, float)):
-            return int(memory[key])
-    for key in ("total_gib", "peak_gib", "gib"):
-        if isinstance(memory.get(key), (int, float)):
-            return int(memory[key] * 2**30)
-    return None
+    value = memory.get("allocated_bytes", memory.get("total_bytes"))
+    return int(value) if isinstance(value, (int, float)) else None

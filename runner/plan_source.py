@@ -13,7 +13,7 @@ from typing import Any
 from ..document import DocumentError, load_document
 from ..engine import lint_document
 from ..plugins import build_registry
-from ..settings import SettingsResolver
+from ..settings import SettingsError, SettingsResolver
 
 
 class PlanError(ValueError):
@@ -29,12 +29,16 @@ def load_plan(config_path: Path | str, world_size: int = 1, num_examples: int | 
     """
     path = Path(config_path)
     if not path.is_file():
-        raise PlanError(f"{path}: no such file")
+        what = "is a folder; a run trains one config file" if path.is_dir() else "no such file"
+        raise PlanError(f"{path}: {what}")
     extra = dict(overrides or {})
     extra["world_size"] = world_size
     if num_examples is not None:
         extra["num_examples"] = num_examples
-    settings = SettingsResolver(None, extra).for_path(path)
+    try:
+        settings = SettingsResolver(None, extra).for_path(path)
+    except SettingsError as exc:  # the message names the settings file, its line and the key
+        raise PlanError(str(exc)) from None
     registry = build_registry(settings.plugins)
     try:
         document = load_document(path)

@@ -33,6 +33,8 @@ class DataFile:
 
 @dataclass
 class Recipe:
+    """Every decision a worker executes, written to ``recipe.json`` beside the run's results."""
+
     backend: str
     mode: str
     base_model: str

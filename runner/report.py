@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from .checks import fmt_mib
 from .result import RunResult
 
 
@@ -43,17 +44,13 @@ def plot(result: RunResult) -> Path | None:
     return path
 
 
-def _bytes(n) -> str:
-    return "-" if n is None else f"{n / 2**20:.0f} MiB"
-
-
 def text_report(result: RunResult) -> str:
     s = result.summary()
     lines = [
         f"{result.config}: {result.mode} run, backend {result.backend}, model {result.model}",
         f"  steps {s['steps']} (plan {s['planned_steps']}), loss {_num(s['first_loss'])} -> {_num(s['last_loss'])}, "
-        f"{_num(s['tokens_per_second'], '.0f')} tokens/s, peak {_bytes(s['peak_memory_bytes'])} "
-        f"(estimate {_bytes(s['estimated_memory_bytes'])})",
+        f"{_num(s['tokens_per_second'], '.0f')} tokens/s, peak {fmt_mib(s['peak_memory_bytes'], '-')} "
+        f"(estimate {fmt_mib(s['estimated_memory_bytes'], '-')})",
     ]
     for c in result.checks:
         lines.append(f"  {c.verdict:<4} {c.name}: {c.message}")

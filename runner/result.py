@@ -9,6 +9,8 @@ from typing import Any
 
 @dataclass
 class Check:
+    """One verdict on a run, with the numbers that decided it in ``message``."""
+
     name: str
     #: True passed, False failed, None not checked (``message`` says why).
     passed: bool | None
@@ -21,6 +23,8 @@ class Check:
 
 @dataclass
 class StepRecord:
+    """What the worker measured at one optimizer step (one line of ``metrics.jsonl``)."""
+
     step: int
     loss: float
     lr: float | None
@@ -42,6 +46,9 @@ class StepRecord:
 
 @dataclass
 class RunResult:
+    """A finished run judged against its plan; ``passed`` is True when no check failed (a check that
+    could not be made, ``passed is None``, does not fail the run)."""
+
     config: str
     backend: str
     mode: str

@@ -103,7 +103,7 @@ def judge(out: Path, name: str, recipe, expected, rc: int, log_tail: str) -> Run
         killed = rc in (-9, 137)
         why = "killed (SIGKILL), most likely out of memory" if killed else f"exited with code {rc} and no report"
         tail = " | ".join(log_tail.strip().splitlines()[-3:])
-        est = f"; plan estimate {checks._fmt_bytes(estimate)}" if estimate is not None else ""
+        est = f"; plan estimate {checks.fmt_mib(estimate)}" if estimate is not None else ""
         found.append(Check("memory" if killed else "train", False, f"the training process {why}{est}: {tail}"))
     elif error and not error.get("oom"):
         found.append(Check("train", False, f"{error['type']} at step {error.get('step')}: {error['message'][:300]}"))

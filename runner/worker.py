@@ -28,7 +28,7 @@ def _rank() -> int:
     return int(os.environ.get("RANK", "0"))
 
 
-def probe_ids(trainer, tokenizer):
+def probe_ids(trainer):
     """A fixed input for the logits comparison: the start of the first training example."""
     import torch
 
@@ -102,7 +102,7 @@ def adapter_roundtrip(backend, recipe, device, trainer, tokenizer, out: Path) ->
     import torch
 
     model = trainer.model
-    ids = probe_ids(trainer, tokenizer)
+    ids = probe_ids(trainer)
     trained, dtype = logits_of(model, ids)
     trained_dtypes = {n: p.dtype for n, p in model.named_parameters()}
     adapter_dir = out / "adapter"

@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 
 
 class Origin(enum.Enum):
+    """Where a setting's value came from: rules point at the file only for values written there."""
+
     FILE = "file"  # written in the config
     DEFAULT = "default"  # the tool's default for a key the file does not set
     DERIVED = "derived"  # computed from other keys (e.g. 4-bit from ``adapter: qlora``)
@@ -77,6 +79,8 @@ FIELDS: dict[str, str] = {
 
 @dataclass
 class Setting:
+    """One canonical field's value, with the key and node it was read from (for messages and fixes)."""
+
     field: str
     value: Any
     origin: Origin

@@ -18,7 +18,7 @@ EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 
 class UsageError(Exception):
-    pass
+    """A wrong command line or argument: printed as ``sftlint: error: ...`` and exit code 2."""
 
 
 class _Formatter(argparse.HelpFormatter):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -51,7 +52,7 @@ def _registry(resolver: SettingsResolver, anchor: Path) -> Registry:
 def _use_color(args) -> bool:
     if args.color == "always":
         return True
-    if args.color == "never" or __import__("os").environ.get("NO_COLOR"):
+    if args.color == "never" or os.environ.get("NO_COLOR"):
         return False
     return sys.stdout.isatty()
 
@@ -80,19 +81,17 @@ def cmd_check(args) -> int:
             settings_error = True
             continue
         linted.append(path)
-    fixing = args.fix or args.unsafe_fixes or args.diff
-    if fixing:  # the fixer needs each file's full result (node tree, config) in this process
+    if args.fix or args.unsafe_fixes or args.diff:
+        from .fixer import apply_fixes
+
+        # the fixer needs each file's full result (node tree, config) in this process
         results += [lint_file(path, resolver.for_path(path), registry) for path in linted]
+        results, fix_exit = apply_fixes(results, resolver, registry, unsafe=args.unsafe_fixes, diff_only=args.diff,
+                                        stream=sys.stdout)
     else:
         from .parallel import lint_paths
 
         results += lint_paths(linted, lambda path: lint_file(path, resolver.for_path(path), registry))
-    if fixing:
-        from .fixer import apply_fixes
-
-        results, fix_exit = apply_fixes(results, resolver, registry, unsafe=args.unsafe_fixes, diff_only=args.diff,
-                                        stream=sys.stdout)
-    else:
         fix_exit = EXIT_CLEAN
     if args.diff:
         errors = any(f.is_error_code for r in results for f in r.findings)
@@ -169,7 +168,8 @@ def cmd_plan(args) -> int:
         print(f"sftlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
     if not args.path.is_file():
-        raise UsageError(f"{args.path}: no such file")
+        what = "is a folder; plan reads one config file" if args.path.is_dir() else "no such file"
+        raise UsageError(f"{args.path}: {what}")
     try:
         document = load_document(args.path)
     except DocumentError as exc:
@@ -229,7 +229,10 @@ def cmd_schema(args) -> int:
     if args.output is None:
         sys.stdout.write(text)
     else:
-        args.output.write_text(text, encoding="utf-8")
+        try:
+            args.output.write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {args.output}: {exc.strerror or exc}") from None
     return EXIT_CLEAN
 
 

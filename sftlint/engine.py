@@ -26,6 +26,8 @@ DOCS_URL = "https://sftlint.readthedocs.io/en/latest/rules/#{code}"
 
 @dataclass
 class FileResult:
+    """Everything linting one file produced; the fixer and ``sftlint plan`` reuse the tree and plan."""
+
     path: Path
     findings: list[Finding] = field(default_factory=list)
     #: Why the file was not linted as a training config (a launcher config, say), if it was not.

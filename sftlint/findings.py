@@ -50,18 +50,24 @@ class Edit(NamedTuple):
 
 
 class Fix(NamedTuple):
+    """Text edits that repair a finding; ``applicability`` decides whether ``--fix`` applies them."""
+
     applicability: Applicability
     message: str
     edits: tuple[Edit, ...]
 
 
 class Location(NamedTuple):
+    """A 1-based line (``row``) and column, as editors and CI annotations count them."""
+
     row: int
     column: int
 
 
 @dataclass
 class Finding:
+    """One reported problem, in the shape every output format renders (file, position, code, fix)."""
+
     code: str
     name: str
     message: str

@@ -171,7 +171,17 @@ def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry:
             continue
         path = result.path
         original = result.document.text
-        outcome = fix_text(path, original, resolver.for_path(path), registry, unsafe)
+        try:
+            outcome = fix_text(path, original, resolver.for_path(path), registry, unsafe)
+        except Exception as exc:  # as in lint_file: a bug met in one file must not stop the others
+            if os.environ.get("SFTLINT_DEBUG"):
+                raise
+            result.findings.append(error_finding(
+                path, f"sftlint crashed while fixing this file: {type(exc).__name__}: {exc}; nothing was written; "
+                "please report this with the config (SFTLINT_DEBUG=1 shows a traceback)", code="E999",
+                name="internal-error"))
+            out.append(result)
+            continue
         for problem in outcome.problems:
             print(f"sftlint: warning: {problem}", file=sys.stderr)
         if outcome.text == original:

@@ -55,6 +55,12 @@ class RuleContext:
 
 
 class Rule:
+    """A check on one training config; subclasses set the class attributes and ``check``.
+
+    The docstring is the rule's documentation (``## What it does`` and the other sections feed
+    ``sftlint rule CODE`` and docs/rules.md), so rules are documented where they are written.
+    """
+
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity] = Severity.WARNING

@@ -393,6 +393,3 @@ class SettingsResolver:
                 self._check(settings)
             self._by_file[settings_file] = settings
         return self._by_file[settings_file]
-
-    def all_loaded(self) -> list[Settings]:
-        return list(self._by_file.values())

@@ -157,6 +157,16 @@ def test_run_usage_errors_exit_2(tmp_path):
     assert proc.returncode == 2 and "no such file" in proc.stderr
 
 
+def test_run_reports_bad_settings_and_folders_without_an_internal_error(cli, tmp_path):
+    (tmp_path / "train.yaml").write_text("model_name_or_path: m\ndataset_name: d\n", encoding="utf-8")
+    (tmp_path / "pyproject.toml").write_text("[tool.sftlint]\nworld-sizee = 2\n", encoding="utf-8")
+    run = cli("run", "train.yaml")
+    assert run.rc == 2
+    assert "pyproject.toml:2:" in run.err and "world-size" in run.err and "internal error" not in run.err
+    run = cli("run", tmp_path)
+    assert run.rc == 2 and "is a folder" in run.err
+
+
 def test_logits_comparison_allows_two_bf16_ulps_but_not_a_lost_adapter():
     torch = pytest.importorskip("torch")
     from sftlint.runner.worker import compare_logits

@@ -55,6 +55,13 @@ def test_an_unknown_dialect_is_a_usage_error(cli):
     assert "known: axolotl" in run.err
 
 
+def test_an_unwritable_output_is_a_usage_error(cli, tmp_path):
+    target = tmp_path / "missing-folder" / "hf.json"
+    run = cli("schema", "--dialect", "hf", "-o", target)
+    assert run.rc == 2
+    assert f"cannot write {target}" in run.err and "internal error" not in run.err
+
+
 def test_unknown_keys_and_unusual_values_pass_impossible_values_fail(validators):
     axolotl = validators["axolotl"]
     assert not list(axolotl.iter_errors({"a_key_of_next_release": 1, "learning_rate": 0.01, "lora_r": 8}))

@@ -8,6 +8,11 @@ from typing import Any
 
 @dataclass
 class TrainingPlan:
+    """What the Trainer will do with a config: batch, steps, warmup and the lr at every step.
+
+    Rules check against it and the runner trains against it, so both read the same arithmetic.
+    """
+
     dialect: str
     world_size: int
     per_device_batch_size: int | None
