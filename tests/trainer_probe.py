@@ -2,7 +2,8 @@
 
 Used by the plan tests as the ground truth: the optimizer steps taken, the learning rate each
 optimizer step ran with, and the steps at which it logged, evaluated and saved. Also runnable
-as a script under ``torchrun`` to observe several processes (it prints one JSON line per rank).
+as a script under ``torchrun`` to observe several processes (each rank writes its own
+``rank-N.json`` report into the output folder, so that concurrent ranks never interleave).
 """
 
 from __future__ import annotations
@@ -69,5 +70,8 @@ def run(output_dir: str, num_examples: int, eval_examples: int = 0, **arguments)
 
 if __name__ == "__main__":  # torchrun --nproc-per-node=2 trainer_probe.py OUTPUT N '{"arguments": ...}'
     trainer, recorder = run(sys.argv[1], int(sys.argv[2]), **json.loads(sys.argv[3]))
-    print(json.dumps({"rank": int(os.environ.get("RANK", 0)), "global_step": trainer.state.global_step,
-                      "batches": len(trainer.get_train_dataloader()), "lrs": recorder.lrs}), flush=True)
+    rank = int(os.environ.get("RANK", 0))
+    report = {"rank": rank, "global_step": trainer.state.global_step,
+              "batches": len(trainer.get_train_dataloader()), "lrs": recorder.lrs}
+    with open(os.path.join(sys.argv[1], f"rank-{rank}.json"), "w", encoding="utf-8") as handle:
+        json.dump(report, handle)
