@@ -100,6 +100,23 @@ def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
         return result
 
 
+def _add_plugin_notes(result: FileResult, registry: Registry) -> None:
+    """Append what plugins say about the plan; a plugin that crashes is reported, never fatal."""
+    hook = registry.manager.hook.sftlint_plan_notes
+    if not hook.get_hookimpls():
+        return
+    try:
+        answers = hook(plan=result.plan, config=result.config)
+    except Exception as exc:
+        result.findings.append(
+            error_finding(result.path, f"a plugin's sftlint_plan_notes hook crashed: {type(exc).__name__}: {exc}",
+                          code="E900", name="rule-crashed")
+        )
+        return
+    for lines in reversed(answers):  # pluggy answers last-registered first
+        result.plan.notes.extend(str(line) for line in (lines or ()))
+
+
 def lint_document(document: Document, settings: Settings, registry: Registry, result: FileResult | None = None) -> FileResult:
     path = document.path
     result = result or FileResult(path)
@@ -141,6 +158,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
 
     plan = build_plan(config, settings)
     result.plan = plan
+    _add_plugin_notes(result, registry)
     silenced = suppressions(document)
     file_ignores = settings.ignored_for(path)
     for code, rule in _selected_rules(registry, settings, tuple(file_ignores)):

@@ -279,3 +279,68 @@ def test_same_module_as_entry_point_and_setting_registers_once():
     registry = build_registry(["sftlint.rules.yaml_pitfalls"])
     assert not registry.problems or all("yaml_pitfalls" not in p.message for p in registry.problems)
     assert registry.origins["YM001"] == "yaml"
+
+
+PLAN_CONFIG = "base_model: m\nadapter: qlora\nload_in_4bit: true\nmicro_batch_size: 2\ngradient_accumulation_steps: 4\n" \
+              "num_epochs: 1\nlearning_rate: 0.0002\nwarmup_steps: 2\n# sftlint: num-examples=400\n"
+
+
+def test_plan_notes_from_plugins_join_the_plan_in_registration_order(plugin_module, tmp_path):
+    first = plugin_module("notes_first", """
+        from sftlint import hookimpl
+
+        @hookimpl
+        def sftlint_plan_notes(plan, config):
+            return [f"budget: {plan.total_steps} steps at effective batch {plan.effective_batch_size}"]
+        """)
+    second = plugin_module("notes_second", """
+        from sftlint import hookimpl
+
+        @hookimpl
+        def sftlint_plan_notes(plan):
+            return None
+        """)
+    third = plugin_module("notes_third", """
+        from sftlint import hookimpl
+
+        @hookimpl
+        def sftlint_plan_notes(config):
+            return ["dialect " + config.dialect.name]
+        """)
+    from sftlint.document import parse_document
+    from sftlint.engine import lint_document
+
+    registry = build_registry([first, second, third])
+    result = lint_document(parse_document(tmp_path / "a.yml", PLAN_CONFIG), Settings(), registry)
+    assert result.plan.notes[-2:] == ["budget: 50 steps at effective batch 8", "dialect axolotl"]
+    assert not [f for f in result.findings if f.code == "E900"]
+
+
+def test_crashing_plan_notes_hook_is_an_error_finding_not_a_crash(plugin_module, tmp_path):
+    module = plugin_module("notes_broken", """
+        from sftlint import hookimpl
+
+        @hookimpl
+        def sftlint_plan_notes(plan):
+            raise RuntimeError("no notes today")
+        """)
+    from sftlint.document import parse_document
+    from sftlint.engine import lint_document
+
+    registry = build_registry([module])
+    result = lint_document(parse_document(tmp_path / "a.yml", PLAN_CONFIG), Settings(), registry)
+    crashed = [f.message for f in result.findings if f.code == "E900"]
+    assert crashed == ["a plugin's sftlint_plan_notes hook crashed: RuntimeError: no notes today"]
+    assert result.plan.total_steps == 50
+
+
+def test_plan_command_shows_plugin_notes(run_sftlint, site, project):
+    (site / "cli_notes.py").write_text(
+        "from sftlint import hookimpl\n\n\n@hookimpl\ndef sftlint_plan_notes(plan):\n"
+        "    return [f'team budget check: {plan.total_steps} steps']\n")
+    (project / "sftlint.toml").write_text('plugins = ["cli_notes"]\n')
+    (project / "train.yml").write_text(PLAN_CONFIG)
+    table = run_sftlint("plan", "train.yml", cwd=project, extra_path=[site])
+    assert "team budget check: 50 steps" in table.out, table.out + table.err
+    as_json = run_sftlint("plan", "train.yml", "--output-format", "json", cwd=project, extra_path=[site])
+    assert "team budget check: 50 steps" in json.loads(as_json.out)["notes"]
