@@ -51,6 +51,8 @@ def _check_arguments(check: argparse.ArgumentParser) -> None:
     check.add_argument("--extend-select", help="codes or prefixes to enable on top of the settings")
     check.add_argument("--ignore", help="codes or prefixes to disable")
     check.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    check.add_argument("--force-exclude", action="store_true",
+                       help="apply the settings' exclude globs to files named on the command line too")
     check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
     check.add_argument("--fix", action="store_true", help="apply safe fixes")

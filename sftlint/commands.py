@@ -64,7 +64,7 @@ def cmd_check(args) -> int:
     resolver = _resolver(args)
     try:
         registry = _registry(resolver, paths[0])
-        files, missing = discover(paths, resolver)
+        files, missing = discover(paths, resolver, force_exclude=args.force_exclude)
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

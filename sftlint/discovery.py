@@ -4,7 +4,9 @@ Files named on the command line are always linted. Folders are searched for ``*.
 ``*.yml`` files and for ``*.json`` files that look like training configs (a JSON file with
 TrainingArguments keys), skipping hidden folders, virtual environments and settings excludes
 (``exclude`` globs are relative to the settings file; a matching folder is not entered at all).
-A file named on the command line is linted even when an ``exclude`` glob matches it, as in ruff.
+A file named on the command line is linted even when an ``exclude`` glob matches it, as in ruff,
+unless ``force_exclude`` is on (the ``--force-exclude`` flag or setting): tools such as pre-commit
+name every file they pass, and expect the project's excludes to hold for them too.
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ SKIP_FILES = {".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "mkdocs.yml",
               ".gitlab-ci.yml", "codecov.yml", ".codecov.yml", "dependabot.yml"}
 
 
-def discover(paths: list[Path], resolver: SettingsResolver) -> tuple[list[Path], list[Path]]:
+def discover(paths: list[Path], resolver: SettingsResolver,
+             force_exclude: bool = False) -> tuple[list[Path], list[Path]]:
     """Return (files to lint, paths that do not exist), each file once, in a stable order."""
     files: list[Path] = []
     missing: list[Path] = []
@@ -40,7 +43,9 @@ def discover(paths: list[Path], resolver: SettingsResolver) -> tuple[list[Path],
 
     for path in paths:
         if path.is_file():
-            add(path)
+            settings = resolver.for_path(path)
+            if not ((force_exclude or settings.force_exclude) and settings.is_excluded_with_parents(path)):
+                add(path)
         elif path.is_dir():
             for p in _walk(path, resolver):
                 add(p)

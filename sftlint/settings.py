@@ -62,6 +62,8 @@ class Settings:
     dialect: str | None = None
     gpu_memory_gib: float | None = None
     exclude: list[str] = field(default_factory=list)
+    #: Apply ``exclude`` to files named on the command line too (as pre-commit names every file).
+    force_exclude: bool = False
     #: Attributes set from the command line (checked as options, not as this file's keys).
     overridden: frozenset[str] = frozenset()
     _resolved_root: str | None = field(default=None, repr=False, compare=False)
@@ -108,6 +110,24 @@ class Settings:
             return False
         rel = self.relative(file)
         return any(glob_match(rel, p) for p in self.exclude)
+
+    def is_excluded_with_parents(self, file: Path) -> bool:
+        """Whether ``file`` or a folder holding it (below the settings file) is excluded.
+
+        A search never enters an excluded folder; a file named directly is checked against every
+        folder above it, so ``exclude = ["generated"]`` covers ``generated/a.yaml`` either way.
+        """
+        if not self.exclude:
+            return False
+        if self.is_excluded(file):
+            return True
+        root = os.path.realpath(self.root).rstrip(os.sep) + os.sep
+        folder = os.path.dirname(os.path.realpath(file))
+        while folder.startswith(root):
+            if self.is_excluded(Path(folder)):
+                return True
+            folder = os.path.dirname(folder)
+        return False
 
     def options_for(self, rule) -> dict[str, Any]:
         merged = dict(rule.options)
@@ -169,6 +189,12 @@ def _positive_number(key: tuple[str, ...], value: Any) -> float:
     if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
         raise SettingsError(f"'{'.'.join(key)}' must be a positive number, not {value!r}", key)
     return float(value)
+
+
+def _bool(key: tuple[str, ...], value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise SettingsError(f"'{'.'.join(key)}' must be true or false, not {value!r}", key)
+    return value
 
 
 def _string(key: tuple[str, ...], value: Any, what: str = "a string") -> str:
@@ -257,6 +283,7 @@ _KEYS: dict[str, tuple[str, _Parser]] = {
     "target-trl": ("target_trl", lambda k, v: _string(k, v, 'a version such as "1.16"')),
     "dialect": ("dialect", lambda k, v: _string(k, v, "a dialect name")),
     "gpu-memory-gib": ("gpu_memory_gib", _positive_number),
+    "force-exclude": ("force_exclude", _bool),
 }
 KNOWN_KEYS = (*_KEYS, "scaling", "exclude", "extend-exclude")
 

@@ -83,3 +83,30 @@ def test_check_of_a_folder_end_to_end(cli, write, hf_config):
     run = cli("check", "--select", "YM001", "--output-format", "concise", ".")
     assert run.rc == 1
     assert "configs/train.yaml" in run.out and ".venv" not in run.out and "package.json" not in run.out
+
+
+def found_forced(root: Path, *paths: Path) -> list[str]:
+    files, _ = discover(list(paths), SettingsResolver(), force_exclude=True)
+    return sorted(p.resolve().relative_to(root.resolve()).as_posix() for p in files)
+
+
+def test_force_exclude_applies_the_excludes_to_named_files_and_their_folders(write, tmp_path):
+    write("sftlint.toml", 'exclude = ["old", "*.draft.yaml"]\n')
+    kept = write("new/a.yaml", "x: 1\n")
+    draft = write("new/b.draft.yaml", "x: 1\n")
+    deep = write("old/deep/c.yaml", "x: 1\n")
+    assert found(tmp_path, kept, draft, deep) == ["new/a.yaml", "new/b.draft.yaml", "old/deep/c.yaml"]
+    assert found_forced(tmp_path, kept, draft, deep) == ["new/a.yaml"]
+
+
+def test_force_exclude_as_a_setting(write, tmp_path):
+    write("sftlint.toml", 'exclude = ["old"]\nforce-exclude = true\n')
+    kept = write("a.yaml", "x: 1\n")
+    excluded = write("old/b.yaml", "x: 1\n")
+    assert found(tmp_path, kept, excluded) == ["a.yaml"]
+
+
+def test_force_exclude_does_not_look_above_the_settings_folder(write, tmp_path):
+    write("old/proj/sftlint.toml", 'exclude = ["old"]\n')
+    inside = write("old/proj/a.yaml", "x: 1\n")
+    assert found_forced(tmp_path, inside) == ["old/proj/a.yaml"]

@@ -84,6 +84,7 @@ def project(tmp_path, hook_repo):
 
 def run_hooks(project: Path, env: dict, *files: tuple[str, str]) -> subprocess.CompletedProcess:
     for name, text in files:
+        (project / name).parent.mkdir(parents=True, exist_ok=True)
         (project / name).write_text(text, encoding="utf-8")
     git(project, "add", "-A")
     return subprocess.run([PRE_COMMIT, "run", "--all-files"], cwd=project, env=env, capture_output=True, text=True,
@@ -113,3 +114,11 @@ def test_the_fix_hook_rewrites_a_fixable_config(project, pre_commit_env):
 
     again = run_hooks(project, pre_commit_env)
     assert again.returncode == 0, again.stdout
+
+
+def test_the_settings_excludes_hold_for_the_files_pre_commit_names(project, pre_commit_env):
+    proc = run_hooks(project, pre_commit_env, ("train.yaml", CLEAN), ("pyproject.toml", '[tool.sftlint]\nexclude = ["legacy"]\n'),
+                     ("legacy/old.yaml", BAD))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "HP001" not in proc.stdout
+    assert (project / "legacy" / "old.yaml").read_text(encoding="utf-8") == BAD
