@@ -8,10 +8,10 @@ arithmetic (:mod:`sftlint.plan.schedules`), so a smoke run checks it against the
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Any, Mapping
 
 from ..plan.schedules import learning_rates
+from ..records import replace
 from .recipe import smoke_warmup
 
 
@@ -54,4 +54,4 @@ def make_smoke_plan(plan, values: Mapping[str, Any], steps: int, world_size: int
 
         return TrainingPlan(dialect="unknown", num_train_epochs=None, steps_per_epoch=None, notes=notes,
                             lr_scheduler_kwargs=kwargs, **fields)
-    return dataclasses.replace(plan, notes=[*plan.notes, *notes], **fields)
+    return replace(plan, notes=[*plan.notes, *notes], **fields)

@@ -10,8 +10,9 @@ map to write back the dialect's own key.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+
+from .records import field, record
 
 if TYPE_CHECKING:
     from .dialects.base import Dialect
@@ -77,7 +78,7 @@ FIELDS: dict[str, str] = {
 }
 
 
-@dataclass
+@record
 class Setting:
     """One canonical field's value, with the key and node it was read from (for messages and fixes)."""
 
@@ -99,7 +100,7 @@ class Setting:
         return self.note or self.origin.value
 
 
-@dataclass
+@record
 class TrainingConfig:
     """A config read through its dialect: canonical fields to settings."""
 

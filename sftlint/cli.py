@@ -105,16 +105,17 @@ COMMANDS = {
 
 
 def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
-    """The parser; with ``argv``, only the subcommand it names gets its arguments (startup time)."""
+    """The parser; with ``argv`` naming a subcommand, only that one is built (startup time)."""
     parser = argparse.ArgumentParser(prog="sftlint", description="Lint LoRA/QLoRA fine-tuning configs.",
                                      formatter_class=_Formatter)
     parser.add_argument("--version", action="version", version=f"sftlint {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     chosen = None if argv is None else next((a for a in argv if not a.startswith("-")), None)
+    if chosen not in COMMANDS:
+        chosen = None  # no or a mistyped subcommand: build them all, for the help and the error
     for name, (help_text, add_arguments) in COMMANDS.items():
-        command = sub.add_parser(name, help=help_text, formatter_class=_Formatter)
         if chosen is None or chosen == name:
-            add_arguments(command)
+            add_arguments(sub.add_parser(name, help=help_text, formatter_class=_Formatter))
     return parser
 
 

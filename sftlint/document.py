@@ -14,10 +14,10 @@ from __future__ import annotations
 import bisect
 import json
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple, Union
 
+from .records import field, record
 from .yaml_types import resolve_yaml11, resolve_yaml12
 
 #: Training configs are a few kilobytes; anything this large is a dataset or a mistake.
@@ -163,7 +163,7 @@ class Duplicate(NamedTuple):
     second: Scalar
 
 
-@dataclass
+@record
 class Document:
     """One config file: its text, its node tree and the ``# sftlint:`` directives in its comments."""
 

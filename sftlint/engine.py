@@ -8,7 +8,6 @@ Linting never writes anything.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from .canonical import Origin, Setting, TrainingConfig
@@ -16,6 +15,7 @@ from .dialects import DialectChoice, UnknownDialect, choose_dialect
 from .document import Document, DocumentError, Node, load_document
 from .findings import Finding, Location, Severity
 from .plugins import Registry
+from .records import field, record
 from .rule import RuleContext
 from .selection import is_selected, severity_for
 from .settings import Settings
@@ -24,7 +24,7 @@ from .suppressions import skips_file, suppressions
 DOCS_URL = "https://sftlint.readthedocs.io/en/latest/rules/#{code}"
 
 
-@dataclass
+@record
 class FileResult:
     """Everything linting one file produced; the fixer and ``sftlint plan`` reuse the tree and plan."""
 

@@ -8,8 +8,9 @@ quoting survive because nothing re-serialises the document.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
 from typing import NamedTuple
+
+from .records import field, record
 
 
 class Severity(enum.IntEnum):
@@ -64,7 +65,7 @@ class Location(NamedTuple):
     column: int
 
 
-@dataclass
+@record
 class Finding:
     """One reported problem, in the shape every output format renders (file, position, code, fix)."""
 

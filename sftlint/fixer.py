@@ -14,7 +14,6 @@ import stat
 import sys
 import tempfile
 from collections import Counter
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TextIO
 
@@ -23,13 +22,14 @@ from .edits import apply_edits
 from .engine import FileResult, error_finding, lint_document
 from .findings import Applicability, Finding
 from .plugins import Registry
+from .records import field, record
 from .redact import redact_diff_line
 from .settings import Settings, SettingsResolver
 
 MAX_PASSES = 10
 
 
-@dataclass
+@record
 class FixOutcome:
     text: str
     applied: list[str] = field(default_factory=list)  # codes, one per applied fix

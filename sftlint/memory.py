@@ -12,14 +12,15 @@ sources are in ``docs/memory.md``. The model's shape comes from a local ``config
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from .records import record
 
 GIB = 1024**3
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Shape:
     hidden: int
     layers: int

@@ -9,11 +9,11 @@ single-core machines and platforms without ``fork`` lint in the calling process.
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from pathlib import Path
 from typing import Callable
 
+from . import records
 from .engine import FileResult
 
 #: Below this many files, starting workers costs more than it saves.
@@ -43,8 +43,8 @@ def slim(result: FileResult) -> FileResult:
     """The parts of a result that reporting reads; the node tree, config and plan stay behind."""
     document = result.document
     if document is not None:
-        document = dataclasses.replace(document, root=None, duplicates=[])
-    return dataclasses.replace(result, document=document, config=None, plan=None)
+        document = records.replace(document, root=None, duplicates=[])
+    return records.replace(result, document=document, config=None, plan=None)
 
 
 def _run(path: Path) -> FileResult:

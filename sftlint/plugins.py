@@ -18,13 +18,13 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 import pluggy
 
 from . import hookspecs
 from .plugin_index import entry_points, load_reference, search_path
+from .records import field, record
 from .rule import Rule, validate_rule
 
 if TYPE_CHECKING:
@@ -33,13 +33,13 @@ if TYPE_CHECKING:
 GROUP = "sftlint"
 
 
-@dataclass
+@record
 class PluginProblem:
     plugin: str
     message: str
 
 
-@dataclass
+@record
 class Registry:
     """The loaded plugins: rules by code, dialects by name, and what failed to load."""
 

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+
+from .records import field, record
 
 
 @lru_cache(maxsize=None)
@@ -28,7 +29,7 @@ def version(text: str | None) -> tuple[int, ...]:
     return tuple(int(p) for p in parts) if parts else (999,)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Removal:
     """A key the tool no longer accepts from release ``since`` of ``package`` (None: any release)."""
 
@@ -40,7 +41,7 @@ class Removal:
     keeps_value: bool = True
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class KeySchema:
     #: dotted key -> the YAML kinds its value may have (``["any"]`` when not checked)
     keys: dict[str, tuple[str, ...]]

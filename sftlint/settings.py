@@ -14,12 +14,11 @@ from __future__ import annotations
 
 import fnmatch
 import os
-from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any, Callable
 
 from .findings import Severity
-from .toml_lines import key_line
+from .records import field, record
 
 SETTINGS_FILES = (".sftlint.toml", "sftlint.toml", "pyproject.toml")
 PYPROJECT_TABLE = ("tool", "sftlint")
@@ -36,7 +35,7 @@ class SettingsError(Exception):
         self.key = key
 
 
-@dataclass
+@record
 class Settings:
     #: The settings file these came from (None: built-in defaults).
     path: Path | None = None
@@ -328,6 +327,8 @@ def _located(path: Path | None, exc: SettingsError) -> SettingsError:
     table = PYPROJECT_TABLE if path.name == "pyproject.toml" else ()
     line = None
     if exc.key:
+        from .toml_lines import key_line  # only for an error message
+
         try:
             line = key_line(path.read_text(encoding="utf-8", errors="replace"), (*table, *exc.key))
         except OSError:

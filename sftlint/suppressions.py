@@ -12,9 +12,8 @@ Suppressions act on rule findings only: a file that cannot be read is always rep
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from .document import Document, Scalar, iter_scalars
+from .records import field, record
 
 EVERY_RULE = "ALL"
 
@@ -23,7 +22,7 @@ def _codes(value: str) -> set[str]:
     return {c.strip().upper() for c in value.split(",") if c.strip()} or {EVERY_RULE}
 
 
-@dataclass
+@record
 class Suppressions:
     """The ``disable`` comments of one file, by line."""
 

@@ -7,9 +7,10 @@ learning rate are worked out exactly as for the linted file.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from sftlint.records import record
 
 KEYS = ("reference-batch-size", "reference-learning-rate", "reference-config", "rule", "tolerance")
 RULES = ("linear", "sqrt")
@@ -19,7 +20,7 @@ class ScalingSettingsError(ValueError):
     """``[tool.sftlint.scaling]`` cannot be used; the message says which key and why."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Reference:
     batch_size: int
     learning_rate: float

@@ -6,9 +6,9 @@ then the adapter whose detection scores highest. ``--verbose`` prints the scores
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from ..records import field, record
 from .base import Detection, Dialect
 
 if TYPE_CHECKING:
@@ -22,7 +22,7 @@ class UnknownDialect(Exception):
     pass
 
 
-@dataclass
+@record
 class DialectChoice:
     dialect: Dialect | None
     how: str

@@ -9,11 +9,11 @@ needed only for detection and for the few fields a tool derives from several key
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, NamedTuple
 
 from ..canonical import Origin, Setting, TrainingConfig
 from ..document import Document, Mapping, Node, Scalar, Sequence
+from ..records import field, record
 
 
 class Key(NamedTuple):
@@ -29,7 +29,7 @@ class Key(NamedTuple):
     read: Callable[[Any], Any] | None = None
 
 
-@dataclass
+@record
 class Detection:
     """How well a file matches a dialect, and why: shown by ``--verbose``."""
 

@@ -19,10 +19,10 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..records import field, record
 from .row_counts import RowCountError, count_rows, is_data_file
 from .values import as_int, as_number
 
@@ -37,7 +37,7 @@ _SLICE = re.compile(r"^(?P<split>[\w.-]+)\[(?P<start>-?\d*%?):(?P<stop>-?\d*%?)\
 _METADATA = {"dataset_info.json", "state.json", "dataset_dict.json"}
 
 
-@dataclass
+@record
 class DatasetCount:
     """One dataset spec: what was written, the rows found, and where or why not."""
 
@@ -49,7 +49,7 @@ class DatasetCount:
         return {"dataset": self.spec, "rows": self.rows, "source": self.where}
 
 
-@dataclass
+@record
 class ExampleCount:
     num_examples: int | None
     source: str

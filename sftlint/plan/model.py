@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from ..records import asdict, field, record
 
-@dataclass
+
+@record
 class TrainingPlan:
     """What the Trainer will do with a config: batch, steps, warmup and the lr at every step.
 

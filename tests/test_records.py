@@ -1,0 +1,96 @@
+"""The light data classes behave like the dataclasses they replace, for what the linter uses."""
+
+from __future__ import annotations
+
+from typing import ClassVar, NamedTuple
+
+import pytest
+
+from sftlint.records import asdict, field, record, replace
+
+
+@record
+class Point:
+    """A mutable record with a plain default, a factory and a field left out of repr and ==."""
+
+    x: int
+    y: int = 0
+    tags: list[str] = field(default_factory=list)
+    cache: dict = field(default_factory=dict, repr=False, compare=False)
+    kind: ClassVar[str] = "point"
+
+
+@record(frozen=True)
+class Key:
+    name: str
+    since: str | None = None
+
+
+class Pair(NamedTuple):
+    a: int
+    b: int
+
+
+def test_positional_keyword_and_default_arguments():
+    p = Point(1, tags=["a"])
+    assert (p.x, p.y, p.tags, p.cache) == (1, 0, ["a"], {})
+    assert Point(x=2, y=3).y == 3
+    assert Point.kind == "point" and "kind" not in Point.__match_args__
+
+
+def test_factories_give_every_instance_its_own_value():
+    a, b = Point(1), Point(1)
+    a.tags.append("x")
+    assert b.tags == []
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda: Point(), "missing required argument 'x'"),
+    (lambda: Point(1, 2, [], {}, 5), "takes 4 positional arguments but 5 were given"),
+    (lambda: Point(1, x=2), "multiple values for argument 'x'"),
+    (lambda: Point(1, z=2), "unexpected keyword arguments 'z'"),
+])
+def test_wrong_arguments_are_type_errors(make, message):
+    with pytest.raises(TypeError, match=message):
+        make()
+
+
+def test_repr_and_equality_skip_the_fields_that_ask_to():
+    a, b = Point(1, cache={"k": 1}), Point(1)
+    assert repr(a) == "Point(x=1, y=0, tags=[])"
+    assert a == b and a != Point(2) and a != (1, 0, [])
+    with pytest.raises(TypeError):
+        hash(a)
+
+
+def test_frozen_records_refuse_assignment_and_hash_by_value():
+    key = Key("warmup_ratio", "5.2")
+    with pytest.raises(AttributeError, match="frozen Key"):
+        key.name = "x"
+    with pytest.raises(AttributeError):
+        del key.since
+    assert hash(key) == hash(Key("warmup_ratio", "5.2")) and {key, Key("warmup_ratio", "5.2")} == {key}
+
+
+def test_replace_copies_with_changes_and_rejects_unknown_fields():
+    key = Key("a")
+    assert replace(key, since="1.0") == Key("a", "1.0") and key.since is None
+    with pytest.raises(TypeError, match="no fields nope"):
+        replace(key, nope=1)
+
+
+def test_asdict_recurses_and_copies():
+    p = Point(1, tags=["a"])
+    out = asdict({"p": p, "pairs": [Pair(1, 2)], "t": (Key("k"),)})
+    assert out == {"p": {"x": 1, "y": 0, "tags": ["a"], "cache": {}}, "pairs": [Pair(1, 2)],
+                   "t": ({"name": "k", "since": None},)}
+    out["p"]["tags"].append("b")
+    assert p.tags == ["a"]
+
+
+def test_a_required_field_after_a_default_is_refused():
+    with pytest.raises(TypeError, match="'b' without a default follows one with a default"):
+        @record
+        class Bad:
+            a: int = 0
+            b: int
