@@ -10,7 +10,7 @@ from pathlib import Path
 from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from .discovery import discover
 from .engine import FileResult, error_finding, lint_file
-from .plugins import Registry, build_registry
+from .plugins import Registries, Registry, build_registry
 from .settings import SettingsError, SettingsResolver
 
 
@@ -39,14 +39,16 @@ def _resolver(args) -> SettingsResolver:
     return SettingsResolver(args.config, _overrides(args))
 
 
-def _registry(resolver: SettingsResolver, anchor: Path) -> Registry:
-    settings = resolver.for_path(anchor)
-    registry = build_registry(settings.plugins)
-    for problem in registry.problems:
-        print(f"sftlint: warning: plugin {problem.plugin!r} was not loaded: {problem.message}", file=sys.stderr)
-    resolver.bind(registry)  # rule codes and options in settings can only be checked now
-    registry.manager.hook.sftlint_configure(settings=settings)
-    return registry
+def _warn(problem) -> None:
+    print(f"sftlint: warning: plugin {problem.plugin!r} was not loaded: {problem.message}", file=sys.stderr)
+
+
+def _registries(resolver: SettingsResolver, anchor: Path) -> tuple[Registries, Registry]:
+    """The registries for every settings file met, and the one for ``anchor``'s settings."""
+    registries = Registries(_warn)
+    anchored = registries.for_settings(resolver.for_path(anchor))
+    resolver.bind(registries.for_settings, anchored)  # codes and options in settings are checked now
+    return registries, anchored
 
 
 def _use_color(args) -> bool:
@@ -63,7 +65,7 @@ def cmd_check(args) -> int:
     paths = args.paths or [Path(".")]
     resolver = _resolver(args)
     try:
-        registry = _registry(resolver, paths[0])
+        registries, _ = _registries(resolver, paths[0])
         files, missing = discover(paths, resolver, force_exclude=args.force_exclude)
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
@@ -75,7 +77,9 @@ def cmd_check(args) -> int:
     linted: list[Path] = []
     for path in files:
         try:
-            resolver.for_path(path)  # settings errors are reported here, once, before any linting
+            # settings errors are reported here, once, before any linting; this also loads the
+            # plugins each settings names, before any worker process starts
+            registries.for_settings(resolver.for_path(path))
         except SettingsError as exc:
             print(f"sftlint: error: {exc}", file=sys.stderr)
             settings_error = True
@@ -85,13 +89,18 @@ def cmd_check(args) -> int:
         from .fixer import apply_fixes
 
         # the fixer needs each file's full result (node tree, config) in this process
-        results += [lint_file(path, resolver.for_path(path), registry) for path in linted]
-        results, fix_exit = apply_fixes(results, resolver, registry, unsafe=args.unsafe_fixes, diff_only=args.diff,
+        results += [lint_file(path, settings, registries.for_settings(settings))
+                    for path in linted for settings in (resolver.for_path(path),)]
+        results, fix_exit = apply_fixes(results, resolver, registries.for_settings, unsafe=args.unsafe_fixes, diff_only=args.diff,
                                         stream=sys.stdout)
     else:
         from .parallel import lint_paths
 
-        results += lint_paths(linted, lambda path: lint_file(path, resolver.for_path(path), registry))
+        def lint(path: Path) -> FileResult:
+            settings = resolver.for_path(path)
+            return lint_file(path, settings, registries.for_settings(settings))
+
+        results += lint_paths(linted, lint)
         fix_exit = EXIT_CLEAN
     if args.diff:
         errors = any(f.is_error_code for r in results for f in r.findings)
@@ -101,7 +110,7 @@ def cmd_check(args) -> int:
     if args.statistics:  # counts per rule instead of the findings, as ruff does
         _statistics(findings, fmt)
     else:
-        render(fmt, results, sys.stdout, color=_use_color(args), verbose=args.verbose, registry=registry)
+        render(fmt, results, sys.stdout, color=_use_color(args), verbose=args.verbose, registry=registries.combined())
     if not args.quiet and fmt in ("full", "concise"):
         _summary(results, findings, verbose=args.verbose)
     if settings_error or any(f.is_error_code for f in findings):
@@ -163,7 +172,7 @@ def cmd_plan(args) -> int:
     resolver = _resolver(args)
     try:
         settings = resolver.for_path(args.path)
-        registry = _registry(resolver, args.path)
+        _, registry = _registries(resolver, args.path)
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR

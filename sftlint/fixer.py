@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import TextIO
+from typing import Callable, TextIO
 
 from .document import Document, DocumentError, parse_document
 from .edits import apply_edits
@@ -156,7 +156,8 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
-def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry: Registry, *, unsafe: bool,
+def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry_for: Callable[[Settings], Registry],
+                *, unsafe: bool,
                 diff_only: bool, stream: TextIO) -> tuple[list[FileResult], int]:
     """Fix every linted file; with ``diff_only`` print a unified diff and write nothing.
 
@@ -172,7 +173,8 @@ def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry:
         path = result.path
         original = result.document.text
         try:
-            outcome = fix_text(path, original, resolver.for_path(path), registry, unsafe)
+            settings = resolver.for_path(path)
+            outcome = fix_text(path, original, settings, registry_for(settings), unsafe)
         except Exception as exc:  # as in lint_file: a bug met in one file must not stop the others
             if os.environ.get("SFTLINT_DEBUG"):
                 raise

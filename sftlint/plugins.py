@@ -116,6 +116,41 @@ def _import_plugin(name: str):
     return importlib.import_module(name)
 
 
+class Registries:
+    """The registry each settings file asks for: one per distinct ``plugins`` list, built once.
+
+    A settings file in a subfolder may name plugins that the top-level one does not; the files it
+    governs are linted, and its rule codes checked, with exactly those plugins loaded. Each
+    registry is configured (``sftlint_configure``) with the settings that first asked for it.
+    """
+
+    def __init__(self, warn: Callable[[PluginProblem], None] = lambda problem: None) -> None:
+        self._built: dict[tuple[str, ...], Registry] = {}
+        self._warn = warn
+
+    def for_settings(self, settings) -> Registry:
+        wanted = tuple(settings.plugins)
+        registry = self._built.get(wanted)
+        if registry is None:
+            registry = self._built[wanted] = build_registry(wanted)
+            for problem in registry.problems:
+                self._warn(problem)
+            registry.manager.hook.sftlint_configure(settings=settings)
+        return registry
+
+    def combined(self) -> Registry | None:
+        """One view of every rule loaded, for the output formats that describe rules (SARIF)."""
+        registries = list(self._built.values())
+        if len(registries) <= 1:
+            return registries[0] if registries else None
+        view = Registry(registries[0].manager)
+        for registry in registries:
+            for code, rule in registry.rules.items():
+                view.rules.setdefault(code, rule)
+                view.origins.setdefault(code, registry.origins.get(code, ""))
+        return view
+
+
 def _check_pending(registry: Registry) -> None:
     """Drop plugins implementing hooks that do not exist, reporting each by name."""
     pm = registry.manager

@@ -81,7 +81,7 @@ class _LintState:
         self.config = config
         self.root = Path(config.rootpath)
         self.resolver = SettingsResolver()
-        self._registries: dict[tuple[str, ...], object] = {}
+        self._registries = None  # a plugins.Registries, made when the first file is linted
         #: pytest's cache, absent with ``-p no:cacheprovider``
         self.cache = getattr(config, "cache", None)
         self.previous: dict[str, dict] = self.cache.get(CACHE_KEY, {}) if self.cache is not None else {}
@@ -114,18 +114,16 @@ class _LintState:
             return path
 
     def registry(self, settings):
-        """One plugin registry per set of settings plugins, checked against those settings."""
-        from .plugins import build_registry
+        """The plugin registry ``settings`` asks for; every settings is checked against its own."""
+        if self._registries is None:
+            from .plugins import Registries
 
-        wanted = tuple(settings.plugins)
-        if wanted not in self._registries:
-            registry = build_registry(wanted)
-            for problem in registry.problems:  # shown in pytest's warnings summary, as the CLI warns
+            def warn(problem) -> None:  # shown in pytest's warnings summary, as the CLI warns
                 warnings.warn(pytest.PytestWarning(f"sftlint: plugin {problem.plugin!r} was not loaded: {problem.message}"))
-            self.resolver.bind(registry)
-            registry.manager.hook.sftlint_configure(settings=settings)
-            self._registries[wanted] = registry
-        return self._registries[wanted]
+
+            self._registries = Registries(warn)
+            self.resolver.bind(self._registries.for_settings, self._registries.for_settings(settings))
+        return self._registries.for_settings(settings)
 
     def save(self) -> None:
         """Write the cache, even when empty, keeping entries of files not run this time."""

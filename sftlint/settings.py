@@ -395,13 +395,14 @@ class SettingsResolver:
         self._by_dir: dict[Path, Path | None] = {}
         self._check: Callable[[Settings], None] | None = None
 
-    def bind(self, registry) -> None:
-        """Check the command-line selection and every settings, now and later, against ``registry``."""
+    def bind(self, registry_for: Callable[[Settings], Any], overrides_registry) -> None:
+        """Check every settings, now and later, against the registry it loads (``registry_for``),
+        and the command-line selection against ``overrides_registry``."""
         from .selection import check_overrides, check_settings
 
-        check_overrides(self.overrides, registry)
-        self._check = lambda settings: check_settings(settings, registry)
-        for settings in self._by_file.values():
+        check_overrides(self.overrides, overrides_registry)
+        self._check = lambda settings: check_settings(settings, registry_for(settings))
+        for settings in list(self._by_file.values()):
             self._check(settings)
 
     def for_path(self, path: Path) -> Settings:

@@ -148,6 +148,36 @@ def test_plugin_named_in_settings_loads(run_sftlint, site, project):
     assert "SET001" in {f["code"] for f in json.loads(run.out)}
 
 
+def test_a_nested_settings_file_loads_its_own_plugins(run_sftlint, site, project, hf_config):
+    make_package(site, "team_plugin", code="TEAM001", name="team-policy")
+    (project / "sftlint.toml").write_text('ignore = ["HP"]\n')
+    team = project / "team"
+    team.mkdir()
+    (team / "sftlint.toml").write_text('plugins = ["team_plugin"]\nseverity = { TEAM001 = "error" }\n')
+    (team / "train.yaml").write_text(hf_config)
+
+    run = run_sftlint("check", "--output-format", "json", ".", cwd=project, extra_path=[site])
+    found = {(Path(f["filename"]).parent.name, f["code"], f["severity"]) for f in json.loads(run.out)}
+    assert ("team", "TEAM001", "error") in found, run.err
+    assert not [f for f in found if f[0] == "project" and f[1] == "TEAM001"]
+    assert "was not loaded" not in run.err
+
+    sarif = run_sftlint("check", "--output-format", "sarif", ".", cwd=project, extra_path=[site])
+    rules = {r["id"] for r in json.loads(sarif.out)["runs"][0]["tool"]["driver"]["rules"]}
+    assert "TEAM001" in rules
+
+
+def test_a_code_only_a_nested_plugin_knows_is_an_error_elsewhere(run_sftlint, site, project):
+    make_package(site, "team_plugin2", code="TEAM002", name="team-policy-two")
+    (project / "sftlint.toml").write_text('ignore = ["TEAM002"]\n')
+    team = project / "team"
+    team.mkdir()
+    (team / "sftlint.toml").write_text('plugins = ["team_plugin2"]\n')
+    run = run_sftlint("check", ".", cwd=project, extra_path=[site])
+    assert run.rc == 2
+    assert "TEAM002" in run.err and "sftlint.toml:1" in run.err
+
+
 def test_nothing_is_imported_from_the_working_directory(run_sftlint, project, tmp_path):
     marker = tmp_path / "imported"
     (project / "cwd_plugin.py").write_text(f"open({str(marker)!r}, 'w').close()\n")

@@ -69,7 +69,7 @@ def test_unknown_code_in_settings_is_an_error_with_line(registry, tmp_path):
     path = tmp_path / "sftlint.toml"
     path.write_text('select = ["YM"]\n\nextend-select = ["WS", "YM0001"]\n')
     resolver = SettingsResolver()
-    resolver.bind(registry)
+    resolver.bind(lambda settings: registry, registry)
     with pytest.raises(SettingsError) as info:
         resolver.for_path(tmp_path / "a.yaml")
     assert str(info.value).startswith(f"{path}:3: settings: unknown rule code or prefix 'YM0001'")
@@ -81,14 +81,14 @@ def test_settings_loaded_before_binding_are_checked_when_bound(registry, tmp_pat
     resolver = SettingsResolver()
     resolver.for_path(tmp_path / "a.yaml")
     with pytest.raises(SettingsError, match=r":2: settings: unknown rule code or prefix 'QQ'"):
-        resolver.bind(registry)
+        resolver.bind(lambda settings: registry, registry)
 
 
 def test_prefixes_of_real_codes_are_accepted(registry, tmp_path):
     (tmp_path / "sftlint.toml").write_text(
         'select = ["Y", "YM0"]\nignore = ["W"]\n[per-file-ignores]\n"*.yml" = ["YM001"]\n')
     resolver = SettingsResolver()
-    resolver.bind(registry)
+    resolver.bind(lambda settings: registry, registry)
     assert resolver.for_path(tmp_path / "a.yaml").select == ["Y", "YM0"]
 
 
