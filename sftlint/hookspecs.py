@@ -70,8 +70,9 @@ def sftlint_dialects() -> "list[Dialect]":
 
 
 # -------------------------------------------------------------------------------------------------
-# Configuration hooks: called once the settings that apply to the first linted path are loaded and
-# checked against the registered rules, before any file is linted.
+# Configuration hooks: called once per registry, with the settings that asked for it (those of the
+# first linted path, and those of any nested settings file naming other plugins), before the files
+# those settings govern are linted.
 # -------------------------------------------------------------------------------------------------
 
 
