@@ -156,6 +156,25 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def redacted_diff(path: Path, original: str, fixed: str) -> tuple[list[str], list[int]]:
+    """The unified diff of a fix with every credential masked, and the lines of the original file
+    that were masked in it (a diff with masked lines no longer applies with ``patch``)."""
+    lines: list[str] = []
+    masked: list[int] = []
+    old_line = None  # None until the first hunk: before it come the two file-name lines
+    for line in difflib.unified_diff(original.splitlines(keepends=True), fixed.splitlines(keepends=True),
+                                     fromfile=f"a/{path}", tofile=f"b/{path}"):
+        shown = redact_diff_line(line) if old_line is not None else line  # never print a credential
+        lines.append(shown)
+        if line.startswith("@@"):
+            old_line = int(line.split()[1][1:].split(",")[0])
+        elif old_line is not None and not line.startswith("+"):
+            if shown != line:
+                masked.append(old_line)
+            old_line += 1
+    return lines, masked
+
+
 def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry_for: Callable[[Settings], Registry],
                 *, unsafe: bool,
                 diff_only: bool, stream: TextIO) -> tuple[list[FileResult], int]:
@@ -191,9 +210,12 @@ def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry_
             continue
         changed_any = True
         if diff_only:
-            stream.writelines(redact_diff_line(line) for line in difflib.unified_diff(  # never print a credential
-                original.splitlines(keepends=True), outcome.text.splitlines(keepends=True),
-                fromfile=f"a/{path}", tofile=f"b/{path}"))
+            lines, masked = redacted_diff(path, original, outcome.text)
+            stream.writelines(lines)
+            if masked:
+                print(f"sftlint: warning: {path}: the diff masks the credentials on line{'s' if len(masked) > 1 else ''} "
+                      f"{', '.join(map(str, masked))}, so it cannot be applied with patch; --fix applies it",
+                      file=sys.stderr)
             out.append(result)
             continue
         try:

@@ -54,3 +54,22 @@ def test_redacted_form_keeps_only_the_public_prefix():
     assert redact_line(f"hub_token: {HF}  # mine") == "hub_token: hf_\u2026(39 chars)  # mine"
     assert redact_line(f'wandb_api_key: "{WANDB}"') == "wandb_api_key: \u2026(40 chars)"
     assert redact_line("pad_token: <|end_of_text|>") == "pad_token: <|end_of_text|>"
+
+
+def test_diff_that_masks_a_credential_says_so_and_where(config, capsys):
+    main(["check", "--diff", "--unsafe-fixes", "--dialect", "trl", str(config)])
+    out, err = capsys.readouterr()
+    masked_lines = [n for n, line in enumerate(CONFIG.splitlines(), 1) if WANDB in line or OPENAI in line]
+    assert "\u2026(40 chars)" in out  # the W&B key sits in the context of the fp4 -> nf4 fix
+    assert (f"{config}: the diff masks the credentials on lines {', '.join(map(str, masked_lines))}, "
+            "so it cannot be applied with patch") in err
+
+
+def test_diff_without_credentials_has_no_warning(tmp_path, capsys):
+    path = tmp_path / "sft.yaml"
+    path.write_text(CONFIG.replace(f"hub_token: {HF}\n", "").replace(f'wandb_api_key: "{WANDB}"\n', "")
+                    .replace(f"# judge key: {OPENAI}\n", ""))
+    main(["check", "--diff", "--unsafe-fixes", "--dialect", "trl", str(path)])
+    out, err = capsys.readouterr()
+    assert "+bnb_4bit_quant_type: nf4" in out
+    assert "masks" not in err
