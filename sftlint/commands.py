@@ -7,6 +7,7 @@ import os
 import sys
 from pathlib import Path
 
+from . import heap
 from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from .discovery import discover
 from .engine import FileResult, error_finding, lint_file
@@ -48,6 +49,7 @@ def _registries(resolver: SettingsResolver, anchor: Path) -> tuple[Registries, R
     registries = Registries(_warn)
     anchored = registries.for_settings(resolver.for_path(anchor))
     resolver.bind(registries.for_settings, anchored)  # codes and options in settings are checked now
+    heap.settle()  # the long-lived objects (modules, rules, dialects) exist now
     return registries, anchored
 
 
@@ -248,5 +250,7 @@ def cmd_schema(args) -> int:
 def cmd_run(args) -> int:
     """Training packages are imported here only: linting never pays for torch."""
     from .runner.cli_support import run_command
+
+    heap.settle()
 
     return run_command(args)
