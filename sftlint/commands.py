@@ -93,8 +93,8 @@ def cmd_check(args) -> int:
         # the fixer needs each file's full result (node tree, config) in this process
         results += [lint_file(path, settings, registries.for_settings(settings))
                     for path in linted for settings in (resolver.for_path(path),)]
-        results, fix_exit = apply_fixes(results, resolver, registries.for_settings, unsafe=args.unsafe_fixes, diff_only=args.diff,
-                                        stream=sys.stdout)
+        results, fix_exit = apply_fixes(results, resolver, registries.for_settings, unsafe=args.unsafe_fixes,
+                                        diff_only=args.diff, stream=sys.stdout)
     else:
         from .parallel import lint_paths
 
@@ -252,5 +252,4 @@ def cmd_run(args) -> int:
     from .runner.cli_support import run_command
 
     heap.settle()
-
     return run_command(args)

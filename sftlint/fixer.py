@@ -213,9 +213,9 @@ def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry_
             lines, masked = redacted_diff(path, original, outcome.text)
             stream.writelines(lines)
             if masked:
-                print(f"sftlint: warning: {path}: the diff masks the credentials on line{'s' if len(masked) > 1 else ''} "
-                      f"{', '.join(map(str, masked))}, so it cannot be applied with patch; --fix applies it",
-                      file=sys.stderr)
+                where = f"line{'s' if len(masked) > 1 else ''} {', '.join(map(str, masked))}"
+                print(f"sftlint: warning: {path}: the diff masks the credentials on {where}, so it cannot be "
+                      "applied with patch; --fix applies it", file=sys.stderr)
             out.append(result)
             continue
         try:

@@ -119,7 +119,8 @@ class _LintState:
             from .plugins import Registries
 
             def warn(problem) -> None:  # shown in pytest's warnings summary, as the CLI warns
-                warnings.warn(pytest.PytestWarning(f"sftlint: plugin {problem.plugin!r} was not loaded: {problem.message}"))
+                message = f"sftlint: plugin {problem.plugin!r} was not loaded: {problem.message}"
+                warnings.warn(pytest.PytestWarning(message))
 
             self._registries = Registries(warn)
             self.resolver.bind(self._registries.for_settings, self._registries.for_settings(settings))
