@@ -124,7 +124,9 @@ def run() -> None:
     from . import heap
 
     heap.start()
-    sys.exit(main())
+    code = main()
+    heap.finish()
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

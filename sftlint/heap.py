@@ -7,7 +7,9 @@ exit, and finds nothing to free; that was a tenth of a one-file check. So the co
 recipe the :mod:`gc` documentation gives for a process that forks workers: collection is off while
 the long-lived objects are made, they are then frozen (kept where the collector never looks again,
 and shared by forked workers without being copied), and collection is on again for the linting
-itself, whose garbage it frees as usual.
+itself, whose garbage it frees as usual. When the command is done, everything is frozen once more,
+so that the interpreter's last full collection at exit skips objects whose memory the operating
+system takes back anyway (exit handlers still run and output is still flushed).
 
 Only the console command calls :func:`start`; a program that imports sftlint keeps its own
 collector settings, and :func:`settle` does nothing for it.
@@ -35,3 +37,8 @@ def settle() -> None:
         _started = False
         gc.freeze()
         gc.enable()
+
+
+def finish() -> None:
+    """Freeze everything before the command's process exits, sparing the final full collection."""
+    gc.freeze()

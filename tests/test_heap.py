@@ -52,3 +52,10 @@ def test_the_command_lints_with_the_collector_back_on(tmp_path):
     assert done.returncode == 0, done.stderr
     assert "collector True True" in done.stderr
     assert "HP001" in done.stdout
+
+
+def test_finish_freezes_what_is_left():
+    script = "import gc\nfrom sftlint import heap\nx = [[i] for i in range(500)]\nheap.finish()\n" \
+             "assert gc.get_freeze_count() >= 500\nprint('ok')\n"
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.stdout.strip() == "ok", done.stderr
