@@ -49,7 +49,10 @@ def _registries(resolver: SettingsResolver, anchor: Path) -> tuple[Registries, R
     registries = Registries(_warn)
     anchored = registries.for_settings(resolver.for_path(anchor))
     resolver.bind(registries.for_settings, anchored)  # codes and options in settings are checked now
-    heap.settle()  # the long-lived objects (modules, rules, dialects) exist now
+    from .composer import event_parser
+
+    event_parser()  # the YAML parser, too, lives as long as the process
+    heap.settle()  # the long-lived objects (modules, rules, dialects, parser) exist now
     return registries, anchored
 
 

@@ -24,29 +24,44 @@ MAX_DEPTH = 100
 _STANDARD_TAG = "tag:yaml.org,2002:"
 
 
+_parser_class: type | None = None
+
+
+def event_parser() -> type | None:
+    """libyaml's event parser (ruamel.yaml.clib's ``CParser``), imported and adapted on first use;
+    None where the C extension is missing."""
+    global _parser_class
+    if _parser_class is None:
+        try:
+            from _ruamel_yaml import CParser
+        except ImportError:  # no C extension (PyPy, an unusual platform)
+            return None
+
+        class _Parser(CParser):
+            # The C parser asks for tag resolution only when composing nodes, never for events;
+            # these stubs satisfy the interface without ruamel's resolver machinery.
+            def resolve(self, kind, value, implicit):  # pragma: no cover - not called for events
+                return None
+
+            def descend_resolver(self, *args):  # pragma: no cover
+                pass
+
+            def ascend_resolver(self, *args):  # pragma: no cover
+                pass
+
+        _parser_class = _Parser
+    return _parser_class
+
+
 def _event_source(text: str) -> Iterator[Any]:
     """The parser's events for ``text``: libyaml in C where installed, else ruamel's Python parser."""
-    try:
-        from _ruamel_yaml import CParser
-    except ImportError:  # no C extension (PyPy, an unusual platform): same events, slower
+    parser_class = event_parser()
+    if parser_class is None:  # same events, slower
         from ruamel.yaml import YAML
 
         yield from YAML(typ="safe", pure=True).parse(text)
         return
-
-    class _Parser(CParser):
-        # The C parser asks for tag resolution only when composing nodes, never for events; these
-        # stubs satisfy the interface without ruamel's resolver machinery.
-        def resolve(self, kind, value, implicit):  # pragma: no cover - not called for events
-            return None
-
-        def descend_resolver(self, *args):  # pragma: no cover
-            pass
-
-        def ascend_resolver(self, *args):  # pragma: no cover
-            pass
-
-    parser = _Parser(text)
+    parser = parser_class(text)
     while True:
         event = parser.get_event()
         yield event
