@@ -225,7 +225,7 @@ def markdown(report: dict) -> str:
         p = report["paths"].get(name)
         if p is None:
             continue
-        est = report.get("estimated_memory_bytes")
+        est = (report.get("estimated_memory_bytes") or {}).get(name)
         loss = f"{_num(p.get('first_loss'), '.3f')} -> {_num(p.get('last_loss'), '.3f')}"
         lines.append(
             f"| {name} | {p['status']} | {_num(p.get('tokens_per_second'), ',.0f')} | "
@@ -317,13 +317,13 @@ def run_bare_path(spec: dict, out: Path, timeout: float) -> dict:
             "first_loss": losses[0], "last_loss": losses[-1]}
 
 
-def plan_estimate(config_path: Path) -> int | None:
-    """The plan's memory estimate for the config, from the plan or from sftlint.memory directly."""
+def plan_estimate(config_path: Path, backend: str) -> int | None:
+    """The plan's memory estimate for the config as ``backend`` runs it (Unsloth's loss is chunked)."""
     from sftlint.runner.memory import estimate_bytes
     from sftlint.runner.plan_source import load_plan
 
     config, plan = load_plan(config_path)
-    found = estimate_bytes(plan)
+    found = estimate_bytes(plan, backend)
     if found is None:
         from sftlint.memory import estimate_memory
 
@@ -388,7 +388,10 @@ def main(argv: list[str] | None = None) -> int:
                   "skip": args.skip, "batch": args.batch, "accum": args.accum, "seq_len": args.seq_len,
                   "lora_r": args.lora_r, "tokens_per_step": tokens_per_step, "torch": torch.__version__,
                   "timing": "per-step wall clock at on_step_end, steps after --skip only"},
-        "estimated_memory_bytes": plan_estimate(config_path), "paths": {}, "notes": [],
+        # the bare script trains through Unsloth, as the unsloth backend does
+        "estimated_memory_bytes": {path: plan_estimate(config_path, "hf" if path == "hf" else "unsloth")
+                                   for path in PATHS},
+        "paths": {}, "notes": [],
     }
     deadline = time.monotonic() + args.budget if args.budget else None
     runs: dict[str, int] = {}

@@ -45,14 +45,21 @@ def is_oom(exc: BaseException) -> bool:
     return "out of memory" in str(exc).lower()
 
 
-def estimate_bytes(plan) -> int | None:
+def estimate_bytes(plan, backend: str | None = None) -> int | None:
     """The plan's memory estimate in bytes, if the plan has one.
 
     The allocator's share, not the total: that is what CUDA's ``max_memory_allocated`` measures
-    (the total adds the CUDA context and allocator slack, which no allocator counter sees).
+    (the total adds the CUDA context and allocator slack, which no allocator counter sees). The
+    ``unsloth`` backend always computes the loss with Unsloth's fused cross-entropy, which holds
+    the logits a chunk at a time whatever the config asks for; its estimate counts them so.
     """
     memory = getattr(plan, "memory", None)
     if not isinstance(memory, dict):
         return None
     value = memory.get("allocated_bytes", memory.get("total_bytes"))
-    return int(value) if isinstance(value, (int, float)) else None
+    if not isinstance(value, (int, float)):
+        return None
+    chunked = memory.get("chunked_logits")
+    if backend == "unsloth" and not memory.get("fused_loss") and isinstance(chunked, int):
+        value = value - memory.get("logits_bytes", 0) + chunked
+    return int(value)

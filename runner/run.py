@@ -75,7 +75,7 @@ def run_plan(values: Mapping[str, Any], plan, *, config_path: Path | str | None 
                           output_dir=out, config_dir=config_dir, steps=steps, world_size=world_size,
                           show_progress=show_progress)
     base = values.get("base_model")
-    if model and base and model != base and estimate_bytes(expected) is not None:
+    if model and base and model != base and estimate_bytes(expected, backend) is not None:
         recipe.notes.append(f"the plan's memory estimate is for the config's model {base}, not {label}")
     recipe_path = recipe.write(out / "recipe.json")
     (out / "plan.json").write_text(json.dumps(expected.to_json(), indent=2, default=str) + "\n", encoding="utf-8")
@@ -96,7 +96,7 @@ def judge(out: Path, name: str, recipe, expected, rc: int, log_tail: str) -> Run
     worker_path = out / "worker.json"
     worker = json.loads(worker_path.read_text(encoding="utf-8")) if worker_path.is_file() else {}
     records = read_records(out)
-    estimate = estimate_bytes(expected)
+    estimate = estimate_bytes(expected, recipe.backend)
     error = worker.get("error")
     found: list[Check] = []
     if not worker:

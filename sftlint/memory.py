@@ -83,6 +83,9 @@ NF4_DOUBLE_QUANT_BYTES = 0.5 + 1 / 64 + 4 / (64 * 256)
 OPTIMIZER_BYTES = {"8bit": 2, "sgd": 4, "adafactor": 4 / 64, "adamw": 8}
 #: Bytes a logit costs: 16-bit logits, their fp32 upcast for the loss, and fp32 gradient.
 LOGIT_BYTES = 2 + 4 + 4
+#: Top-level keys whose true value turns on Liger's kernels, fused linear cross-entropy included
+#: (transformers' and TRL's ``use_liger_kernel``, LLaMA-Factory's ``enable_liger_kernel``).
+LIGER_KEYS = ("use_liger_kernel", "enable_liger_kernel")
 #: Top-level keys that turn on sharded training (FSDP, DeepSpeed).
 SHARDING_KEYS = ("fsdp", "fsdp_config", "fsdp_version", "deepspeed")
 LINEAR_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -154,6 +157,36 @@ def optimizer_bytes(optim: Any) -> tuple[float, str]:
     return OPTIMIZER_BYTES["adamw"], "fp32 Adam states (8 bytes/param)"
 
 
+def fused_loss(config) -> str | None:
+    """The cross-entropy that never holds the whole logits tensor which the config's tool will
+    use, by name; None for the plain loss, whose logits the estimate counts in full."""
+    if config.dialect.name == "unsloth":
+        return "Unsloth's fused cross-entropy"
+    if config.value("loss_type") == "chunked_nll":
+        return "TRL's chunked_nll loss"
+    root = config.document.root
+    values = {key: config.dialect.node_value(node) for key in (*LIGER_KEYS, "plugins", "cut_cross_entropy",
+                                                                "liger_fused_linear_cross_entropy")
+              if (node := root.get(key)) is not None}
+    if any(values.get(key) is True for key in LIGER_KEYS):
+        return "Liger's fused linear cross-entropy"
+    if config.dialect.name == "axolotl":  # axolotl's integrations act only when listed as plugins
+        plugins = values.get("plugins")
+        plugins = [str(p) for p in plugins] if isinstance(plugins, list) else []
+        if any(p.endswith("CutCrossEntropyPlugin") for p in plugins) and values.get("cut_cross_entropy") is not False:
+            return "Cut Cross Entropy"
+        if any(p.endswith("LigerPlugin") for p in plugins) and values.get("liger_fused_linear_cross_entropy") is True:
+            return "Liger's fused linear cross-entropy"
+    return None
+
+
+def chunk_rows(tokens: int, s: Shape) -> int:
+    """Rows of logits a fused or chunked loss holds at once: enough tokens that a chunk of logits
+    is about as large as their hidden states (Liger's rule, rounded up to a power of two)."""
+    per_chunk = -(-tokens // -(-s.vocab // s.hidden))
+    return min(tokens, 1 << max(per_chunk - 1, 0).bit_length())
+
+
 def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | None:
     """Peak memory per GPU, as a dict of byte counts by term plus ``total_bytes``, or None."""
     if roots is None:
@@ -194,7 +227,10 @@ def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | Non
         activations = 2 * tokens * s.hidden * s.layers + per_layer  # layer inputs + one layer recomputed
     else:
         activations = per_layer * s.layers
-    logits = tokens * s.vocab * LOGIT_BYTES
+    full_logits = tokens * s.vocab * LOGIT_BYTES
+    chunked_logits = chunk_rows(tokens, s) * s.vocab * LOGIT_BYTES
+    fused = fused_loss(config)
+    logits = chunked_logits if fused else full_logits
     # FSDP and DeepSpeed ZeRO-3 shard weights, gradients and optimizer state over the processes
     root = config.document.root
     shards = int(plan.world_size or 1) if any(k in root for k in SHARDING_KEYS) else 1
@@ -221,7 +257,11 @@ def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | Non
         "gradient_checkpointing": checkpointing,
         "shards": shards,
         "model_source": source,
-        "notes": [weight_note, opt_note],
+        #: the loss that computes logits a chunk at a time, if the config's tool uses one, and what
+        #: such a loss holds (the runner's unsloth backend uses Unsloth's whatever the config says)
+        "fused_loss": fused,
+        "chunked_logits": int(chunked_logits),
+        "notes": [weight_note, opt_note] + ([f"{fused}: logits are computed a chunk at a time"] if fused else []),
     }
 
 

@@ -59,6 +59,8 @@ class MemoryExceedsGpu(Rule):
             return
         terms = ("weights", "optimizer", "activations", "logits")
         parts = ", ".join(f"{t} {gib(estimate[f'{t}_bytes'])}" for t in terms)
+        if estimate.get("fused_loss"):
+            parts += f" (computed a chunk at a time by {estimate['fused_loss']})"
         checkpointing = "on" if estimate["gradient_checkpointing"] else "off"
         setting = ctx.config.get("base_model")
         yield Violation(

@@ -98,6 +98,8 @@ def _memory_rows(memory: dict[str, Any] | None) -> list[str]:
     gib = 1024 ** 3
     rows = [(name.removesuffix("_bytes").replace("_", " "), f"{value / gib:.2f} GiB")
             for name, value in memory.items() if name.endswith("_bytes") and name not in ("total_bytes", "allocated_bytes")]
+    if memory.get("fused_loss"):
+        rows.append(("loss", f"{memory['fused_loss']}: logits are held a chunk at a time"))
     rows.append(("total", f"{memory['total_bytes'] / gib:.2f} GiB"))
     if "allocated_bytes" in memory:
         rows.append(("allocator peak", f"{memory['allocated_bytes'] / gib:.2f} GiB (total less CUDA context; "
