@@ -11,6 +11,9 @@ itself, whose garbage it frees as usual. When the command is done, everything is
 so that the interpreter's last full collection at exit skips objects whose memory the operating
 system takes back anyway (exit handlers still run and output is still flushed).
 
+The little garbage made while starting (about 400 objects of 21,000 in a one-file check) is
+frozen with the rest and never freed; the process ends soon anyway.
+
 Only the console command calls :func:`start`; a program that imports sftlint keeps its own
 collector settings, and :func:`settle` does nothing for it.
 """
