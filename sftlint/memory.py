@@ -164,18 +164,19 @@ def fused_loss(config) -> str | None:
         return "Unsloth's fused cross-entropy"
     if config.value("loss_type") == "chunked_nll":
         return "TRL's chunked_nll loss"
-    root = config.document.root
-    values = {key: config.dialect.node_value(node) for key in (*LIGER_KEYS, "plugins", "cut_cross_entropy",
-                                                                "liger_fused_linear_cross_entropy")
-              if (node := root.get(key)) is not None}
-    if any(values.get(key) is True for key in LIGER_KEYS):
+
+    def raw(key: str) -> Any:  # a top-level value as the tool's loader reads it, or None
+        node = config.document.root.get(key)
+        return None if node is None else config.dialect.node_value(node)
+
+    if any(raw(key) is True for key in LIGER_KEYS):
         return "Liger's fused linear cross-entropy"
     if config.dialect.name == "axolotl":  # axolotl's integrations act only when listed as plugins
-        plugins = values.get("plugins")
+        plugins = raw("plugins")
         plugins = [str(p) for p in plugins] if isinstance(plugins, list) else []
-        if any(p.endswith("CutCrossEntropyPlugin") for p in plugins) and values.get("cut_cross_entropy") is not False:
+        if any(p.endswith("CutCrossEntropyPlugin") for p in plugins) and raw("cut_cross_entropy") is not False:
             return "Cut Cross Entropy"
-        if any(p.endswith("LigerPlugin") for p in plugins) and values.get("liger_fused_linear_cross_entropy") is True:
+        if any(p.endswith("LigerPlugin") for p in plugins) and raw("liger_fused_linear_cross_entropy") is True:
             return "Liger's fused linear cross-entropy"
     return None
 
