@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 PRE_COMMIT = shutil.which("pre-commit") or shutil.which("pre-commit", path=str(Path(sys.executable).parent))
 #: What ``pip install`` of sftlint reads from the tree.
-PACKAGE_FILES = ("pyproject.toml", "setup.py", "README.md", ".pre-commit-hooks.yaml", "sftlint", "rules", "runner")
+PACKAGE_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "sftlint", "rules", "runner")
 
 CLEAN = """\
 # sftlint: dialect=hf
@@ -52,7 +52,7 @@ def hook_repo(tmp_path_factory) -> tuple[Path, str]:
     for name in PACKAGE_FILES:
         source = ROOT / name
         if source.is_dir():
-            shutil.copytree(source, repo / name, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
+            shutil.copytree(source, repo / name, symlinks=True, ignore=shutil.ignore_patterns("__pycache__", "*.egg-info"))
         else:
             shutil.copy2(source, repo / name)
     git(repo, "init", "-q")
