@@ -13,7 +13,8 @@ FIXTURES = Path(__file__).parent / "rules" / "fixtures"
 #: Families whose every rule must have a fixture file with cases in at least two dialects.
 COVERED_FAMILIES = ("HP", "SC", "QL", "SEC")
 #: Rules whose keys exist in one dialect only, and why.
-ONE_DIALECT = {"QL007": "loss_type and SFTTrainer's fused head exist only in TRL"}
+ONE_DIALECT = {"QL007": "loss_type and SFTTrainer's fused head exist only in TRL",
+               "QL011": "only axolotl reads adapter: lora and load_in_4bit as two separate keys"}
 
 
 @pytest.mark.parametrize("case", fixture_params(FIXTURES))

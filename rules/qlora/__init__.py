@@ -14,11 +14,12 @@ def sftlint_rules():
     from .full_precision_optimizer import FullPrecisionOptimizer
     from .gradient_checkpointing_off import GradientCheckpointingOff
     from .lm_head_adapter import LmHeadAdapterIgnored
+    from .lora_with_4bit_unquantized import LoraWith4bitUnquantized
     from .quantized_without_adapter import QuantizedWithoutAdapter
     from .unsloth_fast_path_off import UnslothFastPathOff
 
     return [
         QuantizedWithoutAdapter, Bf16AndFp16, ComputeDtypeMismatch, Fp4QuantType, DoubleQuantOff,
         AttentionOnlyTargets, LmHeadAdapterIgnored, UnslothFastPathOff, GradientCheckpointingOff,
-        FullPrecisionOptimizer,
+        FullPrecisionOptimizer, LoraWith4bitUnquantized,
     ]

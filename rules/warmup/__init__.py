@@ -6,7 +6,9 @@ from sftlint import hookimpl
 
 @hookimpl
 def sftlint_rules():
+    from .constant_ignores_warmup import ConstantScheduleIgnoresWarmup
     from .interval_beyond_total import IntervalBeyondTotal
+    from .interval_ignored import IntervalIgnoredByStrategy
     from .load_best_mismatch import LoadBestMismatch
     from .max_steps_length import MaxStepsLength
     from .max_steps_overrides_epochs import MaxStepsOverridesEpochs
@@ -16,4 +18,5 @@ def sftlint_rules():
     from .warmup_steps_and_ratio import WarmupStepsAndRatio
 
     return [WarmupExceedsTotal, WarmupOutsideBand, WarmupStepsAndRatio, WarmupRatioRemoved,
-            MaxStepsOverridesEpochs, MaxStepsLength, IntervalBeyondTotal, LoadBestMismatch]
+            MaxStepsOverridesEpochs, MaxStepsLength, IntervalBeyondTotal, LoadBestMismatch,
+            ConstantScheduleIgnoresWarmup, IntervalIgnoredByStrategy]
