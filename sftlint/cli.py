@@ -34,10 +34,20 @@ class _Formatter(argparse.HelpFormatter):
         super().__init__(prog, **kwargs)
 
 
+def _count(text: str) -> int:
+    """argparse type for counts: a whole number from 1 to below 10^12, said plainly otherwise."""
+    from .bounds import parse_count
+
+    try:
+        return parse_count(text, "the value")
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", metavar="FILE", type=Path, help="use this settings file instead of searching upward")
-    p.add_argument("--world-size", type=int, metavar="N", help="number of training processes (GPUs)")
-    p.add_argument("--num-examples", type=int, metavar="N", help="training examples, when the data cannot be read")
+    p.add_argument("--world-size", type=_count, metavar="N", help="number of training processes (GPUs)")
+    p.add_argument("--num-examples", type=_count, metavar="N", help="training examples, when the data cannot be read")
     p.add_argument("--dialect", metavar="NAME", help="read every file as this dialect")
     p.add_argument("-v", "--verbose", action="store_true", help="say which dialect was chosen and why")
 
@@ -77,11 +87,11 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
     run.add_argument("--mode", choices=("smoke", "full"), default="smoke")
     run.add_argument("--backend", choices=("auto", "unsloth", "hf"), default="auto")
     run.add_argument("--model", help="model path or id instead of the config's; synthetic:tiny or synthetic:1b build one")
-    run.add_argument("--steps", type=int, default=10, metavar="N", help="optimizer steps of a smoke run (default 10)")
+    run.add_argument("--steps", type=_count, default=10, metavar="N", help="optimizer steps of a smoke run (default 10)")
     run.add_argument("--output-dir", type=Path, metavar="DIR", help="run folder (default .runs/<config>-<mode>-...)")
     run.add_argument("--output-format", choices=("text", "json"), default="text")
-    run.add_argument("--world-size", type=int, default=1, metavar="N", help="training processes (accelerate launch)")
-    run.add_argument("--num-examples", type=int, metavar="N", help="training examples, when the data cannot be counted")
+    run.add_argument("--world-size", type=_count, default=1, metavar="N", help="training processes (accelerate launch)")
+    run.add_argument("--num-examples", type=_count, metavar="N", help="training examples, when the data cannot be counted")
 
 
 def _rule_arguments(rule: argparse.ArgumentParser) -> None:

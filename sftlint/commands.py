@@ -12,6 +12,7 @@ from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from .discovery import discover
 from .engine import FileResult, error_finding, lint_file
 from .plugins import Registries, Registry, build_registry
+from .safe_paths import is_dir, is_file
 from .settings import SettingsError, SettingsResolver
 
 
@@ -35,7 +36,7 @@ def _overrides(args) -> dict:
 
 
 def _resolver(args) -> SettingsResolver:
-    if args.config is not None and not args.config.is_file():
+    if args.config is not None and not is_file(args.config):
         raise UsageError(f"settings file {args.config} does not exist")
     return SettingsResolver(args.config, _overrides(args))
 
@@ -181,8 +182,8 @@ def cmd_plan(args) -> int:
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
-    if not args.path.is_file():
-        what = "is a folder; plan reads one config file" if args.path.is_dir() else "no such file"
+    if not is_file(args.path):
+        what = "is a folder; plan reads one config file" if is_dir(args.path) else "no such file"
         raise UsageError(f"{args.path}: {what}")
     try:
         document = load_document(args.path)

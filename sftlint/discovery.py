@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .reading import open_regular
+from .safe_paths import kind
 from .settings import SettingsResolver
 
 YAML_SUFFIXES = {".yaml", ".yml"}
@@ -42,11 +44,12 @@ def discover(paths: list[Path], resolver: SettingsResolver,
             files.append(p)
 
     for path in paths:
-        if path.is_file():
+        what = kind(path)
+        if what in ("file", "other"):  # a device or FIFO named here is reported by the reader, never read
             settings = resolver.for_path(path)
             if not ((force_exclude or settings.force_exclude) and settings.is_excluded_with_parents(path)):
                 add(path)
-        elif path.is_dir():
+        elif what == "dir":
             for p in _walk(path, resolver):
                 add(p)
         else:
@@ -64,7 +67,11 @@ def _walk(root: Path, resolver: SettingsResolver):
             if name in SKIP_FILES:
                 continue
             path = Path(folder, name)
-            if suffix in YAML_SUFFIXES or (suffix == ".json" and _looks_like_training_json(path)):
+            if suffix not in YAML_SUFFIXES and suffix != ".json":
+                continue
+            if kind(path) != "file":  # devices, FIFOs, sockets and broken links are never configs
+                continue
+            if suffix in YAML_SUFFIXES or _looks_like_training_json(path):
                 if resolver.for_path(path).is_excluded(path):
                     continue
                 yield path
@@ -75,16 +82,16 @@ def _searchable(folder: Path, resolver: SettingsResolver) -> bool:
     name = folder.name
     if name in SKIP_DIRS or name.startswith(".") or name.endswith(".egg-info"):
         return False
-    if (folder / "pyvenv.cfg").is_file():  # a virtual environment under any name
+    if kind(folder / "pyvenv.cfg") == "file":  # a virtual environment under any name
         return False
     return not resolver.for_path(folder.parent).is_excluded(folder)
 
 
 def _looks_like_training_json(path: Path) -> bool:
     try:
-        with path.open("rb") as fh:
+        with open_regular(path) as fh:
             head = fh.read(65536)
-    except OSError:
+    except OSError:  # ReadRefused included: only regular files are looked into
         return False
     text = head.decode("utf-8", "replace")
     return text.lstrip().startswith("{") and any(f'"{k}"' in text for k in JSON_MARKERS)

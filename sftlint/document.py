@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import bisect
 import json
+import math
+import os
 import re
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple, Union
@@ -143,6 +145,8 @@ def _tagged(scalar: Scalar) -> Any:
     kind = tag.rsplit(":", 1)[-1].lstrip("!")
     try:
         if kind == "int":
+            if len(scalar.text) > 4300:  # Python's own limit on converting text to int
+                return math.inf
             return int(scalar.text, 0)
         if kind == "float":
             return float(scalar.text)
@@ -220,19 +224,23 @@ class Document:
 
 def read_text(path: Path) -> str:
     """Read a config as UTF-8 text, or raise a DocumentError that says why it cannot be."""
-    try:
-        size = path.stat().st_size
+    from .reading import ReadRefused, open_regular
+
+    try:  # a regular file only: a link to /dev/zero or a FIFO named *.yaml must not hang the run
+        with open_regular(path) as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                raise DocumentError(
+                    f"file is {size / 1024 / 1024:.1f} MiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB "
+                    "limit for a config; is it a dataset? Exclude it from the paths you lint"
+                )
+            data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+    except ReadRefused as exc:
+        raise DocumentError(f"file is {exc}" if "regular file" in str(exc) else str(exc)) from None
     except OSError as exc:
         raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
-    if size > MAX_FILE_BYTES:
-        raise DocumentError(
-            f"file is {size / 1024 / 1024:.1f} MiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB "
-            "limit for a config; is it a dataset? Exclude it from the paths you lint"
-        )
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DocumentError(f"cannot read file: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"file grew past the {MAX_FILE_BYTES // 1024 // 1024} MiB limit for a config while read")
     nul = data.find(b"\x00")
     if nul >= 0:
         line = data.count(b"\n", 0, nul) + 1
@@ -324,9 +332,15 @@ def _compose(text: str, is_json: bool) -> tuple[list[Node], list[Duplicate]]:
         raise DocumentError("invalid YAML: nesting is too deep") from None
 
 
+def _syntax_only_int(text: str) -> int:
+    """The JSON check needs the syntax, not the values: huge integers are no error here (Python
+    refuses to convert over 4,300 digits), the range checks report them where they stand."""
+    return 0
+
+
 def _raise_json_error(text: str) -> None:
     try:
-        json.loads(text)
+        json.loads(text, parse_int=_syntax_only_int)
     except json.JSONDecodeError as exc:
         raise DocumentError(f"invalid JSON: {_json_problem(text, exc)}", exc.lineno, exc.colno) from None
     except RecursionError:

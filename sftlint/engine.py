@@ -8,11 +8,13 @@ Linting never writes anything.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from .canonical import Origin, Setting, TrainingConfig
 from .dialects import DialectChoice, UnknownDialect, choose_dialect
 from .document import Document, DocumentError, Node, load_document
+from .bounds import out_of_range, parse_count
 from .findings import Finding, Location, Severity
 from .plugins import Registry
 from .records import field, record
@@ -60,9 +62,11 @@ def apply_hints(config: TrainingConfig, settings: Settings) -> None:
         config.set(Setting("world_size", settings.world_size, Origin.HINT, note=origin_note))
     for line, value in doc.directive_values("num-examples"):
         try:
-            config.set(Setting("num_examples", int(value), Origin.HINT, note=f"comment on line {line}"))
+            count = parse_count(value, "num-examples")
         except ValueError:
-            pass
+            pass  # reported by check_ranges' caller, next to the other out-of-range values
+        else:
+            config.set(Setting("num_examples", count, Origin.HINT, note=f"comment on line {line}"))
         break
     else:
         size = settings.dataset_size_for(doc.path)
@@ -70,6 +74,41 @@ def apply_hints(config: TrainingConfig, settings: Settings) -> None:
             size = settings.num_examples
         if size is not None:
             config.set(Setting("num_examples", size, Origin.HINT, note="from settings"))
+
+
+_LONG_RUN = re.compile(r"[^\s'\"`]{200,}")
+
+
+def shorten_message(message: str) -> str:
+    """A message with any value of 200 characters or more cut to its first 40 (a rule quoting a
+    5,000-digit number or a pasted blob must not print it whole)."""
+    if len(message) < 200:
+        return message
+    return _LONG_RUN.sub(lambda m: f"{m.group(0)[:40]}\u2026({len(m.group(0))} chars)", message)
+
+
+def check_ranges(result: FileResult, config: TrainingConfig) -> None:
+    """Report every value beyond what sftlint computes with where it was written, and make it unknown
+    to the plan and the rules (a ``max_steps: 1e19`` must not be planned step by step)."""
+    for name, setting in list(config.settings.items()):
+        why = out_of_range(name, setting.value)
+        if why is None:
+            continue
+        node = setting.node or setting.key
+        start, _ = node_locations(config.document, node)
+        where = f"'{'.'.join(setting.key_path)}'" if setting.key_path else name
+        result.findings.append(error_finding(
+            result.path, f"{where}: {why}; sftlint treats it as unknown (write a value a real run uses)",
+            start.row, start.column, "E006", "value-out-of-range"))
+        config.set(Setting(name, None, setting.origin, setting.key_path, setting.key, setting.node,
+                           note="out of range"))
+    for line, value in config.document.directive_values("num-examples"):
+        try:
+            parse_count(value, "num-examples")
+        except ValueError as exc:
+            result.findings.append(error_finding(result.path, f"'# sftlint: num-examples': {exc}", line, 1,
+                                                 "E006", "value-out-of-range"))
+        break
 
 
 def _selected_rules(registry: Registry, settings: Settings, file_ignores: tuple[str, ...]) -> list:
@@ -85,19 +124,23 @@ def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
     result = FileResult(path)
     try:
         document = load_document(path)
+        return lint_document(document, settings, registry, result)
     except DocumentError as exc:
         result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
         return result
-    try:
-        return lint_document(document, settings, registry, result)
     except Exception as exc:  # a bug met in one file must not hide the findings in the others
         if os.environ.get("SFTLINT_DEBUG"):
             raise
-        result.findings.append(
-            error_finding(path, f"sftlint crashed on this file: {type(exc).__name__}: {exc}; please report this "
-                          "with the config (SFTLINT_DEBUG=1 shows a traceback)", code="E999", name="internal-error")
-        )
-        return result
+        return crashed(result, exc)
+
+
+def crashed(result: FileResult, exc: BaseException, doing: str = "on") -> FileResult:
+    """``result`` with the crash as its E999 finding (what was found before it is kept)."""
+    kind = "ran out of memory" if isinstance(exc, MemoryError) else f"crashed {doing} this file"
+    result.findings.append(
+        error_finding(result.path, f"sftlint {kind}: {type(exc).__name__}: {str(exc)[:200]}; please report this "
+                      "with the config (SFTLINT_DEBUG=1 shows a traceback)", code="E999", name="internal-error"))
+    return result
 
 
 def _add_plugin_notes(result: FileResult, registry: Registry) -> None:
@@ -153,6 +196,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
         return result
     config = choice.dialect.read(document)
     apply_hints(config, settings)
+    check_ranges(result, config)
     result.config = config
     from .plan.build import build_plan
 
@@ -179,7 +223,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
                 continue
             severity = severity_for(code, settings) or v.severity or rule.severity
             result.findings.append(
-                Finding(code, rule.name, v.message, severity, str(path), start, end, v.fix,
+                Finding(code, rule.name, shorten_message(v.message), severity, str(path), start, end, v.fix,
                         DOCS_URL.format(code=code.lower()), dict(v.data))
             )
     result.findings.sort(key=Finding.sort_key)

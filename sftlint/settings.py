@@ -19,6 +19,7 @@ from typing import Any, Callable
 
 from .findings import Severity
 from .records import field, record
+from .safe_paths import is_dir, is_file
 
 SETTINGS_FILES = (".sftlint.toml", "sftlint.toml", "pyproject.toml")
 PYPROJECT_TABLE = ("tool", "sftlint")
@@ -63,6 +64,9 @@ class Settings:
     exclude: list[str] = field(default_factory=list)
     #: Apply ``exclude`` to files named on the command line too (as pre-commit names every file).
     force_exclude: bool = False
+    #: Let the plan search dataset folders outside the project (the config's folder and the
+    #: working directory); off, a config cannot make sftlint walk ``/``.
+    read_data_outside: bool = False
     #: Attributes set from the command line (checked as options, not as this file's keys).
     overridden: frozenset[str] = frozenset()
     _resolved_root: str | None = field(default=None, repr=False, compare=False)
@@ -179,8 +183,12 @@ def _codes(key: tuple[str, ...], value: Any) -> list[str]:
 
 
 def _positive_int(key: tuple[str, ...], value: Any) -> int:
+    from .bounds import MAX_COUNT
+
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise SettingsError(f"'{'.'.join(key)}' must be a whole number of at least 1, not {value!r}", key)
+    if value >= MAX_COUNT:
+        raise SettingsError(f"'{'.'.join(key)}' must be below 10^12", key)
     return value
 
 
@@ -283,6 +291,7 @@ _KEYS: dict[str, tuple[str, _Parser]] = {
     "dialect": ("dialect", lambda k, v: _string(k, v, "a dialect name")),
     "gpu-memory-gib": ("gpu_memory_gib", _positive_number),
     "force-exclude": ("force_exclude", _bool),
+    "read-data-outside": ("read_data_outside", _bool),
 }
 KNOWN_KEYS = (*_KEYS, "scaling", "exclude", "extend-exclude")
 
@@ -318,6 +327,12 @@ def _read_toml(path: Path) -> dict[str, Any]:
         raise SettingsError(f"{path}: cannot read: {exc.strerror or exc}") from None
     except tomllib.TOMLDecodeError as exc:
         raise SettingsError(f"{path}: invalid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"{path}: not valid UTF-8 (byte {exc.start}); save it as UTF-8") from None
+    except RecursionError:
+        raise SettingsError(f"{path}: invalid TOML: nesting is too deep") from None
+    except ValueError as exc:  # an integer of over 4,300 digits, which Python refuses to convert
+        raise SettingsError(f"{path}: invalid TOML: {str(exc)[:120]}") from None
 
 
 def _located(path: Path | None, exc: SettingsError) -> SettingsError:
@@ -353,11 +368,11 @@ def load_settings_file(path: Path) -> Settings:
 
 def find_settings_file(start: Path) -> Path | None:
     """The nearest settings file at or above ``start`` (a file or a folder), or None."""
-    folder = (start if start.is_dir() else start.parent).resolve()
+    folder = (start if is_dir(start) else start.parent).resolve()
     for directory in (folder, *folder.parents):
         for name in SETTINGS_FILES:
             candidate = directory / name
-            if candidate.is_file() and (name != "pyproject.toml" or _has_tool_table(candidate)):
+            if is_file(candidate) and (name != "pyproject.toml" or _has_tool_table(candidate)):
                 return candidate
     return None
 
@@ -375,7 +390,7 @@ def _has_tool_table(pyproject: Path) -> bool:
 
     try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError:
+    except (tomllib.TOMLDecodeError, ValueError, RecursionError):
         return True
     tool = data.get("tool")
     return isinstance(tool, dict) and "sftlint" in tool
@@ -409,7 +424,7 @@ class SettingsResolver:
         if self.forced is not None:
             settings_file: Path | None = self.forced
         else:
-            folder = (path if path.is_dir() else path.parent).resolve()
+            folder = (path if is_dir(path) else path.parent).resolve()
             if folder not in self._by_dir:
                 self._by_dir[folder] = find_settings_file(folder)
             settings_file = self._by_dir[folder]

@@ -46,6 +46,17 @@ _YAML12_FLOAT = re.compile(
 )
 
 
+#: Python refuses to convert integers longer than this (4,300 digits); a loader would fail on them,
+#: and sftlint reads such a value as infinitely large, which every range check then reports.
+_MAX_DIGITS = 4300
+
+
+def _int(text: str, base: int = 10) -> Any:
+    if len(text) > _MAX_DIGITS:
+        return math.inf
+    return int(text, base)
+
+
 def _sexagesimal(text: str, cast) -> Any:
     sign = -1 if text.startswith("-") else 1
     total = 0
@@ -63,18 +74,20 @@ def resolve_yaml11(text: str) -> Any:
     if _YAML11_INT.match(text):
         clean = text.replace("_", "")
         if ":" in clean:
+            if len(clean) > _MAX_DIGITS:
+                return math.inf
             return _sexagesimal(clean, int)
         sign = -1 if clean.startswith("-") else 1
         body = clean.lstrip("+-")
         if body == "0":
             return 0
         if body.startswith("0b"):
-            return sign * int(body[2:], 2)
+            return sign * _int(body[2:], 2)
         if body.startswith("0x"):
-            return sign * int(body[2:], 16)
+            return sign * _int(body[2:], 16)
         if body.startswith("0"):
-            return sign * int(body, 8)
-        return sign * int(body)
+            return sign * _int(body, 8)
+        return sign * _int(body)
     if _YAML11_FLOAT.match(text):
         clean = text.replace("_", "").lower()
         if clean.endswith(".inf"):
@@ -82,6 +95,8 @@ def resolve_yaml11(text: str) -> Any:
         if clean == ".nan":
             return math.nan
         if ":" in clean:
+            if len(clean) > _MAX_DIGITS:
+                return math.inf
             return _sexagesimal(clean, float)
         return float(clean)
     return text
@@ -95,10 +110,10 @@ def resolve_yaml12(text: str) -> Any:
         return _YAML12_BOOL[text]
     if _YAML12_INT.match(text):
         if text.startswith("0o"):
-            return int(text[2:], 8)
+            return _int(text[2:], 8)
         if text.startswith("0x"):
-            return int(text[2:], 16)
-        return int(text)
+            return _int(text[2:], 16)
+        return -_int(text[1:]) if text.startswith("-") else _int(text.lstrip("+"))
     if _YAML12_FLOAT.match(text):
         lower = text.lower()
         if lower.endswith(".inf"):

@@ -22,8 +22,10 @@ import re
 from pathlib import Path
 from typing import Any
 
+from ..reading import Budget, ReadRefused, inside, read_bounded, walk_files
 from ..records import field, record
-from .row_counts import RowCountError, count_rows, is_data_file
+from ..safe_paths import kind
+from .row_counts import MAX_DATA_BYTES, MAX_DATA_SECONDS, RowCountError, count_rows, is_data_file
 from .values import as_int, as_number
 
 #: Words ``datasets`` reads as split names in data file and folder names.
@@ -35,6 +37,8 @@ SPLIT_WORDS = {
 _SLICE = re.compile(r"^(?P<split>[\w.-]+)\[(?P<start>-?\d*%?):(?P<stop>-?\d*%?)\]$")
 #: Files that sit beside data files but hold metadata.
 _METADATA = {"dataset_info.json", "state.json", "dataset_dict.json"}
+#: A dataset_info.json larger than this is not read.
+MAX_INFO_BYTES = 16 * 1024 * 1024
 
 
 @record
@@ -68,9 +72,34 @@ def _candidates(raw: str, config_dir: Path | None) -> list[Path]:
 
 def _resolve(raw: str, config_dir: Path | None) -> Path | None:
     for candidate in _candidates(raw, config_dir):
-        if candidate.exists():
+        if kind(candidate) != "missing":
             return candidate
     return None
+
+
+#: A dataset folder with more entries than this is not counted while linting.
+MAX_FOLDER_FILES = 10_000
+
+
+class _Scope:
+    """What one config's count may read: a byte and time budget, and the folders it may walk."""
+
+    def __init__(self, config_dir: Path | None, settings) -> None:
+        self.budget = Budget(MAX_DATA_BYTES, MAX_DATA_SECONDS)
+        self.anywhere = bool(getattr(settings, "read_data_outside", False))
+        roots = [Path.cwd()]
+        if config_dir is not None:
+            roots.append(config_dir)
+        if settings is not None and getattr(settings, "path", None) is not None:
+            roots.append(settings.path.parent)
+        self.roots = roots
+
+
+_scope: _Scope | None = None
+
+
+def _budget() -> Budget | None:
+    return _scope.budget if _scope is not None else None
 
 
 def _split_of(name: str) -> str | None:
@@ -82,8 +111,15 @@ def _split_of(name: str) -> str | None:
 
 
 def _folder_files(folder: Path, split: str) -> list[Path]:
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and is_data_file(p) and p.name not in _METADATA
-                   and not any(part.startswith(".") for part in p.relative_to(folder).parts))
+    scope = _scope or _Scope(None, None)
+    if not scope.anywhere and not inside(folder, scope.roots):
+        raise RowCountError(f"folder {folder} lies outside the project (the config's folder and the working "
+                            "directory); not searched (set 'read-data-outside = true' in settings to allow)")
+    try:
+        files = [p for p in walk_files(folder, MAX_FOLDER_FILES, scope.budget)
+                 if is_data_file(p) and p.name not in _METADATA]
+    except ReadRefused as exc:
+        raise RowCountError(str(exc)) from None
     marked = {p: _split_of(str(p.relative_to(folder).with_suffix(""))) for p in files}
     if any(marked.values()):
         return [p for p in files if marked[p] == split]
@@ -118,16 +154,16 @@ def _count_path(raw: str, split: str | None, config_dir: Path | None, settings) 
         looks_hub = "/" in raw.strip("/") and not Path(raw).suffix and not raw.startswith((".", "/", "~"))
         reason = "a Hub dataset, not on disk" if looks_hub else "no such file or folder"
         return DatasetCount(raw, None, f"{reason}: size unknown")
-    if found.is_dir():
+    if kind(found) == "dir":
         files = _folder_files(found, split_name)
         if not files:
             return DatasetCount(raw, None, f"folder {found} has no '{split_name}' data files")
-        rows = sum(count_rows(p) for p in files)
+        rows = sum(count_rows(p, _budget()) for p in files)
         where = f"{len(files)} files in {found}" if len(files) > 1 else str(files[0])
     else:
         if split_name != "train":
             return DatasetCount(raw, None, f"{found} is one file, which loads as split 'train', not '{split_name}'")
-        rows, where = count_rows(found), str(found)
+        rows, where = count_rows(found, _budget()), str(found)
     if sliced is not None:
         rows = _slice(rows, *sliced)
         where += f" [{sliced[0]}:{sliced[1]}]"
@@ -139,11 +175,11 @@ def _count_named(entry: dict, config_dir: Path | None, settings) -> DatasetCount
     name = str(entry.get("name"))
     dataset_dir = str(entry.get("dataset_dir") or "data")
     folder = _resolve(dataset_dir, config_dir)
-    if folder is None or not (folder / "dataset_info.json").is_file():
+    if folder is None or kind(folder / "dataset_info.json") != "file":
         return DatasetCount(name, None, f"no {dataset_dir}/dataset_info.json found: size unknown")
     try:
-        info = json.loads((folder / "dataset_info.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        info = json.loads(read_bounded(folder / "dataset_info.json", MAX_INFO_BYTES).decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
         return DatasetCount(name, None, f"{folder / 'dataset_info.json'} cannot be read ({exc})")
     attrs = info.get(name) if isinstance(info, dict) else None
     if not isinstance(attrs, dict):
@@ -168,7 +204,7 @@ def _count_data_files(spec: dict, config_dir: Path | None, settings) -> DatasetC
     base = _resolve(str(spec["path"]), config_dir) if spec.get("path") else None
     total, found = 0, []
     for raw in files:
-        counted = _count_path(str(base / raw) if base is not None and base.is_dir() else str(raw), None, config_dir,
+        counted = _count_path(str(base / raw) if base is not None and kind(base) == "dir" else str(raw), None, config_dir,
                               settings)
         if counted.rows is None:
             return DatasetCount(str(raw), None, counted.where)
@@ -206,9 +242,14 @@ def held_out(val_size: float, rows: int) -> int:
 def count_examples(datasets: Any, config_dir: Path | None, *, max_samples: Any = None, cap_each: bool = False,
                    val_size: Any = None, settings=None) -> ExampleCount:
     """Training examples after caps and the validation split, or None with the reason."""
+    global _scope
     specs = datasets if isinstance(datasets, list) else [datasets]
     specs = [s for s in specs if s and not (isinstance(s, dict) and s.get("role") == "eval")]
-    counts = [count_dataset(spec, config_dir, settings) for spec in specs]
+    _scope = _Scope(config_dir, settings)
+    try:
+        counts = [count_dataset(spec, config_dir, settings) for spec in specs]
+    finally:
+        _scope = None
     if not counts:
         return ExampleCount(None, "unknown: the config names no dataset")
     unknown = [c for c in counts if c.rows is None]

@@ -15,8 +15,13 @@ one dataset.
 from __future__ import annotations
 
 import csv
+import io
 import json
+import os
+import stat
 from pathlib import Path
+
+from ..reading import Budget, ReadRefused, open_metered, open_regular
 
 from .parquet_footer import ParquetError, parquet_num_rows
 
@@ -25,7 +30,17 @@ SUFFIXES = JSON_LINES | {".json", ".csv", ".tsv", ".parquet", ".txt"}
 #: A JSON array must be parsed whole; past this size the count is left unknown rather than slow.
 MAX_JSON_ARRAY_BYTES = 512 * 1024 * 1024
 
+#: What counting the data of one config may read, at most: past it the size is unknown.
+MAX_DATA_BYTES = 4 * 1024**3
+MAX_DATA_SECONDS = 20.0
+
 _cache: dict[tuple[str, int, int], int] = {}
+_budget = Budget(MAX_DATA_BYTES, MAX_DATA_SECONDS)
+
+
+def _open(path: Path) -> io.BufferedReader:
+    """The file, read through the budget of the count in progress."""
+    return open_metered(path, _budget)
 
 
 class RowCountError(ValueError):
@@ -36,20 +51,31 @@ def is_data_file(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES and not path.name.startswith(".")
 
 
-def count_rows(path: Path) -> int:
-    """Rows ``datasets`` would load from ``path``; raises :class:`RowCountError`."""
+def count_rows(path: Path, budget: Budget | None = None) -> int:
+    """Rows ``datasets`` would load from ``path``; raises :class:`RowCountError`.
+
+    Only a regular file is read (a link to ``/dev/zero`` or a FIFO is refused), and every byte read
+    is charged to ``budget`` (by default :data:`MAX_DATA_BYTES` and :data:`MAX_DATA_SECONDS`).
+    """
     try:
-        stat = path.stat()
-    except OSError as exc:
-        raise RowCountError(f"cannot read {path}: {exc.strerror or exc}") from None
-    key = (str(path.resolve()), stat.st_size, stat.st_mtime_ns)
+        info = os.stat(path)
+    except (OSError, ValueError) as exc:
+        raise RowCountError(f"cannot read {path}: {getattr(exc, 'strerror', None) or exc}") from None
+    if not stat.S_ISREG(info.st_mode):
+        try:
+            open_regular(path).close()
+        except ReadRefused as exc:
+            raise RowCountError(f"{path} is {exc}") from None
+    key = (os.path.realpath(path), info.st_size, info.st_mtime_ns)
     if key not in _cache:
-        _cache[key] = _count(path, stat.st_size)
+        _cache[key] = _count(path, info.st_size, budget or Budget(MAX_DATA_BYTES, MAX_DATA_SECONDS))
     return _cache[key]
 
 
-def _count(path: Path, size: int) -> int:
+def _count(path: Path, size: int, budget: Budget) -> int:
     suffix = path.suffix.lower()
+    global _budget
+    _budget = budget  # the readers below open through _open, which charges it
     try:
         if suffix in JSON_LINES:
             return _count_nonblank_lines(path)
@@ -60,22 +86,28 @@ def _count(path: Path, size: int) -> int:
         if suffix == ".parquet":
             return parquet_num_rows(path)
         if suffix == ".txt":
-            with path.open("rb") as fh:
+            with _open(path) as fh:
                 return sum(1 for _ in fh)
     except ParquetError as exc:
         raise RowCountError(f"{path.name}: {exc}") from None
+    except ReadRefused as exc:
+        raise RowCountError(f"{path.name}: {exc}") from None
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         raise RowCountError(f"cannot read {path}: {exc}") from None
+    except RecursionError:
+        raise RowCountError(f"{path.name} nests too deeply to count") from None
+    except ValueError as exc:  # e.g. an integer of over 4,300 digits in a JSON file
+        raise RowCountError(f"{path.name} cannot be counted ({str(exc)[:80]})") from None
     raise RowCountError(f"{path.name}: rows of '{suffix}' files are not counted")
 
 
 def _count_nonblank_lines(path: Path) -> int:
-    with path.open("rb") as fh:
+    with _open(path) as fh:
         return sum(1 for line in fh if line.strip())
 
 
 def _first_char(path: Path) -> str:
-    with path.open("rb") as fh:
+    with _open(path) as fh:
         head = fh.read(4096).lstrip(b"\xef\xbb\xbf \t\r\n")
     return head[:1].decode("ascii", "replace")
 
@@ -86,13 +118,13 @@ def _count_json(path: Path, size: int) -> int:
         if size > MAX_JSON_ARRAY_BYTES:
             raise RowCountError(f"{path.name} is a {size // 2**20} MiB JSON array; too large to count while linting")
         try:
-            data = json.loads(path.read_text(encoding="utf-8-sig"))
+            data = json.loads(_read_text(path))
         except json.JSONDecodeError as exc:
             raise RowCountError(f"{path.name} is not valid JSON ({exc.msg}, line {exc.lineno})") from None
         if isinstance(data, list):
             return len(data)
     if first == "{":
-        text = path.read_text(encoding="utf-8-sig")
+        text = _read_text(path)
         try:
             data = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -108,7 +140,12 @@ def _count_json(path: Path, size: int) -> int:
     raise RowCountError(f"{path.name} holds neither a JSON array nor JSON objects")
 
 
+def _read_text(path: Path) -> str:
+    with _open(path) as fh:
+        return fh.read().decode("utf-8-sig")
+
+
 def _count_csv(path: Path, delimiter: str) -> int:
-    with path.open(newline="", encoding="utf-8-sig") as fh:
+    with io.TextIOWrapper(_open(path), newline="", encoding="utf-8-sig") as fh:
         records = sum(1 for row in csv.reader(fh, delimiter=delimiter) if row and any(cell.strip() for cell in row))
     return max(records - 1, 0)  # the header

@@ -1,0 +1,183 @@
+"""Hostile repository content: each file is linted in isolation, numbers are range-checked where
+they enter, and nothing a config names (devices, FIFOs, ``/``) can hang or flood the run."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+AXOLOTL = """\
+base_model: meta-llama/Llama-2-7b-hf
+adapter: qlora
+load_in_4bit: true
+micro_batch_size: 2
+gradient_accumulation_steps: 4
+learning_rate: 0.0002
+num_epochs: 1
+"""
+
+
+def _codes(out: str, name: str) -> list[tuple[int, str]]:
+    return [(int(m[1]), m[3]) for m in re.finditer(rf"^{re.escape(name)}:(\d+):(\d+): (\w+)", out, re.M)]
+
+
+#: name -> (file name, content, the line of the E finding expected, its code)
+NUMBER_CASES = {
+    "json-int-over-4300-digits": ("big.json", '{"learning_rate": 1e-4,\n "per_device_train_batch_size": '
+                                  + "9" * 5000 + ',\n "output_dir": "o"}\n', 2, "E006"),
+    "max-steps-1e19": ("steps.yaml", AXOLOTL + "max_steps: 1e19\n", 8, "E006"),
+    "save-steps-30-digits": ("save.yaml", AXOLOTL + "max_steps: 10\nsave_steps: " + "9" * 30 + "\n", 9, "E006"),
+    "yaml-int-over-4300-digits": ("long.yaml", AXOLOTL + "max_steps: " + "7" * 5000 + "\n", 8, "E006"),
+    "octal-looking-huge": ("octal.yaml", AXOLOTL + "max_steps: 0" + "7" * 5000 + "\n", 8, "E006"),
+    "infinite-batch": ("inf.yaml", AXOLOTL.replace("micro_batch_size: 2", "micro_batch_size: .inf"), 4, "E006"),
+    "num-examples-comment-1e30": ("hint.yaml", "# sftlint: num-examples=" + "1" * 31 + "\n" + AXOLOTL, 1, "E006"),
+}
+
+
+def test_one_bad_file_never_hides_the_others(write, cli):
+    """Every hostile file gets its own E finding at its line; the good file's findings all stay."""
+    good = write("good.yaml", AXOLOTL + "warmup_ratio: 0.5\n")
+    for file_name, text, _, _ in NUMBER_CASES.values():
+        write(file_name, text)
+    alone = cli("check", good, "--output-format", "concise")
+    together = cli("check", *(n for n, *_ in NUMBER_CASES.values()), good, "--output-format", "concise")
+    assert together.rc == 2
+    assert "internal error" not in together.err and "Traceback" not in together.err
+    assert _codes(together.out, str(good)) == _codes(alone.out, str(good)) != []
+    for name, (file_name, _, line, code) in NUMBER_CASES.items():
+        found = _codes(together.out, file_name)
+        assert (line, code) in found, (name, found)
+        assert all(c != "E999" for _, c in found), name
+    assert max(len(line) for line in together.out.splitlines()) < 1000  # no 5,000-digit number printed
+
+
+@pytest.mark.parametrize("args", [["--num-examples", "1e30"], ["--num-examples", "1" + "0" * 40],
+                                  ["--world-size", "0"], ["--world-size", "9" * 5000]])
+def test_command_line_counts_are_range_checked(write, cli, args):
+    config = write("c.yaml", AXOLOTL)
+    for command in (["check", config], ["plan", config]):
+        run = cli(*command, *args)
+        assert run.rc == 2 and "internal error" not in run.err
+        assert re.search(r"must be (a whole number|between 1 and 10\^12)", run.err)
+
+
+@pytest.mark.parametrize("content,words", [
+    (b'[tool.sftlint]\nselect = ["\xff"]\n', "not valid UTF-8"),
+    (b"[tool.sftlint]\nworld-size = " + b"9" * 5000 + b"\n", "invalid TOML"),
+    (b"[tool.sftlint]\nworld-size = " + b"1" * 20 + b"\n", "below 10^12"),
+    (b"[tool.sftlint]\nx = " + b"[" * 3000 + b"]" * 3000 + b"\n", "too deep"),
+])
+def test_hostile_settings_files_are_clear_errors(tmp_path, write, cli, content, words):
+    (tmp_path / "pyproject.toml").write_bytes(content)
+    config = write("c.yaml", AXOLOTL)
+    run = cli("check", config)
+    assert run.rc == 2 and "internal error" not in run.err
+    assert words in run.err and "pyproject.toml" in run.err
+
+
+def test_overlong_file_names_are_missing_files_not_crashes(tmp_path, write, cli):
+    good = write("good.yaml", AXOLOTL)
+    long_name = "x" * 300 + ".yaml"
+    run = cli("check", long_name, f"{'y' * 300}/a.yaml", good, "--output-format", "concise")
+    assert run.rc == 2 and "internal error" not in run.err
+    assert f"{long_name}:1:1: E001" in run.out and _codes(run.out, str(good))
+    plan = cli("plan", long_name)
+    assert plan.rc == 2 and "no such file" in plan.err
+
+
+@pytest.fixture
+def special_files(tmp_path):
+    """A folder of things that are no regular files, under config-like names."""
+    folder = tmp_path / "repo"
+    folder.mkdir()
+    os.symlink("/dev/zero", folder / "zero.yaml")
+    os.symlink("/dev/urandom", folder / "random.yml")
+    os.mkfifo(folder / "pipe.json")
+    os.mkfifo(folder / "pipe.yaml")
+    os.symlink(folder / "missing", folder / "dangling.yaml")
+    (folder / "good.yaml").write_text(AXOLOTL)
+    return folder
+
+
+def test_folder_discovery_reads_regular_files_only(special_files, cli):
+    run = cli("check", special_files, "--output-format", "concise")
+    assert run.rc == 1, run.out + run.err
+    assert {line.split(":")[0] for line in run.out.splitlines()} == {str(special_files / "good.yaml")}
+
+
+def test_special_files_named_on_the_command_line_are_refused(special_files, cli):
+    names = ["zero.yaml", "random.yml", "pipe.json", "pipe.yaml"]
+    run = cli("check", *(special_files / n for n in names), "--output-format", "concise")
+    assert run.rc == 2
+    for name in names:
+        line = next(line for line in run.out.splitlines() if line.startswith(str(special_files / name)))
+        assert "E001" in line and "not a regular file" in line
+
+
+@pytest.mark.parametrize("target", ["zero", "random", "fifo", "root-link", "/", "many-files"])
+def test_dataset_paths_never_hang_or_flood(tmp_path, cli, target):
+    """A dataset named in a config is read only if it is a regular file, within bounds; folders
+    outside the project are not searched."""
+    project = tmp_path / "project"
+    project.mkdir()
+    data = {"zero": "zero.jsonl", "random": "random.jsonl", "fifo": "pipe.jsonl", "root-link": "root", "/": "/",
+            "many-files": "many"}[target]
+    if target == "zero":
+        os.symlink("/dev/zero", project / data)
+    elif target == "random":
+        os.symlink("/dev/urandom", project / data)
+    elif target == "fifo":
+        os.mkfifo(project / data)
+    elif target == "root-link":
+        os.symlink("/", project / data)
+    elif target == "many-files":
+        from sftlint.plan import dataset_size
+
+        (project / data).mkdir()
+        for i in range(30):
+            (project / data / f"part{i}.jsonl").write_text('{"a": 1}\n')
+        dataset_size.MAX_FOLDER_FILES, saved = 20, dataset_size.MAX_FOLDER_FILES
+    config = project / "c.yaml"
+    config.write_text(AXOLOTL + f"datasets:\n  - path: {data}\n    type: alpaca\n")
+    try:
+        run = cli("plan", config, "--output-format", "json", cwd=project)
+    finally:
+        if target == "many-files":
+            dataset_size.MAX_FOLDER_FILES = saved
+    assert run.rc == 0, run.err
+    import json
+
+    plan = json.loads(run.out)
+    text = json.dumps(plan)
+    assert plan["num_examples"] is None
+    assert any(words in text for words in ("not a regular file", "outside the project", "over 20 files"))
+
+
+def test_dataset_reads_are_bounded_in_bytes(tmp_path, monkeypatch):
+    from sftlint.plan import row_counts
+    from sftlint.reading import Budget
+
+    data = tmp_path / "d.jsonl"
+    data.write_text('{"a": 1}\n' * 2000)
+    with pytest.raises(row_counts.RowCountError, match="larger than sftlint reads"):
+        row_counts.count_rows(data, Budget(1000, 60))
+    assert row_counts.count_rows(data, Budget(10**6, 60)) == 2000
+
+
+def test_a_folder_outside_the_project_is_searched_when_settings_allow_it(tmp_path, cli):
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    (outside / "train.jsonl").write_text('{"a": 1}\n{"a": 2}\n')
+    project = tmp_path / "project"
+    project.mkdir()
+    config = project / "c.yaml"
+    config.write_text(AXOLOTL + f"datasets:\n  - path: {outside}\n    type: alpaca\n")
+    import json
+
+    refused = json.loads(cli("plan", config, "--output-format", "json", cwd=project).out)
+    (project / "sftlint.toml").write_text("read-data-outside = true\n")
+    allowed = json.loads(cli("plan", config, "--output-format", "json", cwd=project).out)
+    assert refused["num_examples"] is None and allowed["num_examples"] == 2
