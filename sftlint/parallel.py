@@ -1,27 +1,41 @@
-"""Linting many files on every core.
+"""Linting many files on every core, with workers that may die.
 
 Files are independent, so a large run is split over forked worker processes, as ruff spreads
 files over threads. Forking copies the loaded rules and settings for free; each worker sends back
 only what reporting needs — findings, the skip reason, the dialect choice and the file's text for
 source snippets — never the node tree, which would cost more to send than to rebuild. Small runs,
 single-core machines and platforms without ``fork`` lint in the calling process.
+
+A worker can die mid-file: the kernel's OOM killer sends it SIGKILL, a plugin calls ``os._exit``.
+``multiprocessing.Pool`` then waits forever for the lost task. So the pool here is a small one of
+its own: each worker gets a chunk of files and answers file by file, and the parent watches every
+worker's pipe *and* its process at once. When a worker dies, the file it was on is reported as an
+E999 finding saying how it died, the rest of its chunk goes to a fresh worker, and the run goes
+on; a file that takes longer than :data:`FILE_SECONDS` is reported the same way after its worker
+is killed. Nothing waits forever.
 """
 
 from __future__ import annotations
 
 import os
+import signal
+import time
+from collections import deque
 from pathlib import Path
 from typing import Callable
 
 from . import records
-from .engine import FileResult
+from .engine import FileResult, error_finding
 
 #: Below this many files, starting workers costs more than it saves.
 MIN_FILES = 48
 #: Files handed to a worker at a time: large enough to amortise the round trip.
 CHUNK = 16
+#: One file linting longer than this (a config lints in milliseconds) counts as hung.
+FILE_SECONDS = 120.0
 
 _lint_one: Callable[[Path], FileResult] | None = None
+_paths: list[Path] = []
 
 
 def workers_for(count: int) -> int:
@@ -47,23 +61,128 @@ def slim(result: FileResult) -> FileResult:
     return records.replace(result, document=document, config=None, plan=None)
 
 
-def _run(path: Path) -> FileResult:
-    return slim(_lint_one(path))
+def _worker(conn) -> None:
+    """A worker's loop: lint each file of each chunk received, answer one message per file."""
+    while True:
+        try:
+            chunk = conn.recv()
+        except EOFError:
+            return
+        if chunk is None:
+            return
+        for index in chunk:
+            path = _paths[index]
+            try:
+                answer = slim(_lint_one(path))
+                conn.send((index, answer))
+            except Exception as exc:  # a result that cannot be sent (unpicklable plugin data, say)
+                conn.send((index, FileResult(path, [error_finding(
+                    path, f"sftlint could not pass this file's result between processes: {type(exc).__name__}",
+                    code="E999", name="internal-error")])))
+
+
+def _death(path: Path, exitcode: int | None, timed_out: bool) -> FileResult:
+    if timed_out:
+        why = f"linting this file took over {FILE_SECONDS:g} s; its worker process was stopped"
+    elif exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        hint = " (the system's out-of-memory killer sends it)" if -exitcode == signal.SIGKILL else ""
+        why = f"the worker process linting this file was killed by {name}{hint}"
+    else:
+        why = f"the worker process linting this file exited with status {exitcode} (a plugin calling exit?)"
+    return FileResult(path, [error_finding(path, f"{why}; the other files were linted", code="E999",
+                                           name="internal-error")])
+
+
+class _Worker:
+    def __init__(self, ctx) -> None:
+        parent, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker, args=(child,), daemon=True)
+        self.process.start()
+        child.close()
+        self.conn = parent
+        self.chunk: deque[int] = deque()
+        self.since = time.monotonic()
+
+    def give(self, chunk: list[int]) -> None:
+        self.chunk = deque(chunk)
+        self.since = time.monotonic()
+        self.conn.send(chunk)
+
+    def stop(self, kill: bool = False) -> None:
+        if kill:
+            self.process.kill()
+        else:
+            try:
+                self.conn.send(None)
+            except OSError:
+                pass
+        self.process.join(timeout=5)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
 
 
 def lint_paths(paths: list[Path], lint_one: Callable[[Path], FileResult]) -> list[FileResult]:
     """``lint_one`` applied to every path, in order, on as many cores as pays off."""
-    global _lint_one
+    global _lint_one, _paths
     jobs = workers_for(len(paths))
     if jobs == 1:
         return [lint_one(p) for p in paths]
     import multiprocessing
 
-    _lint_one = lint_one  # inherited by the forked workers
+    _lint_one, _paths = lint_one, list(paths)  # inherited by the forked workers
     try:
-        with multiprocessing.get_context("fork").Pool(jobs) as pool:
-            return pool.map(_run, paths, chunksize=CHUNK)
-    except (OSError, multiprocessing.ProcessError):  # no processes to be had: do it here
+        return _run_pool(multiprocessing.get_context("fork"), jobs)
+    except OSError:  # no processes to be had: do it here
         return [lint_one(p) for p in paths]
     finally:
-        _lint_one = None
+        _lint_one, _paths = None, []
+
+
+def _run_pool(ctx, jobs: int) -> list[FileResult]:
+    from multiprocessing.connection import wait
+
+    results: list[FileResult | None] = [None] * len(_paths)
+    todo = deque(list(range(start, min(start + CHUNK, len(_paths)))) for start in range(0, len(_paths), CHUNK))
+    workers: list[_Worker] = []
+    try:
+        for _ in range(min(jobs, len(todo))):
+            worker = _Worker(ctx)
+            workers.append(worker)
+            worker.give(todo.popleft())
+        while any(w.chunk for w in workers):
+            busy = [w for w in workers if w.chunk]
+            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
+            now = time.monotonic()
+            for worker in busy:
+                dead = not worker.process.is_alive()  # asked first: all it sent is in the pipe now
+                if dead or worker.conn in ready:
+                    try:  # a worker that died may have answered first: read every answer it sent
+                        while worker.chunk and worker.conn.poll():
+                            index, result = worker.conn.recv()
+                            results[index] = result
+                            if worker.chunk and worker.chunk[0] == index:
+                                worker.chunk.popleft()
+                            worker.since = now
+                    except (EOFError, OSError):
+                        pass  # it died while answering: its sentinel says so below
+                died = dead and worker.chunk
+                hung = worker.chunk and now - worker.since > FILE_SECONDS
+                if died or hung:
+                    lost = worker.chunk.popleft()
+                    worker.stop(kill=True)
+                    results[lost] = _death(_paths[lost], worker.process.exitcode if died else None, bool(hung))
+                    if worker.chunk:
+                        todo.appendleft(list(worker.chunk))
+                    workers[workers.index(worker)] = worker = _Worker(ctx)
+                if not worker.chunk and todo:
+                    worker.give(todo.popleft())
+    finally:
+        for worker in workers:
+            worker.stop(kill=worker.process.is_alive() and bool(worker.chunk))
+    return [r if r is not None else _death(_paths[i], None, False) for i, r in enumerate(results)]

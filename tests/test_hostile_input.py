@@ -181,3 +181,46 @@ def test_a_folder_outside_the_project_is_searched_when_settings_allow_it(tmp_pat
     (project / "sftlint.toml").write_text("read-data-outside = true\n")
     allowed = json.loads(cli("plan", config, "--output-format", "json", cwd=project).out)
     assert refused["num_examples"] is None and allowed["num_examples"] == 2
+
+
+def _pool_run(tmp_path, monkeypatch, behaviour):
+    """Lint 40 files through the worker pool, with ``behaviour[name]`` run in the worker first."""
+    from sftlint import parallel
+    from sftlint.engine import FileResult
+
+    monkeypatch.setattr(parallel, "MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "CHUNK", 4)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2})
+    paths = [tmp_path / f"f{i:02d}.yaml" for i in range(40)]
+
+    def lint_one(path):
+        action = behaviour.get(path.name)
+        if action is not None:
+            action()
+        return FileResult(path, skipped="ok")
+
+    return paths, parallel.lint_paths(paths, lint_one)
+
+
+@pytest.mark.parametrize("how", ["sigkill", "os-exit", "sys-exit", "hang"])
+def test_a_dead_or_hung_worker_is_reported_never_waited_for(tmp_path, monkeypatch, how):
+    import signal
+    import sys
+    import time
+
+    from sftlint import parallel
+
+    monkeypatch.setattr(parallel, "FILE_SECONDS", 2.0)
+    action = {"sigkill": lambda: os.kill(os.getpid(), signal.SIGKILL), "os-exit": lambda: os._exit(3),
+              "sys-exit": lambda: sys.exit(4), "hang": lambda: time.sleep(60)}[how]
+    started = time.monotonic()
+    paths, results = _pool_run(tmp_path, monkeypatch, {"f05.yaml": action, "f22.yaml": action})
+    assert time.monotonic() - started < 30
+    assert [r.path for r in results] == paths
+    for result in results:
+        if result.path.name in ("f05.yaml", "f22.yaml"):
+            assert [f.code for f in result.findings] == ["E999"]
+            message = result.findings[0].message
+            assert {"sigkill": "SIGKILL", "os-exit": "status 3", "sys-exit": "status 4", "hang": "took over"}[how] in message
+        else:
+            assert result.skipped == "ok" and not result.findings
