@@ -301,6 +301,7 @@ def snapshot_axolotl(root: Path) -> dict:
         "source": _describe(root),
         "classes": {"AxolotlInputConfig": dict(sorted(top.items())), "integrations": dict(sorted(plugins.items()))},
         "deprecated": {name: AXOLOTL_RENAMED.get(name) for name in deprecated},
+        "dropped": {k: v for k, v in AXOLOTL_DROPPED.items() if k not in top},
     }
 
 
@@ -309,6 +310,15 @@ AXOLOTL_RENAMED = {
     "evaluation_strategy": "eval_strategy",
     "noisy_embedding_alpha": "neftune_noise_alpha",
     "dpo_beta": "rl_beta",
+}
+
+
+#: Keys axolotl's schema dropped for a new name (it then ignores the old one without a word),
+#: with the first release without them (from the git history of ``src/axolotl/utils/schemas/``).
+AXOLOTL_DROPPED = {
+    "relora_steps": {"since": "0.12.0", "to": "jagged_restart_steps"},
+    "relora_warmup_steps": {"since": "0.12.0", "to": "jagged_restart_warmup_steps"},
+    "relora_anneal_steps": {"since": "0.12.0", "to": "jagged_restart_anneal_steps"},
 }
 
 

@@ -73,6 +73,8 @@ def for_dialect(name: str) -> KeySchema | None:
         classes = load("axolotl")["classes"]
         deprecated = load("axolotl").get("deprecated", {})
         removed = {k: Removal(k, "axolotl", None, to) for k, to in deprecated.items() if to}
+        removed.update({k: Removal(k, "axolotl", v.get("since"), v.get("to"))
+                        for k, v in load("axolotl").get("dropped", {}).items()})
         return KeySchema(_kinds(classes, *classes), removed)
     transformers = load("transformers")["classes"]
     if name == "hf":

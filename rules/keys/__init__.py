@@ -7,7 +7,8 @@ from sftlint import hookimpl
 @hookimpl
 def sftlint_rules():
     from .removed_key import RemovedKey
+    from .removed_value import RemovedValue
     from .unknown_key import UnknownKey
     from .wrong_type import WrongValueType
 
-    return [UnknownKey, RemovedKey, WrongValueType]
+    return [UnknownKey, RemovedKey, WrongValueType, RemovedValue]

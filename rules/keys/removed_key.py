@@ -19,7 +19,8 @@ class RemovedKey(Rule):
     Tutorials keep the old names long after a release drops them. transformers 5 raises
     `TypeError` on `evaluation_strategy`; `trl sft` ignores an unknown `max_seq_length` and
     truncates at its default `max_length` of 1024 tokens; axolotl accepts its deprecated keys with
-    a warning in the log.
+    a warning in the log, and ignores keys it renamed (`relora_steps`, now
+    `jagged_restart_steps`) without a word.
 
     ## Example
     ```yaml
@@ -37,13 +38,15 @@ class RemovedKey(Rule):
 
     ## Fix safety
     Safe: the key is renamed to its replacement and the value is kept, which is what the
-    replacement means. No fix when the key was removed without a replacement, or when the file
+    replacement means. Unsafe for keys axolotl dropped for a new name (`relora_steps`): the new
+    key keeps the number but not always the whole meaning (ReLoRA now also needs `relora: true`). No fix when the key was removed without a replacement, or when the file
     already sets the replacement.
 
     ## References
     - `sftlint/schemas_data/transformers.json` and `trl.json` (`removed`), established by comparing
       the dataclass fields of successive releases
-    - axolotl `src/axolotl/utils/schemas/deprecated.py`
+    - axolotl `src/axolotl/utils/schemas/deprecated.py`, and keys its schema dropped for a new
+      name (`relora_steps` -> `jagged_restart_steps` in 0.12.0), which it then ignores
     """
 
     code = "KT002"
@@ -65,7 +68,9 @@ class RemovedKey(Rule):
             if not removed_in_target(removal, ctx.settings, dialect.name):
                 continue
             since = f"{removal.package} {removal.since}" if removal.since else dialect.title
-            if removal.package == "axolotl":
+            if removal.package == "axolotl" and removal.since:
+                what, effect, severity = f"renamed in axolotl {removal.since}", consequence(dialect), Severity.WARNING
+            elif removal.package == "axolotl":
                 what, effect, severity = "deprecated in axolotl", "it only warns and may drop it", Severity.WARNING
             else:
                 what = f"removed in {since}"
@@ -73,8 +78,12 @@ class RemovedKey(Rule):
             fix = None
             if removal.to:
                 effect += f"; use '{removal.to}'"
+                if dotted.startswith("relora_") and removal.package == "axolotl":
+                    effect += " (with 'relora: true' for ReLoRA)"
                 if removal.to not in mapping:
-                    fix = Fix(Applicability.SAFE, f"Rename to '{removal.to}'", (rename_key(key, removal.to),))
+                    # a key axolotl dropped may not mean quite the same under its new name
+                    safety = Applicability.UNSAFE if removal.package == "axolotl" and removal.since else Applicability.SAFE
+                    fix = Fix(safety, f"Rename to '{removal.to}'", (rename_key(key, removal.to),))
             yield Violation(
                 f"'{dotted}' was {what}: {effect}",
                 key, fix, severity=severity,
