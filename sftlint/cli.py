@@ -98,6 +98,11 @@ def _rule_arguments(rule: argparse.ArgumentParser) -> None:
     rule.add_argument("code")
 
 
+def _server_arguments(server: argparse.ArgumentParser) -> None:
+    # editors' LSP clients start servers with --stdio; stdio is the only transport, so it is accepted
+    server.add_argument("--stdio", action="store_true", help=argparse.SUPPRESS)
+
+
 def _schema_arguments(schema: argparse.ArgumentParser) -> None:
     schema.add_argument("--dialect", required=True, metavar="NAME", help="axolotl, llamafactory, trl, hf, unsloth, ...")
     schema.add_argument("-o", "--output", type=Path, metavar="FILE", help="write here instead of to stdout")
@@ -111,6 +116,7 @@ COMMANDS = {
     "rule": ("explain one rule", _rule_arguments),
     "run": ("train a config briefly (smoke) or fully and check it against its plan", _run_arguments),
     "schema": ("write the JSON Schema of a dialect's configs, for editors", _schema_arguments),
+    "server": ("run the language server for editors (stdio; needs sftlint[server])", _server_arguments),
 }
 
 

@@ -257,3 +257,14 @@ def cmd_run(args) -> int:
 
     heap.settle()
     return run_command(args)
+
+
+def cmd_server(args) -> int:
+    """The language server; pygls is imported here only, so the linter never needs it."""
+    try:
+        import pygls  # noqa: F401
+    except ImportError:
+        raise UsageError("the language server needs pygls: pip install 'sftlint[server]'") from None
+    from .server.app import serve
+
+    return serve()

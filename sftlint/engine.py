@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .canonical import Origin, Setting, TrainingConfig
 from .dialects import DialectChoice, UnknownDialect, choose_dialect
-from .document import Document, DocumentError, Node, load_document
+from .document import Document, DocumentError, Node, load_document, parse_document
 from .bounds import out_of_range, parse_count
 from .findings import Finding, Location, Severity
 from .plugins import Registry
@@ -129,6 +129,23 @@ def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
         result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
         return result
     except Exception as exc:  # a bug met in one file must not hide the findings in the others
+        if os.environ.get("SFTLINT_DEBUG"):
+            raise
+        return crashed(result, exc)
+
+
+def lint_text(path: Path, text: str, settings: Settings, registry: Registry) -> FileResult:
+    """Lint ``text`` as the content of ``path``: an editor's unsaved buffer, linted exactly as the
+    file would be once saved (its folder decides the settings), with the same handling of bad
+    input and crashes as :func:`lint_file`."""
+    result = FileResult(path)
+    try:
+        document = parse_document(path, text)
+        return lint_document(document, settings, registry, result)
+    except DocumentError as exc:
+        result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
+        return result
+    except Exception as exc:
         if os.environ.get("SFTLINT_DEBUG"):
             raise
         return crashed(result, exc)

@@ -1,0 +1,91 @@
+"""Completion of the dialect's keys (with what they mean and their type) and of values where the
+set is closed (schedulers, optimizers, quantisation types, each dialect's own switches, booleans).
+
+The context comes from the text (:mod:`.keypath`), the dialect from the last version of the
+buffer that parsed, since a key half typed rarely parses. Keys already in the mapping are not
+offered again, and removed keys are marked deprecated.
+"""
+
+from __future__ import annotations
+
+from lsprotocol import types
+
+from .catalogue import catalogue
+from .closed_sets import values_for
+from .keypath import key_at
+from .positions import Lines
+
+
+def _dialect(ls, uri: str):
+    good = ls.analysis_for_reading(uri)
+    if good is None or good.result.config is None:
+        return None, None
+    return good.result.config.dialect, good
+
+
+def key_items(cat, at, lines: Lines, line: int, present: set[str], is_json: bool) -> list[types.CompletionItem]:
+    parents = at.path[:-1]
+    rng = types.Range(lines.at(line + 1, at.start + 1), lines.at(line + 1, at.end + 1))
+    typing = ":" not in lines.line(line)[at.end:] and not is_json  # a new key: add its colon
+    items = []
+    for name, info in sorted(cat.children(parents).items()):
+        if name in present and name != at.path[-1]:
+            continue
+        detail = " or ".join(info.types) if info.types else None
+        if info.field and info.field != name:
+            detail = f"{detail + ' · ' if detail else ''}{info.field}"
+        items.append(types.CompletionItem(
+            label=name, kind=types.CompletionItemKind.Property, detail=detail,
+            documentation=types.MarkupContent(types.MarkupKind.Markdown, info.description) if info.description else None,
+            tags=[types.CompletionItemTag.Deprecated] if info.deprecated else None,
+            text_edit=types.TextEdit(rng, f"{name}: " if typing else name), filter_text=name))
+    return items
+
+
+def value_items(dialect, cat, at, lines: Lines, line: int) -> list[types.CompletionItem]:
+    info = cat.at(at.path)
+    dotted = ".".join(at.path)
+    field = info.field if info is not None else None
+    values = values_for(dialect.name, dotted, field)
+    if not values and info is not None and info.types == ("boolean",):
+        values = ("true", "false")
+    rng = types.Range(lines.at(line + 1, at.start + 1), lines.at(line + 1, at.end + 1))
+    return [types.CompletionItem(label=v, kind=types.CompletionItemKind.EnumMember, detail=dotted,
+                                 text_edit=types.TextEdit(rng, v), sort_text=f"{i:03d}")
+            for i, v in enumerate(values)]
+
+
+def complete(ls, uri: str, position: types.Position) -> list[types.CompletionItem]:
+    dialect, good = _dialect(ls, uri)
+    if dialect is None:
+        return []
+    document = ls.workspace.get_text_document(uri)
+    lines = Lines(document.source, ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+    at = key_at(lines, position)
+    if at is None or at.in_list:
+        return []
+    current = ls.current.get(uri)
+    registry = None
+    if current is not None:
+        try:
+            registry = ls.project.settings_for(current.path)[1]
+        except Exception:
+            registry = None
+    cat = catalogue(dialect, registry.rules.values() if registry is not None else ())
+    if at.kind == "value":
+        return value_items(dialect, cat, at, lines, position.line)
+    present: set[str] = set()
+    holder = good.result.document.lookup(at.path[:-1]) if at.path[:-1] else None
+    mapping = holder[1] if holder is not None else (good.result.document.root if not at.path[:-1] else None)
+    if mapping is not None and hasattr(mapping, "keys"):
+        present = set(mapping.keys())
+    return key_items(cat, at, lines, position.line, present, good.result.document.is_json)
+
+
+def register(server) -> None:
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[":", " "]))
+    def on_completion(ls, params: types.CompletionParams) -> types.CompletionList | None:
+        items = complete(ls, params.text_document.uri, params.position)
+        if not items:
+            return None
+        return types.CompletionList(is_incomplete=False, items=items)
