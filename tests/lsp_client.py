@@ -70,6 +70,15 @@ class Editor:
     def run(self, awaitable, timeout: float = TIMEOUT) -> Any:
         return self.loop.run_until_complete(asyncio.wait_for(awaitable, timeout))
 
+    def wait_for(self, predicate, timeout: float = 10.0) -> None:
+        """Wait until ``predicate()`` holds (something the server sends on its own time)."""
+
+        async def wait() -> None:
+            while not predicate():
+                await asyncio.sleep(0.005)
+
+        self.run(wait(), timeout)
+
     def settle(self, seconds: float = 0.05) -> None:
         self.run(asyncio.sleep(seconds))
 

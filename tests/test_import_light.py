@@ -57,3 +57,12 @@ def test_rules_and_plan_import_no_training_library(write, tmp_path, hf_config):
     write("hf.yaml", hf_config)
     assert probe(["rules"], tmp_path)["heavy"] == []
     assert probe(["plan", "hf.yaml", "--num-examples", "100"], tmp_path)["heavy"] == []
+
+
+def test_check_imports_no_language_server_library(write, tmp_path, hf_config):
+    """``sftlint server`` lives in an optional extra; linting never loads it."""
+    write("hf.yaml", hf_config)
+    proc = subprocess.run([sys.executable, "-c", PROBE.format(heavy={"pygls", "lsprotocol", "cattrs"}), "check",
+                           "hf.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["exit"] in (0, 1) and result["heavy"] == []
