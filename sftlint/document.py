@@ -306,6 +306,21 @@ def _separator_before(text: str, mark: Mark) -> tuple[int, int]:
     return text.count("\n", 0, found + 1) + 1, 1
 
 
+def load_text(path: Path, text: str) -> Document:
+    """Compose text already in memory (an editor's buffer) as ``path``'s content, with the limits
+    :func:`read_text` puts on a file: not over the size of a config, no binary data."""
+    size = len(text.encode("utf-8", errors="surrogatepass"))
+    if size > MAX_FILE_BYTES:
+        raise DocumentError(f"text is {size / 1024 / 1024:.1f} MiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB "
+                            "limit for a config; is it a dataset?")
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise DocumentError("text holds binary data (a NUL character), not a YAML or JSON config", line,
+                            nul - (text.rfind("\n", 0, nul) + 1) + 1)
+    return parse_document(path, text)
+
+
 def load_document(path: Path) -> Document:
     """Read and compose one config file."""
     return parse_document(path, read_text(path))

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from .canonical import Origin, Setting, TrainingConfig
 from .dialects import DialectChoice, UnknownDialect, choose_dialect
-from .document import Document, DocumentError, Node, load_document, parse_document
+from .document import Document, DocumentError, Node, load_document, load_text
 from .bounds import out_of_range, parse_count
 from .findings import Finding, Location, Severity
 from .plugins import Registry
@@ -140,7 +140,7 @@ def lint_text(path: Path, text: str, settings: Settings, registry: Registry) -> 
     input and crashes as :func:`lint_file`."""
     result = FileResult(path)
     try:
-        document = parse_document(path, text)
+        document = load_text(path, text)
         return lint_document(document, settings, registry, result)
     except DocumentError as exc:
         result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
