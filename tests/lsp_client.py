@@ -149,6 +149,9 @@ class Editor:
             return []
         return list(answer.items if isinstance(answer, types.CompletionList) else answer)
 
+    def resolve(self, item: types.CompletionItem) -> types.CompletionItem:
+        return self.run(self.client.completion_item_resolve_async(item))
+
     def code_actions(self, uri: str, rng: types.Range, diagnostics: list[types.Diagnostic] = (),
                      only: list[str] | None = None) -> list[types.CodeAction]:
         answer = self.run(self.client.text_document_code_action_async(types.CodeActionParams(

@@ -467,16 +467,20 @@ def test_completion_offers_the_dialects_keys_with_their_documentation(editor, fo
     path = write(folder, "axolotl.yaml", AXOLOTL)
     uri = editor.open(path)
     editor.diagnostics(uri, 1)
+    everything = {i.label for i in editor.completion(uri, 15, 0)}  # a new line, nothing typed yet
+    assert {"sequence_len", "lora_dropout", "optimizer"} <= everything
+    assert "lora_r" not in everything and "micro_batch_size" not in everything  # already set
+    assert "per_device_train_batch_size" not in everything  # a TrainingArguments key, not axolotl's
     version = editor.change(uri, AXOLOTL + "lora_drop")  # does not parse as a config yet
     editor.diagnostics(uri, version)
     items = {i.label: i for i in editor.completion(uri, 15, 9)}
-    assert "lora_dropout" in items and "sequence_len" in items
-    assert "lora_r" not in items  # already set
+    assert "lora_dropout" in items
+    assert "sequence_len" not in items and all(name.startswith("l") for name in items)  # filtered as typed
     dropout = items["lora_dropout"]
-    assert dropout.detail == "number" and "dropout" in dropout.documentation.value
+    assert dropout.detail == "number" and dropout.documentation is None
+    assert "dropout" in editor.resolve(dropout).documentation.value  # sent for the item shown only
     assert dropout.text_edit.new_text == "lora_dropout: "
     assert dropout.text_edit.range == types.Range(types.Position(15, 0), types.Position(15, 9))
-    assert "per_device_train_batch_size" not in items  # a TrainingArguments key, not axolotl's
 
 
 def test_completion_offers_closed_sets_of_values(editor, folder):

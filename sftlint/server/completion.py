@@ -23,23 +23,61 @@ def _dialect(ls, uri: str):
     return good.result.config.dialect, good
 
 
-def key_items(cat, at, lines: Lines, line: int, present: set[str], is_json: bool) -> list[types.CompletionItem]:
+def matches(name: str, typed: str) -> bool:
+    """Whether ``typed`` could be heading for ``name``: its characters in order, the first one first
+    (the fuzzy match editors apply; the server applies it too so a list of hundreds of keys is not
+    sent at every keystroke)."""
+    name, typed = name.lower(), typed.lower()
+    if typed and not name.startswith(typed[0]):
+        return False
+    at = 0
+    for char in typed:
+        at = name.find(char, at) + 1
+        if at == 0:
+            return False
+    return True
+
+
+def key_items(cat, at, lines: Lines, line: int, present: set[str], is_json: bool, uri: str) -> list[types.CompletionItem]:
     parents = at.path[:-1]
     rng = types.Range(lines.at(line + 1, at.start + 1), lines.at(line + 1, at.end + 1))
     typing = ":" not in lines.line(line)[at.end:] and not is_json  # a new key: add its colon
     items = []
     for name, info in sorted(cat.children(parents).items()):
-        if name in present and name != at.path[-1]:
+        if name in present and name != at.path[-1] or not matches(name, at.prefix):
             continue
         detail = " or ".join(info.types) if info.types else None
         if info.field and info.field != name:
             detail = f"{detail + ' · ' if detail else ''}{info.field}"
         items.append(types.CompletionItem(
             label=name, kind=types.CompletionItemKind.Property, detail=detail,
-            documentation=types.MarkupContent(types.MarkupKind.Markdown, info.description) if info.description else None,
             tags=[types.CompletionItemTag.Deprecated] if info.deprecated else None,
-            text_edit=types.TextEdit(rng, f"{name}: " if typing else name), filter_text=name))
+            text_edit=types.TextEdit(rng, f"{name}: " if typing else name), filter_text=name,
+            data={"uri": uri, "path": [*parents, name]}))  # the documentation comes on resolve
     return items
+
+
+def resolve(ls, item: types.CompletionItem) -> types.CompletionItem:
+    """Add a key's documentation when the editor shows the item (sent only for that one)."""
+    data = item.data if isinstance(item.data, dict) else {}
+    uri, path = data.get("uri"), data.get("path")
+    dialect, _ = _dialect(ls, uri) if isinstance(uri, str) else (None, None)
+    if dialect is None or not isinstance(path, list):
+        return item
+    info = catalogue(dialect, _rules(ls, uri)).at(tuple(path))
+    if info is not None and info.description:
+        item.documentation = types.MarkupContent(types.MarkupKind.Markdown, info.description)
+    return item
+
+
+def _rules(ls, uri: str):
+    current = ls.current.get(uri)
+    if current is None or ls.project is None:
+        return ()
+    try:
+        return ls.project.settings_for(current.path)[1].rules.values()
+    except Exception:
+        return ()
 
 
 def value_items(dialect, cat, at, lines: Lines, line: int) -> list[types.CompletionItem]:
@@ -64,14 +102,7 @@ def complete(ls, uri: str, position: types.Position) -> list[types.CompletionIte
     at = key_at(lines, position)
     if at is None or at.in_list:
         return []
-    current = ls.current.get(uri)
-    registry = None
-    if current is not None:
-        try:
-            registry = ls.project.settings_for(current.path)[1]
-        except Exception:
-            registry = None
-    cat = catalogue(dialect, registry.rules.values() if registry is not None else ())
+    cat = catalogue(dialect, _rules(ls, uri))
     if at.kind == "value":
         return value_items(dialect, cat, at, lines, position.line)
     present: set[str] = set()
@@ -79,13 +110,20 @@ def complete(ls, uri: str, position: types.Position) -> list[types.CompletionIte
     mapping = holder[1] if holder is not None else (good.result.document.root if not at.path[:-1] else None)
     if mapping is not None and hasattr(mapping, "keys"):
         present = set(mapping.keys())
-    return key_items(cat, at, lines, position.line, present, good.result.document.is_json)
+    return key_items(cat, at, lines, position.line, present, good.result.document.is_json, uri)
 
 
 def register(server) -> None:
-    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[":", " "]))
+    @server.feature(types.TEXT_DOCUMENT_COMPLETION, types.CompletionOptions(trigger_characters=[":", " "],
+                                                                          resolve_provider=True))
     def on_completion(ls, params: types.CompletionParams) -> types.CompletionList | None:
         items = complete(ls, params.text_document.uri, params.position)
         if not items:
             return None
-        return types.CompletionList(is_incomplete=False, items=items)
+        # keys are filtered by what is typed, so the editor asks again as typing goes on
+        keys = items[0].kind == types.CompletionItemKind.Property
+        return types.CompletionList(is_incomplete=keys, items=items)
+
+    @server.feature(types.COMPLETION_ITEM_RESOLVE)
+    def on_resolve(ls, item: types.CompletionItem) -> types.CompletionItem:
+        return resolve(ls, item)
