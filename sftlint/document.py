@@ -357,18 +357,29 @@ def _raise_json_error(text: str) -> None:
     try:
         json.loads(text, parse_int=_syntax_only_int)
     except json.JSONDecodeError as exc:
-        raise DocumentError(f"invalid JSON: {_json_problem(text, exc)}", exc.lineno, exc.colno) from None
+        message, line, column = _json_problem(text, exc)
+        raise DocumentError(f"invalid JSON: {message}", line, column) from None
     except RecursionError:
         raise DocumentError("invalid JSON: nesting is too deep") from None
 
 
-def _json_problem(text: str, exc: json.JSONDecodeError) -> str:
-    """The decoder's message, with the likely cause where its wording hides it."""
+def _json_problem(text: str, exc: json.JSONDecodeError) -> tuple[str, int, int]:
+    """The decoder's message and position, with the likely cause where its wording hides it.
+
+    A trailing comma is reported at the comma on every Python: 3.13 says "Illegal trailing comma"
+    there, older ones "Expecting property name" at the bracket after it.
+    """
     if exc.msg.startswith("Invalid control character"):
-        return "a raw tab or line break inside a string (write \\t or \\n)"
-    if exc.msg.startswith(("Expecting property name", "Expecting value")) and text[: exc.pos].rstrip().endswith(","):
-        return f"{exc.msg} (a trailing comma? JSON allows none)"
-    return exc.msg
+        return "a raw tab or line break inside a string (write \\t or \\n)", exc.lineno, exc.colno
+    before = text[: exc.pos].rstrip()
+    if exc.msg.startswith("Illegal trailing comma") or (
+            exc.msg.startswith(("Expecting property name", "Expecting value")) and before.endswith(",")
+            and text[exc.pos:].lstrip()[:1] in ("}", "]")):
+        comma = text.rfind(",", 0, exc.pos + 1)
+        line = text.count("\n", 0, comma) + 1
+        column = comma - text.rfind("\n", 0, comma)
+        return "a trailing comma before the closing bracket (JSON allows none)", line, column
+    return exc.msg, exc.lineno, exc.colno
 
 
 def iter_scalars(node: Node, _seen: set[int] | None = None) -> Iterator[tuple[Scalar | None, Scalar]]:

@@ -16,6 +16,7 @@ from .dialects import DialectChoice, UnknownDialect, choose_dialect
 from .document import Document, DocumentError, Node, load_document, load_text
 from .bounds import out_of_range, parse_count
 from .findings import Finding, Location, Severity
+from .links import rule_url
 from .plugins import Registry
 from .records import field, record
 from .rule import RuleContext
@@ -23,7 +24,6 @@ from .selection import is_selected, severity_for
 from .settings import Settings
 from .suppressions import skips_file, suppressions
 
-DOCS_URL = "https://sftlint.readthedocs.io/en/latest/rules/#{code}"
 
 
 @record
@@ -42,7 +42,7 @@ class FileResult:
 
 def error_finding(path: Path, message: str, line: int = 1, column: int = 1, code: str = "E001", name: str = "invalid-file") -> Finding:
     loc = Location(line, column)
-    return Finding(code, name, message, Severity.ERROR, str(path), loc, loc)
+    return Finding(code, name, message, Severity.ERROR, str(path), loc, loc, url=rule_url(code))
 
 
 def node_locations(document: Document, node: Node | None) -> tuple[Location, Location]:
@@ -241,7 +241,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
             severity = severity_for(code, settings) or v.severity or rule.severity
             result.findings.append(
                 Finding(code, rule.name, shorten_message(v.message), severity, str(path), start, end, v.fix,
-                        DOCS_URL.format(code=code.lower()), dict(v.data))
+                        rule_url(code), dict(v.data))
             )
     result.findings.sort(key=Finding.sort_key)
     return result

@@ -317,9 +317,21 @@ def parse_settings(data: dict[str, Any], path: Path | None) -> Settings:
 # --- files ---------------------------------------------------------------------------------------
 
 
-def _read_toml(path: Path) -> dict[str, Any]:
-    import tomllib  # only when a settings file exists
+def toml_module():
+    """The TOML reader: the standard library's ``tomllib`` (3.11+), else ``tomli``, its backport.
 
+    Imported only when a settings file exists; ``tomli`` is a dependency where ``tomllib`` is
+    missing, so the code keeps running on Python 3.10 (``tests/test_packaging.py`` checks it).
+    """
+    try:
+        import tomllib  # novermin: tomli below on 3.10
+    except ModuleNotFoundError:
+        import tomli as tomllib
+    return tomllib
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    tomllib = toml_module()
     try:
         with path.open("rb") as fh:
             return tomllib.load(fh)
@@ -386,8 +398,7 @@ def _has_tool_table(pyproject: Path) -> bool:
         return False
     if "sftlint" not in text:
         return False
-    import tomllib
-
+    tomllib = toml_module()
     try:
         data = tomllib.loads(text)
     except (tomllib.TOMLDecodeError, ValueError, RecursionError):

@@ -54,7 +54,7 @@ CASES: dict[str, tuple[bytes, int, int | None, str, str]] = {
     "huge.yaml": (b"# padding\n" + b"x" * (MAX_FILE_BYTES + 10), 1, 1, "E001", "MiB limit"),
     "malformed.json": (b'{\n  "output_dir": "out",\n  "learning_rate": ,\n}\n', 3, 20, "E001", "invalid JSON"),
     "tabs_trailing_comma.json": (
-        b'{\n\t"output_dir": "out",\n\t"learning_rate": 0.0002,\n}\n', 4, 1, "E001", "trailing comma"
+        b'{\n\t"output_dir": "out",\n\t"learning_rate": 0.0002,\n}\n', 3, 25, "E001", "trailing comma"
     ),
     "tab_in_string.json": (b'{\n\t"output_dir": "o\tut"\n}\n', 2, 18, "E001", "raw tab"),
     "yaml_in.json": (b'{output_dir: out}\n', 1, 2, "E001", "invalid JSON"),

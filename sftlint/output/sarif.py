@@ -17,10 +17,10 @@ from typing import TextIO
 from urllib.parse import quote
 
 from .. import __version__
-from ..engine import DOCS_URL
+from ..links import REPOSITORY, rule_url
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://sftlint.readthedocs.io/"
+INFORMATION_URI = REPOSITORY
 _LEVEL = {3: "error", 2: "warning", 1: "note"}
 
 
@@ -41,7 +41,7 @@ def _rule_descriptor(code: str, name: str, rule) -> dict:
     else:  # the E family (unreadable files) and rules of plugins that are gone
         descriptor["shortDescription"] = {"text": name.replace("-", " ").capitalize()}
         level = "error" if code.startswith("E") else "warning"
-    descriptor["helpUri"] = DOCS_URL.format(code=code.lower())
+    descriptor["helpUri"] = rule_url(code)
     descriptor["defaultConfiguration"] = {"level": level}
     return descriptor
 
