@@ -25,7 +25,11 @@ from .yaml_types import resolve_yaml11, resolve_yaml12
 #: Training configs are a few kilobytes; anything this large is a dataset or a mistake.
 MAX_FILE_BYTES = 2 * 1024 * 1024
 
-_NEWLINE = re.compile("\n")
+#: The line breaks of YAML 1.1, which libyaml follows for every mark it reports: CR LF, LF, a lone
+#: CR, NEL, and the Unicode line and paragraph separators. Lines here are counted the same way, or
+#: a fix would edit a line other than the one its finding points at.
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")
+_NEWLINE = LINE_BREAK
 _DIRECTIVE = re.compile(r"(?:^|\s)#\s*sftlint:\s*(?P<body>[^#]*?)\s*$")
 
 
@@ -195,9 +199,21 @@ class Document:
         return self._line_starts[line - 1]
 
     def line_text(self, line: int) -> str:
+        """The text of 1-based ``line``, without its line break."""
         start = self.line_start(line)
-        end = self.text.find("\n", start)
-        return self.text[start : end if end >= 0 else len(self.text)]
+        found = LINE_BREAK.search(self.text, start)
+        return self.text[start : found.start() if found else len(self.text)]
+
+    @property
+    def line_count(self) -> int:
+        """Lines of the file; the empty "line" after a final line break is none."""
+        count = len(self._line_starts)
+        return count - 1 if count > 1 and self._line_starts[-1] == len(self.text) else count
+
+    @property
+    def newline(self) -> str:
+        """The line ending the file mostly uses (CR LF, LF or CR), for lines a fix adds."""
+        return line_ending(self.text)
 
     def lookup(self, path: tuple[str, ...]) -> tuple[Scalar, Node] | None:
         """The (key, value) entry at a dotted key path, or None if any part is missing."""
@@ -289,13 +305,23 @@ def parse_document(path: Path, text: str) -> Document:
         )
     directives = []
     if "sftlint:" in text:
-        for number, line in enumerate(text.splitlines(), start=1):
+        for number, line in enumerate(LINE_BREAK.split(text), start=1):
             match = _DIRECTIVE.search(line)
             if match:
                 directives.extend((number, part.strip()) for part in match["body"].split(";") if part.strip())
     doc = Document(path, text, root, is_json, duplicates, directives)
     doc._line_starts = line_starts
     return doc
+
+
+def line_ending(text: str) -> str:
+    """The commonest of CR LF, LF and CR in ``text`` (LF when it has none)."""
+    crlf = text.count("\r\n")
+    lf = text.count("\n") - crlf
+    cr = text.count("\r") - crlf
+    if crlf >= lf and crlf >= cr and crlf:
+        return "\r\n"
+    return "\r" if cr > lf else "\n"
 
 
 def _separator_before(text: str, mark: Mark) -> tuple[int, int]:

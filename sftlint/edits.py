@@ -13,6 +13,9 @@ import math
 from .document import Document, Mapping, Node, Scalar, Sequence
 from .findings import Edit
 
+#: Characters that end a line for YAML (see :data:`sftlint.document.LINE_BREAK`).
+_BREAK_CHARS = ("\n", "\r", "\x85", "\u2028", "\u2029")
+
 
 def format_scalar(value) -> str:
     """A YAML plain scalar that every loader (1.1 and 1.2) reads back as ``value``."""
@@ -85,13 +88,13 @@ def delete_entry(document: Document, key: Node, value: Node) -> Edit:
         # whitespace here includes line breaks: a JSON object has one pair per line
         start, end = key.start.offset, max(value.end.offset, key.end.offset)
         rest = text[end:]
-        stripped = rest.lstrip(" \t\r\n")
+        stripped = rest.lstrip(" \t\r\n\x85\u2028\u2029")
         if stripped.startswith(","):  # not the last pair: take its comma and the space up to the next
             end += len(rest) - len(stripped) + 1
-            while end < len(text) and text[end] in " \t\r\n":
+            while end < len(text) and text[end] in " \t\r\n\x85\u2028\u2029":
                 end += 1
         else:  # the last pair: take the comma before it, and the space up to that comma
-            before = text[:start].rstrip(" \t\r\n")
+            before = text[:start].rstrip(" \t\r\n\x85\u2028\u2029")
             if before.endswith(","):
                 start = len(before) - 1
         return Edit(start, end, "")
@@ -120,9 +123,9 @@ def insert_entry(document: Document, mapping: Mapping, key: str, value_text: str
     indent = " " * (first_key.start.column - 1)
     last_key, last_value = mapping.pairs[-1]
     insert_at = document.line_start(max(last_key.end.line, _last_line(last_value)) + 1)
-    newline = "\r\n" if "\r\n" in document.text else "\n"
+    newline = document.newline
     line = f"{indent}{key}: {value_text}{newline}"
-    if insert_at > 0 and document.text[insert_at - 1:insert_at] != "\n":
+    if insert_at > 0 and document.text[insert_at - 1:insert_at] not in _BREAK_CHARS:
         line = newline + line
     return Edit(insert_at, insert_at, line)
 
@@ -136,7 +139,7 @@ def _insert_flow(document: Document, mapping: Mapping, key: str, value_text: str
     last_key, last_value = mapping.pairs[-1]
     after = max(last_key.end.offset, last_value.end.offset)
     if last_key.start.line > mapping.start.line:  # one pair per line
-        newline = "\r\n" if "\r\n" in document.text else "\n"
+        newline = document.newline
         indent = " " * (last_key.start.column - 1)
         return Edit(after, after, f",{newline}{indent}{key}: {value_text}")
     return Edit(after, after, f", {key}: {value_text}")
@@ -144,8 +147,9 @@ def _insert_flow(document: Document, mapping: Mapping, key: str, value_text: str
 
 def _append_top_level(document: Document, key: str, value_text: str) -> Edit:
     end = len(document.text)
-    prefix = "" if document.text.endswith("\n") or not document.text else "\n"
-    return Edit(end, end, f"{prefix}{key}: {value_text}\n")
+    newline = document.newline
+    prefix = "" if document.text.endswith(_BREAK_CHARS) or not document.text else newline
+    return Edit(end, end, f"{prefix}{key}: {value_text}{newline}")
 
 
 def _parent_mapping(root: Node, key: Node) -> Mapping | None:

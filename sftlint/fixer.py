@@ -130,23 +130,84 @@ def fix_text(path: Path, text: str, settings: Settings, registry: Registry, unsa
     return outcome
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Replace ``path`` with ``text`` in one rename, keeping its permission bits.
+class ChangedSinceRead(Exception):
+    """The file on disk is no longer the text the fixes were made for."""
+
+
+def _read_now(path: Path) -> str | None:
+    from .document import read_text
+
+    try:
+        return read_text(path)
+    except DocumentError:
+        return None
+
+
+def write_fixed(path: Path, original: str, text: str) -> None:
+    """Write ``text`` over ``path`` only if it still holds ``original`` (raise
+    :class:`ChangedSinceRead` otherwise): another ``--fix`` run or an editor may have written it
+    since it was read, and their change must not be silently overwritten.
+
+    Concurrent sftlint runs take turns (a lock on the folder) between checking and writing. The
+    file keeps its permission bits, owner and group, and its hard links: a file with other links
+    is rewritten in place, since a rename would leave the other names on the old text.
+    """
+    import fcntl
+
+    real = Path(os.path.realpath(path))
+    folder_fd = os.open(real.parent, os.O_RDONLY)
+    try:
+        fcntl.flock(folder_fd, fcntl.LOCK_EX)
+        if _read_now(real) != original:
+            raise ChangedSinceRead(f"{path} changed since it was read")
+        info = real.stat()
+        if info.st_nlink > 1:
+            _write_in_place(real, text)
+        else:
+            write_atomic(real, text, info)
+    finally:
+        os.close(folder_fd)  # releases the lock
+
+
+def _with_bom(path: Path, text: str) -> str:
+    with open(path, "rb") as fh:
+        return ("\ufeff" if fh.read(3) == b"\xef\xbb\xbf" and not text.startswith("\ufeff") else "") + text
+
+
+def _write_in_place(path: Path, text: str) -> None:
+    data = _with_bom(path, text).encode("utf-8")
+    with open(path, "r+b") as fh:
+        fh.write(data)
+        fh.truncate()
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_atomic(path: Path, text: str, info: os.stat_result | None = None) -> None:
+    """Replace ``path`` with ``text`` in one rename, keeping its permission bits, owner and group.
 
     A symbolic link is followed (the file it points to is replaced, the link stays), and a UTF-8
-    byte order mark that the file started with is kept.
+    byte order mark that the file started with is kept. Where the owner cannot be kept (another
+    user's file, writable to this one), the file is rewritten in place instead.
     """
     path = Path(os.path.realpath(path))
-    mode = stat.S_IMODE(path.stat().st_mode)
-    with open(path, "rb") as fh:
-        bom = "\ufeff" if fh.read(3) == b"\xef\xbb\xbf" and not text.startswith("\ufeff") else ""
+    info = info or path.stat()
+    mode = stat.S_IMODE(info.st_mode)
+    content = _with_bom(path, text)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".sftlint-tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(bom + text)
+            fh.write(content)
             fh.flush()
             os.fsync(fh.fileno())  # the new bytes are on disk before the rename makes them the file
         os.chmod(tmp, mode)
+        if (info.st_uid, info.st_gid) != (os.getuid(), os.getgid()):
+            try:
+                os.chown(tmp, info.st_uid, info.st_gid)
+            except OSError:
+                os.unlink(tmp)
+                _write_in_place(path, text)
+                return
         os.replace(tmp, path)
     except BaseException:
         try:
@@ -156,14 +217,40 @@ def write_atomic(path: Path, text: str) -> None:
         raise
 
 
+def patch_lines(text: str) -> list[str]:
+    """``text`` cut into lines the way ``patch`` and ``diff`` cut it: at LF only, each line keeping
+    its LF (a CR, NEL or U+2028 inside a line is content to them)."""
+    lines = text.split("\n")
+    out = [line + "\n" for line in lines[:-1]]
+    if lines[-1]:
+        out.append(lines[-1])
+    return out
+
+
+def unified_diff(path: Path, original: str, fixed: str) -> list[str]:
+    """A unified diff that ``patch -p1`` applies: lines as ``patch`` counts them, and a last line
+    without a line feed followed by ``\\ No newline at end of file``."""
+    out = []
+    for line in difflib.unified_diff(patch_lines(original), patch_lines(fixed),
+                                     fromfile=f"a/{path}", tofile=f"b/{path}"):
+        if line.endswith("\n"):
+            out.append(line)
+        else:
+            out.append(line + "\n")
+            out.append("\\ No newline at end of file\n")
+    return out
+
+
 def redacted_diff(path: Path, original: str, fixed: str) -> tuple[list[str], list[int]]:
     """The unified diff of a fix with every credential masked, and the lines of the original file
     that were masked in it (a diff with masked lines no longer applies with ``patch``)."""
     lines: list[str] = []
     masked: list[int] = []
     old_line = None  # None until the first hunk: before it come the two file-name lines
-    for line in difflib.unified_diff(original.splitlines(keepends=True), fixed.splitlines(keepends=True),
-                                     fromfile=f"a/{path}", tofile=f"b/{path}"):
+    for line in unified_diff(path, original, fixed):
+        if line.startswith("\\"):
+            lines.append(line)
+            continue
         shown = redact_diff_line(line) if old_line is not None else line  # never print a credential
         lines.append(shown)
         if line.startswith("@@"):
@@ -219,7 +306,12 @@ def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry_
             out.append(result)
             continue
         try:
-            write_atomic(path, outcome.text)
+            write_fixed(path, original, outcome.text)
+        except ChangedSinceRead:
+            print(f"sftlint: warning: {path} changed since it was read (another process wrote it); "
+                  "its fixes were not written: run again", file=sys.stderr)
+            out.append(result)
+            continue
         except OSError as exc:
             result.findings.append(error_finding(path, f"cannot write fixes: {exc.strerror or exc}", code="E005",
                                                  name="write-failed"))

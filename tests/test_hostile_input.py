@@ -224,3 +224,103 @@ def test_a_dead_or_hung_worker_is_reported_never_waited_for(tmp_path, monkeypatc
             assert {"sigkill": "SIGKILL", "os-exit": "status 3", "sys-exit": "status 4", "hang": "took over"}[how] in message
         else:
             assert result.skipped == "ok" and not result.findings
+
+
+HF_WITH_RATIO = ['output_dir: "o{inner}x"', "per_device_train_batch_size: 4", "learning_rate: 0.0002",
+                 "warmup_ratio: 0.1", "warmup_steps: 10", "seed: 1", "num_train_epochs: 1"]
+#: name -> (line ending, a break inside the quoted string on line 1, final line break)
+LINE_BREAK_CASES = {
+    "lf": ("\n", "", True), "crlf": ("\r\n", "", True), "cr-only": ("\r", "", True),
+    "no-final-newline": ("\n", "", False), "cr-only-no-final": ("\r", "", False),
+    "nel-in-string": ("\n", "\x85", True), "u2028-in-string": ("\n", "\u2028", True),
+    "u2029-in-string": ("\n", "\u2029", True), "lone-cr-in-string": ("\n", "\r", True),
+    "crlf-no-final": ("\r\n", "", False),
+}
+
+
+def _line_break_file(tmp_path, name):
+    ending, inner, final = LINE_BREAK_CASES[name]
+    text = ending.join(HF_WITH_RATIO).replace("{inner}", inner) + (ending if final else "")
+    path = tmp_path / f"{name}.yaml"
+    path.write_bytes(text.encode())
+    return path, text
+
+
+@pytest.mark.parametrize("name", sorted(LINE_BREAK_CASES))
+def test_fixes_follow_yaml_line_breaks_and_diffs_apply_with_patch(tmp_path, cli, name):
+    """The fix deletes the line its finding points at, whatever the line breaks; the reported row
+    is that line; --diff applies with the real ``patch`` to exactly what --fix writes."""
+    import shutil
+    import subprocess
+
+    path, text = _line_break_file(tmp_path, name)
+    found = cli("check", path, "--output-format", "json")
+    import json
+
+    ratio = [f for f in json.loads(found.out) if "warmup_ratio" in f["message"] and f["fix"]]
+    assert ratio and ratio[0]["location"]["row"] == 4 + (1 if LINE_BREAK_CASES[name][1] else 0)
+    copy = tmp_path / "copy" / path.name
+    copy.parent.mkdir()
+    shutil.copy(path, copy)
+    diff = cli("check", path, "--diff", "--unsafe-fixes")
+    assert diff.out.startswith("--- a/")
+    fixed = cli("check", path, "--fix", "--unsafe-fixes")
+    assert "Fixed" in fixed.err
+    after = path.read_bytes().decode()
+    assert "warmup_ratio" not in after and "seed: 1" in after and "warmup_steps: 10" in after
+    assert after == text.replace("warmup_ratio: 0.1" + LINE_BREAK_CASES[name][0], "") or name.endswith("no-final")
+    if shutil.which("patch"):
+        (tmp_path / "copy" / "fix.diff").write_bytes(diff.out.replace(f"a/{path}", f"a/{path.name}")
+                                                     .replace(f"b/{path}", f"b/{path.name}").encode())
+        applied = subprocess.run(["patch", "-p1", "--binary", "-i", "fix.diff"], cwd=copy.parent,
+                                 capture_output=True, text=True)
+        assert applied.returncode == 0, applied.stdout + applied.stderr
+        assert copy.read_bytes() == path.read_bytes()
+
+
+def test_a_diff_of_several_files_applies_when_one_lacks_a_final_newline(tmp_path, cli):
+    import shutil
+    import subprocess
+
+    if not shutil.which("patch"):
+        pytest.skip("no patch program")
+    first, _ = _line_break_file(tmp_path, "no-final-newline")
+    second, _ = _line_break_file(tmp_path, "lf")
+    diff = cli("check", first.name, second.name, "--diff", "--unsafe-fixes")
+    assert "\\ No newline at end of file" in diff.out
+    cli("check", first.name, second.name, "--fix", "--unsafe-fixes")
+    copy = tmp_path / "copy"
+    copy.mkdir()
+    for name in ("no-final-newline.yaml", "lf.yaml"):
+        (copy / name).write_bytes(_line_break_file(tmp_path / "copy", name[:-5])[1].encode())
+    applied = subprocess.run(["patch", "-p1"], input=diff.out, cwd=copy, capture_output=True, text=True)
+    assert applied.returncode == 0, applied.stdout + applied.stderr
+    for name in ("no-final-newline.yaml", "lf.yaml"):
+        assert (copy / name).read_bytes() == (tmp_path / name).read_bytes()
+
+
+def test_fix_keeps_hard_links_mode_and_refuses_a_file_changed_since_read(tmp_path, cli, monkeypatch):
+    from sftlint import fixer
+
+    path, _ = _line_break_file(tmp_path, "lf")
+    os.chmod(path, 0o640)
+    link = tmp_path / "other-name.yaml"
+    os.link(path, link)
+    run = cli("check", path, "--fix", "--unsafe-fixes")
+    assert "Fixed" in run.err
+    assert os.stat(path).st_ino == os.stat(link).st_ino and "warmup_ratio" not in link.read_text()
+    assert oct(os.stat(path).st_mode & 0o777) == oct(0o640)
+
+    # another writer gets in between reading and writing: its change wins, nothing is overwritten
+    victim, _ = _line_break_file(tmp_path, "crlf")
+    real_fix_text = fixer.fix_text
+
+    def fix_text_then_someone_writes(path, text, *args, **kwargs):
+        outcome = real_fix_text(path, text, *args, **kwargs)
+        victim.write_text("output_dir: theirs\n")
+        return outcome
+
+    monkeypatch.setattr(fixer, "fix_text", fix_text_then_someone_writes)
+    run = cli("check", victim, "--fix", "--unsafe-fixes")
+    assert victim.read_text() == "output_dir: theirs\n"
+    assert "changed since it was read" in run.err and "Fixed" not in run.err

@@ -13,18 +13,23 @@ from ..redact import redact_line
 from .style import paint
 
 
+def visible(text: str) -> str:
+    """``text`` with control characters shown as escapes: a config must not drive the terminal
+    (an ANSI sequence, a bell) through a printed snippet. Column positions are kept for tabs."""
+    return "".join(c if c == "\t" or (c.isprintable() and c not in "\x85\u2028\u2029") else
+                   f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text)
+
+
 def _snippet(doc, finding, color: bool) -> list[str]:
     """The finding's line with one line of context each side, and a caret under its span."""
     row = finding.location.row
-    last = len(doc._line_starts)
-    if doc.text.endswith("\n"):
-        last -= 1  # the "line" after the final newline is not a line of the file
+    last = doc.line_count
     if not 1 <= row <= last:
         return []
     gutter = len(str(min(row + 1, last)))
     out = []
     for number in range(max(1, row - 1), min(row + 1, last) + 1):
-        text = redact_line(doc.line_text(number).rstrip())  # credentials are never printed
+        text = visible(redact_line(doc.line_text(number).rstrip()))  # credentials are never printed
         marker = ">" if number == row else " "
         out.append(paint(f"  {marker} {number:>{gutter}} | ", "blue", color) + text)
         if number == row:
