@@ -45,7 +45,8 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def ms(values: list[float]) -> str:
-    return f"median {statistics.median(values) * 1000:.1f} ms, p99 {percentile(values, 99) * 1000:.1f} ms"
+    return (f"median {statistics.median(values) * 1000:.1f} ms, p99 {percentile(values, 99) * 1000:.1f} ms, "
+            f"min {min(values) * 1000:.1f} ms")
 
 
 def cold_check(path: Path, env: dict) -> float:
@@ -171,7 +172,9 @@ def main() -> None:
         result = asyncio.run(measure(path, args.edits, args.cold, env))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}")
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+          f"load average {load:.1f} at the end")
     print(f"config: {args.config.name}, {result['lines']} lines")
     print(f"server start to first diagnostics: {result['first'] * 1000:.0f} ms")
     print(f"didChange -> publishDiagnostics, {len(result['edits'])} edits: {ms(result['edits'])}")

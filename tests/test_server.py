@@ -228,6 +228,15 @@ def test_bad_settings_are_one_finding_not_a_dead_server(editor, folder):
     assert editor.codes(uri, 1, after=before) == ["YM001"]
 
 
+def test_files_the_settings_exclude_get_no_diagnostics(editor, folder):
+    write(folder, "sftlint.toml", 'exclude = ["legacy"]\n')
+    path = write(folder, "legacy/hf.yaml", HF)
+    uri = editor.open(path)
+    assert editor.diagnostics(uri, 1) == []
+    kept = editor.open(write(folder, "hf.yaml", HF))
+    assert "YM001" in editor.codes(kept, 1)
+
+
 # --- settings and plugins without a restart -------------------------------------------------------
 
 

@@ -94,6 +94,8 @@ def value_items(dialect, cat, at, lines: Lines, line: int) -> list[types.Complet
 
 
 def complete(ls, uri: str, position: types.Position) -> list[types.CompletionItem]:
+    if ls.options.get("completion", True) is False:  # left to another server (yaml-language-server)
+        return []
     dialect, good = _dialect(ls, uri)
     if dialect is None:
         return []

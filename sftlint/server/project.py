@@ -100,12 +100,16 @@ class Project:
 
     # -- linting --------------------------------------------------------------------------------
     def lint(self, path: Path, text: str) -> FileResult:
-        """Lint ``text`` as ``path``'s content; bad settings become one finding on line 1."""
+        """Lint ``text`` as ``path``'s content; bad settings become one finding on line 1, and a file
+        the settings exclude is not linted (as ``sftlint check --force-exclude`` and the pre-commit
+        hooks treat it)."""
         try:
             settings, registry = self.settings_for(path)
         except SettingsError as exc:
             return FileResult(path, [error_finding(path, f"the settings cannot be used: {exc}", code="E003",
                                                    name="invalid-settings")])
+        if settings.is_excluded_with_parents(path):  # as with --force-exclude: the editor names every file
+            return FileResult(path, skipped="excluded by the settings")
         return lint_text(path, text, settings, registry)
 
 
