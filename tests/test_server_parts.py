@@ -90,3 +90,11 @@ def test_server_without_pygls_says_how_to_install_it(cli, monkeypatch):
     run = cli("server")
     assert run.rc == 2
     assert "pip install 'sftlint[server]'" in run.err and "Traceback" not in run.err
+
+
+def test_sftlint_lines_follow_yaml_breaks_and_protocol_lines_do_not():
+    text = "a: 1\u2028b: 2\nc: 3\n"  # YAML: three lines; the protocol: two (U+2028 is not a break there)
+    lines = Lines(text)
+    assert lines.at(2, 1) == P(0, 5)  # sftlint's line 2 starts after the U+2028, inside protocol line 0
+    assert lines.at(3, 4) == P(1, 3)
+    assert lines.yaml_line(2) == (5, "b: 2")

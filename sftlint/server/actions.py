@@ -71,8 +71,7 @@ def disable_edit(analysis: Analysis, finding: Finding) -> Edit | None:
     if document is None or document.is_json or finding.code.startswith("E"):
         return None
     row = finding.location.row
-    line = analysis.lines.line(row - 1)
-    start = analysis.lines.starts[row - 1] if row - 1 < len(analysis.lines.starts) else len(analysis.text)
+    start, line = analysis.lines.yaml_line(row)
     existing = next((body for number, body in document.directives if number == row and body.startswith("disable=")), None)
     if existing is not None:  # extend "# sftlint: disable=A" to "disable=A,CODE"
         at = line.rfind(existing)

@@ -25,8 +25,8 @@ def finding_range(finding: Finding, lines: Lines) -> types.Range:
     start = lines.at(finding.location.row, finding.location.column)
     end = lines.at(finding.end_location.row, finding.end_location.column)
     if (end.line, end.character) <= (start.line, start.character):
-        text = lines.line(start.line)
-        end = types.Position(start.line, max(lines.at(start.line + 1, len(text) + 1).character, start.character))
+        line_start, text = lines.yaml_line(finding.location.row)
+        end = max(lines.position(line_start + len(text)), start, key=lambda p: (p.line, p.character))
         if end.character == start.character and start.character > 0:  # at the end of a line: back one
             start = types.Position(start.line, start.character - 1)
     return types.Range(start, end)

@@ -15,6 +15,8 @@ import re
 
 from lsprotocol import types
 
+from ..document import LINE_BREAK
+
 #: The line breaks the protocol knows (Python's ``splitlines`` knows more, which would shift lines).
 _BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -34,6 +36,7 @@ class Lines:
         self.text = text
         self.encoding = encoding
         self.starts = [0, *(m.end() for m in _BREAK.finditer(text))]
+        self._yaml_starts: list[int] | None = None
 
     def line(self, index: int) -> str:
         """The 0-based line ``index`` without its line break ('' past the end)."""
@@ -50,11 +53,21 @@ class Lines:
         start = self.starts[index]
         return types.Position(index, _units(self.text[start:offset], self.encoding))
 
+    def yaml_line(self, row: int) -> tuple[int, str]:
+        """(start offset, text) of sftlint's 1-based line ``row``. sftlint counts lines as YAML
+        does, which also breaks at NEL and U+2028/U+2029; the protocol breaks only at CR and LF."""
+        if self._yaml_starts is None:
+            self._yaml_starts = [0, *(m.end() for m in LINE_BREAK.finditer(self.text))]
+        starts = self._yaml_starts
+        index = min(max(row - 1, 0), len(starts) - 1)
+        start = starts[index]
+        found = LINE_BREAK.search(self.text, start)
+        return start, self.text[start:found.start() if found else len(self.text)]
+
     def at(self, row: int, column: int) -> types.Position:
-        """The protocol position of sftlint's 1-based (row, column), clamped to the text."""
-        index = min(max(row - 1, 0), len(self.starts) - 1)
-        line = self.line(index)
-        return types.Position(index, _units(line[: max(column - 1, 0)], self.encoding))
+        """The protocol position of sftlint's 1-based (row, column), clamped to its line."""
+        start, line = self.yaml_line(row)
+        return self.position(start + min(max(column - 1, 0), len(line)))
 
     def offset(self, position: types.Position) -> int:
         """The character offset of a protocol position (past a line's end: its end)."""

@@ -46,7 +46,7 @@ def register(server) -> None:
             return None
         lines = Lines(ls.workspace.get_text_document(uri).source,
                       ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
-        end = lines.at(1, len(lines.line(0)) + 1)
+        end = lines.position(len(lines.line(0)))
         return [types.InlayHint(position=end, label=f"  {text}", kind=None, padding_left=True)]
 
     @server.command(COMMAND_SHOW_PLAN)
