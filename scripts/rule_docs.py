@@ -14,7 +14,7 @@ from pathlib import Path
 
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
 #: Family prefixes in the order the page shows them.
-FAMILIES = ("HP", "SC", "WS", "QL", "KT", "YM", "SEC", "MEM")
+FAMILIES = ("HP", "SC", "WS", "QL", "KT", "MD", "TV", "YM", "SEC", "MEM")
 HEADER = """\
 # Rules
 

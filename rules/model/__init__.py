@@ -8,4 +8,8 @@ from sftlint import hookimpl
 
 @hookimpl
 def sftlint_rules():
-    return []
+    from .remote_code_needed import RemoteCodeNeeded
+    from .sequence_beyond_positions import SequenceBeyondPositions
+    from .targets_not_in_model import TargetsNotInModel
+
+    return [TargetsNotInModel, SequenceBeyondPositions, RemoteCodeNeeded]

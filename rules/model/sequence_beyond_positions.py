@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from sftlint import Rule, Severity, Violation
+from sftlint.architecture import describe
+
+from .._shared import key_name
+
+#: Keys that stretch the model's positions (RoPE scaling), by dialect.
+ROPE_KEYS = ("rope_scaling", "rope_theta", "model_config_overrides")
+#: Long-sequence machinery (context and sequence parallelism): a file that sets it up trains past
+#: the usual lengths on purpose, to extend the model's context.
+LONG_CONTEXT_KEYS = ("context_parallel_size", "sequence_parallel_degree", "sequence_parallel_size", "cp_size")
+
+
+class SequenceBeyondPositions(Rule):
+    """## What it does
+    Reports a maximum sequence length (`sequence_len`, `max_length` / `max_seq_length`,
+    `cutoff_len`) longer than the base model's position limit, known from its local
+    `config.json` or a built-in table of common models (nothing is reported for other models).
+
+    ## Why is this bad?
+    A model with learned position embeddings (GPT-2, OPT, StarCoder) has one row per position:
+    a longer sequence indexes past the table and the run fails ("index out of range" on CPU, a
+    device-side assert on GPU): an error. A rotary model (Llama, Mistral, Pythia) runs, but beyond
+    the length it was trained on its attention degrades unless RoPE scaling is configured; with
+    sample packing every packed row reaches the full length. That is reported as information,
+    and not at all when the file sets up RoPE scaling or context/sequence parallelism, which
+    exist to train past the usual lengths on purpose.
+
+    ## Example
+    ```yaml
+    base_model: TinyLlama/TinyLlama-1.1B-Chat-v1.0   # 2048 positions
+    sequence_len: 4096
+    ```
+
+    ## Use instead
+    ```yaml
+    base_model: TinyLlama/TinyLlama-1.1B-Chat-v1.0
+    sequence_len: 2048
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix: shortening the sequences or scaling the positions are both choices.
+
+    ## References
+    - `sftlint/schemas_data/architectures.json`: `max_position_embeddings` / `n_positions` from
+      each listed model's `config.json`
+    - transformers `GPT2Model.forward` (`wpe` lookup); Unsloth Studio scales RoPE itself, so it is
+      not checked for rotary models
+    """
+
+    code = "MD002"
+    name = "sequence-beyond-model-positions"
+    severity = Severity.WARNING
+
+    def check(self, ctx):
+        config = ctx.config
+        setting = config.get("max_seq_length")
+        if setting is None or not setting.in_file or isinstance(setting.value, bool) or not isinstance(setting.value, int):
+            return
+        arch = describe(config)
+        if arch is None or arch.max_positions is None or setting.value <= arch.max_positions:
+            return
+        name = key_name(config, setting, "max_seq_length")
+        if arch.position_kind == "learned":
+            yield Violation(
+                f"'{name}: {setting.value}' is longer than the {arch.max_positions} positions of '{arch.model}' "
+                f"(from {arch.source}), whose position embeddings are a table: a longer sequence fails",
+                ctx.node_of(setting), severity=Severity.ERROR,
+                data={"max_positions": arch.max_positions, "kind": "learned"},
+            )
+            return
+        if arch.position_kind != "rotary" or config.dialect.name == "unsloth":
+            return
+        root = config.document.root
+        if any(root.get(k) is not None for k in ROPE_KEYS):
+            return
+        for k in LONG_CONTEXT_KEYS:
+            value = config.dialect.node_value(root.get(k)) if root.get(k) is not None else None
+            if isinstance(value, int) and not isinstance(value, bool) and value > 1:
+                return
+        yield Violation(
+            f"'{name}: {setting.value}' is longer than the {arch.max_positions} positions '{arch.model}' was trained "
+            f"on (from {arch.source}): past them its attention degrades unless RoPE scaling is configured",
+            ctx.node_of(setting), severity=Severity.INFO, data={"max_positions": arch.max_positions, "kind": "rotary"},
+        )
