@@ -332,6 +332,23 @@ def test_plugin_rules_are_picked_up_and_reloaded_without_restart(editor, folder,
     assert editor.hover(uri, 3, 3) is not None
 
 
+def test_a_plugin_that_does_not_load_is_shown_to_the_user(editor, folder):
+    write(folder, "sftlint.toml", 'plugins = ["no_such_team_rules"]\n')
+    uri = editor.open(write(folder, "hf.yaml", HF))
+    assert "YM001" in editor.codes(uri, 1)  # the other rules still run
+    editor.wait_for(lambda: any("no_such_team_rules" in m and "was not loaded" in m for m in editor.logs))
+
+
+def test_an_unsaved_new_buffer_is_linted_with_the_workspace_settings(editor):
+    uri = "untitled:Untitled-1"
+    editor.versions[uri] = 1
+    editor.texts[uri] = HF
+    editor.client.text_document_did_open(types.DidOpenTextDocumentParams(
+        types.TextDocumentItem(uri=uri, language_id="yaml", version=1, text=HF)))
+    assert "YM001" in editor.codes(uri, 1)
+    assert editor.code_lens(uri)[0].command.title.startswith("16 steps")
+
+
 # --- code actions ------------------------------------------------------------------------------
 
 
@@ -429,6 +446,11 @@ def test_hover_shows_the_value_used_its_origin_and_what_the_plan_derives(editor,
     assert "`per_device_train_batch_size`" in text
     assert f"effective batch {plan['effective_batch_size']} = 2 per device × 4 accumulation × 1 process" in text
     assert "Default when unset: `1` (axolotl)" in text
+    assert "Not from this file: `world_size` 1 (default: one process)" in text  # a default the plan used
+    text = editor.hover(uri, 8, 3)  # num_epochs
+    assert f"{plan['total_steps']} optimizer steps" in text
+    assert "over 200 examples (hint: comment on line 1)" in text  # a hint, and where it is
+    assert "`max_steps` -1 (axolotl default)" in text
 
 
 def test_hover_shows_what_a_yaml_11_loader_makes_of_a_value(editor, folder):

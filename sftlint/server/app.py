@@ -61,7 +61,7 @@ class SftlintServer(LanguageServer):
         config_path = Path(os.path.expanduser(str(config))) if config else None
         if config_path is not None and not config_path.is_absolute() and self.root is not None:
             config_path = self.root / config_path
-        self.project = Project(config_path, self.log)
+        self.project = Project(config_path, self.warn)
 
     @property
     def root(self) -> Path | None:
@@ -73,6 +73,11 @@ class SftlintServer(LanguageServer):
 
     def log(self, message: str, level: types.MessageType = types.MessageType.Warning) -> None:
         self.window_log_message(types.LogMessageParams(type=level, message=f"sftlint: {message}"))
+
+    def warn(self, message: str) -> None:
+        """A problem the user must see (a plugin that did not load): shown, and logged."""
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"sftlint: {message}"))
+        self.log(message)
 
     # -- documents ----------------------------------------------------------------------------
     def path_of(self, uri: str, language_id: str | None = None) -> Path | None:

@@ -20,7 +20,7 @@ from ..document import Scalar
 from ..rule import doc_sections
 from .analysis import Analysis
 from .catalogue import catalogue, default_of
-from .facts import field_facts
+from .facts import BATCH, LENGTH, SCHEDULE, WARMUP, field_facts
 from .keypath import key_at
 from .positions import Lines
 
@@ -77,6 +77,8 @@ def key_hover(good: Analysis, path: tuple[str, ...], registry) -> list[str]:
                          f"(line {setting.key.start.line}), which is {show(setting.value)}")
         else:
             lines.append(f"**Used**: `{show(setting.value)}` ({_kind(setting.value)}) · from {_origin(setting, path)}")
+    elif field and plan is not None and field in plan.sources:
+        lines.append(f"**Used**: {plan.sources[field]}")
     elif entry is not None:
         value = dialect.node_value(entry[1])
         if value is None:
@@ -100,7 +102,26 @@ def key_hover(good: Analysis, path: tuple[str, ...], registry) -> list[str]:
         facts = field_facts(field, plan)
         if facts:
             lines += ["", "**Plan**: " + "; ".join(facts)]
+        others = [f"`{name}` {plan.sources[name]}" for name in related(field)
+                  if name in plan.sources and name != field and "(set as" not in plan.sources[name]]
+        if others:
+            lines.append("Not from this file: " + " · ".join(others))
     return lines
+
+
+def related(field: str) -> tuple[str, ...]:
+    """The plan inputs that decide the facts shown for ``field``, in the plan's order."""
+    for group in (WARMUP, SCHEDULE, BATCH, LENGTH):
+        if field in group:
+            names = set(group) | (BATCH if group is LENGTH else set()) | (
+                {"learning_rate", "lr_scheduler_type"} if group is WARMUP else set())
+            return tuple(n for n in ORDER if n in names)
+    return ()
+
+
+#: The plan's inputs in the order ``sftlint plan`` lists them.
+ORDER = ("world_size", "per_device_train_batch_size", "gradient_accumulation_steps", "num_train_epochs", "max_steps",
+         "learning_rate", "lr_scheduler_type", "val_size", "warmup_steps", "warmup_ratio")
 
 
 def finding_hover(analysis: Analysis, position: types.Position, registry) -> list[str]:

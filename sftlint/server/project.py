@@ -58,7 +58,7 @@ class Project:
         self.generation += 1
 
     def _plugin_problem(self, problem: PluginProblem) -> None:
-        self._warn(f"plugin {problem.plugin!r} was not loaded: {problem.message}")
+        self._warn(f"plugin {problem.plugin!r} was not loaded, its rules do not run: {problem.message}")
 
     def reload(self) -> None:
         """Forget every settings file and plugin read so far; the next lint reads them again."""
