@@ -1,9 +1,7 @@
 """The server's parts that need no editor: positions in each encoding, the key under the cursor,
-the closed value sets against the installed transformers, and the command without pygls."""
+and the closed value sets against the installed transformers."""
 
 from __future__ import annotations
-
-import sys
 
 import pytest
 
@@ -83,13 +81,6 @@ def test_the_schedulers_offered_are_the_ones_the_plan_can_draw():
     from sftlint.server.closed_sets import SCHEDULERS
 
     assert set(SCHEDULERS) == set(ACCEPTED_KWARGS) | ADAPTIVE
-
-
-def test_server_without_pygls_says_how_to_install_it(cli, monkeypatch):
-    monkeypatch.setitem(sys.modules, "pygls", None)  # as if it were not installed
-    run = cli("server")
-    assert run.rc == 2
-    assert "pip install 'sftlint[server]'" in run.err and "Traceback" not in run.err
 
 
 def test_sftlint_lines_follow_yaml_breaks_and_protocol_lines_do_not():
