@@ -19,7 +19,7 @@ from ..findings import Applicability, Edit, Finding
 from ..fixer import fix_text
 from ..suppressions import suppressions
 from .analysis import Analysis
-from .diagnostics import SOURCE, to_diagnostic
+from .diagnostics import to_diagnostic
 
 FIX_ALL_KIND = "source.fixAll.sftlint"
 
@@ -140,4 +140,4 @@ def register(server) -> None:
         return actions_for(analysis, params.range, params.context.only, settings_registry) or None
 
 
-__all__ = ["FIX_ALL_KIND", "SOURCE", "actions_for", "disable_edit", "minimal_edit", "register"]
+__all__ = ["FIX_ALL_KIND", "actions_for", "disable_edit", "minimal_edit", "register"]

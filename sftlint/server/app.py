@@ -17,7 +17,7 @@ from typing import Any
 
 from lsprotocol import types
 from pygls.lsp.server import LanguageServer
-from pygls.uris import from_fs_path, to_fs_path
+from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..engine import FileResult, error_finding
@@ -29,7 +29,6 @@ LANGUAGES = {"yaml", "json", "jsonc"}
 SUFFIXES = {".yaml", ".yml", ".json"}
 #: Names of the settings files; the server asks the editor to report their changes.
 SETTINGS_GLOB = "**/{pyproject.toml,sftlint.toml,.sftlint.toml}"
-COMMAND_FIX_ALL = "sftlint.applyFixAll"
 COMMAND_SHOW_PLAN = "sftlint.showPlan"
 COMMAND_RELOAD = "sftlint.reload"
 
@@ -181,4 +180,4 @@ def serve() -> int:
     return 0
 
 
-__all__ = ["SftlintServer", "build_server", "serve", "from_fs_path"]
+__all__ = ["SftlintServer", "build_server", "serve"]
