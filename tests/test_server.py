@@ -532,6 +532,23 @@ def test_completion_offers_closed_sets_of_values(editor, folder):
     assert editor.completion(uri, 1, 20) == []  # base_model: an open set
 
 
+def test_completion_in_a_json_config(editor, folder):
+    text = '{\n  "output_dir": "out",\n  "learning_rate": 0.0002,\n  "per_device_train_batch_size": 4\n}\n'
+    path = write(folder, "args.json", text)
+    uri = editor.open(path)
+    editor.diagnostics(uri, 1)
+    typed = text.replace('"per_device_train_batch_size": 4\n', '"per_device_train_batch_size": 4,\n  "lr_sch\n')
+    version = editor.change(uri, typed)
+    editor.diagnostics(uri, version)
+    items = {i.label: i for i in editor.completion(uri, 4, 9)}
+    assert items["lr_scheduler_type"].text_edit.new_text == 'lr_scheduler_type": '
+    assert items["lr_scheduler_type"].text_edit.range == types.Range(types.Position(4, 3), types.Position(4, 9))
+    typed = typed.replace('"lr_sch', '"lr_scheduler_type": "co"')
+    version = editor.change(uri, typed)
+    editor.diagnostics(uri, version)
+    assert "cosine" in [i.label for i in editor.completion(uri, 4, 26)]
+
+
 def test_utf16_positions_past_an_emoji(editor, folder):
     text = HF.replace("output_dir: out", "output_dir: out  # 🤗 run").replace("learning_rate: 2e-4", "learning_rate: 2e-4 # 🤗🤗")
     path = write(folder, "hf.yaml", text)

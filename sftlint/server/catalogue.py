@@ -79,13 +79,21 @@ def _info(dotted: str, prop: dict[str, Any], fields: dict[str, str]) -> KeyInfo:
     return info
 
 
-_CACHE: dict[tuple[str, int], Catalogue] = {}
+_CACHE: dict[tuple, Catalogue] = {}
+#: Catalogues kept at most (one per dialect and registry; registries change when settings do).
+_KEEP = 32
 
 
-def catalogue(dialect, rules=()) -> Catalogue:
-    key = (dialect.name, id(dialect))
+def catalogue(dialect, registry=None) -> Catalogue:
+    """The catalogue of ``dialect``; ``registry``'s rules give the usual ranges its descriptions quote.
+
+    Built once per dialect class and registry: a JSON config is read by a copy of its dialect, which
+    must not cost a new catalogue per keystroke."""
+    key = (dialect.name, type(dialect), id(registry))
     if key not in _CACHE:
-        schema = dialect_schema(dialect, list(rules))
+        if len(_CACHE) >= _KEEP:
+            _CACHE.clear()
+        schema = dialect_schema(dialect, list(registry.rules.values()) if registry is not None else [])
         fields: dict[str, str] = {}
         for k in dialect.keys:
             fields.setdefault(".".join(k.path), k.field)

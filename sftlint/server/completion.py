@@ -41,7 +41,8 @@ def matches(name: str, typed: str) -> bool:
 def key_items(cat, at, lines: Lines, line: int, present: set[str], is_json: bool, uri: str) -> list[types.CompletionItem]:
     parents = at.path[:-1]
     rng = types.Range(lines.at(line + 1, at.start + 1), lines.at(line + 1, at.end + 1))
-    typing = ":" not in lines.line(line)[at.end:] and not is_json  # a new key: add its colon
+    after = lines.line(line)[at.end:]
+    typing = ":" not in after  # a new key: add its colon (and in JSON its closing quote)
     items = []
     for name, info in sorted(cat.children(parents).items()):
         if name in present and name != at.path[-1] or not matches(name, at.prefix):
@@ -52,9 +53,15 @@ def key_items(cat, at, lines: Lines, line: int, present: set[str], is_json: bool
         items.append(types.CompletionItem(
             label=name, kind=types.CompletionItemKind.Property, detail=detail,
             tags=[types.CompletionItemTag.Deprecated] if info.deprecated else None,
-            text_edit=types.TextEdit(rng, f"{name}: " if typing else name), filter_text=name,
+            text_edit=types.TextEdit(rng, _new_key(name, is_json, after) if typing else name), filter_text=name,
             data={"uri": uri, "path": [*parents, name]}))  # the documentation comes on resolve
     return items
+
+
+def _new_key(name: str, is_json: bool, after: str) -> str:
+    if not is_json:
+        return f"{name}: "
+    return f"{name}" if after.startswith('"') else f'{name}": '
 
 
 def resolve(ls, item: types.CompletionItem) -> types.CompletionItem:
@@ -64,20 +71,20 @@ def resolve(ls, item: types.CompletionItem) -> types.CompletionItem:
     dialect, _ = _dialect(ls, uri) if isinstance(uri, str) else (None, None)
     if dialect is None or not isinstance(path, list):
         return item
-    info = catalogue(dialect, _rules(ls, uri)).at(tuple(path))
+    info = catalogue(dialect, _registry(ls, uri)).at(tuple(path))
     if info is not None and info.description:
         item.documentation = types.MarkupContent(types.MarkupKind.Markdown, info.description)
     return item
 
 
-def _rules(ls, uri: str):
+def _registry(ls, uri: str):
     current = ls.current.get(uri)
     if current is None or ls.project is None:
-        return ()
+        return None
     try:
-        return ls.project.settings_for(current.path)[1].rules.values()
-    except Exception:
-        return ()
+        return ls.project.settings_for(current.path)[1]
+    except Exception:  # bad settings: the keys are still worth completing
+        return None
 
 
 def value_items(dialect, cat, at, lines: Lines, line: int) -> list[types.CompletionItem]:
@@ -104,7 +111,7 @@ def complete(ls, uri: str, position: types.Position) -> list[types.CompletionIte
     at = key_at(lines, position)
     if at is None or at.in_list:
         return []
-    cat = catalogue(dialect, _rules(ls, uri))
+    cat = catalogue(dialect, _registry(ls, uri))
     if at.kind == "value":
         return value_items(dialect, cat, at, lines, position.line)
     present: set[str] = set()

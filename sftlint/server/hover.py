@@ -55,8 +55,7 @@ def key_hover(good: Analysis, path: tuple[str, ...], registry) -> list[str]:
     config = good.result.config
     plan = good.result.plan
     dialect = config.dialect
-    rules = registry.rules.values() if registry is not None else ()
-    info = catalogue(dialect, rules).at(path)
+    info = catalogue(dialect, registry).at(path)
     dotted = ".".join(path)
     field = info.field if info is not None else None
     if field is None:
