@@ -348,6 +348,14 @@ def test_an_unsaved_new_buffer_is_linted_with_the_workspace_settings(editor):
     assert editor.code_lens(uri)[0].command.title.startswith("16 steps")
 
 
+def test_the_reload_command_lints_the_open_configs_again(editor, folder):
+    uri = editor.open(write(folder, "hf.yaml", HF))
+    editor.diagnostics(uri, 1)
+    before = len(editor.published)
+    editor.command("sftlint.reload")
+    assert "YM001" in editor.codes(uri, 1, after=before)
+
+
 # --- code actions ------------------------------------------------------------------------------
 
 
