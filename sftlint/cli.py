@@ -146,6 +146,24 @@ def run() -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; everything it writes to stdout and stderr passes the credential mask."""
+    from .redact import KNOWN, RedactingStream
+
+    KNOWN.clear()  # one command, one set of credentials met
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = RedactingStream(out), RedactingStream(err)
+    try:
+        return _main(argv)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):  # a closed pipe: nothing more can be shown
+                pass
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     try:
@@ -164,6 +182,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except SystemExit as exc:  # a plugin or rule called exit(): never a silent pass
+        print(f"sftlint: error: something called exit({exc.code!r}) while the command ran (a plugin?); "
+              "the run was stopped", file=sys.stderr)
+        return EXIT_ERROR
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return EXIT_ERROR

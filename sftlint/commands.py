@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -65,9 +66,9 @@ def _use_color(args) -> bool:
     return sys.stdout.isatty()
 
 
-def cmd_check(args) -> int:
-    from .output import render
-
+def _lint_all(args, report) -> tuple[int, tuple | None]:
+    """Lint (and fix) every file; plugins run here, so standard output is standard error meanwhile
+    and only the reporter (``report``) writes to the real one."""
     paths = args.paths or [Path(".")]
     resolver = _resolver(args)
     try:
@@ -75,7 +76,7 @@ def cmd_check(args) -> int:
         files, missing = discover(paths, resolver, force_exclude=args.force_exclude)
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
-        return EXIT_ERROR
+        return EXIT_ERROR, None
     results: list[FileResult] = []
     settings_error = False
     for path in missing:
@@ -98,7 +99,7 @@ def cmd_check(args) -> int:
         results += [lint_file(path, settings, registries.for_settings(settings))
                     for path in linted for settings in (resolver.for_path(path),)]
         results, fix_exit = apply_fixes(results, resolver, registries.for_settings, unsafe=args.unsafe_fixes,
-                                        diff_only=args.diff, stream=sys.stdout)
+                                        diff_only=args.diff, stream=report)
     else:
         from .parallel import lint_paths
 
@@ -108,6 +109,18 @@ def cmd_check(args) -> int:
 
         results += lint_paths(linted, lint)
         fix_exit = EXIT_CLEAN
+    return EXIT_CLEAN, (results, fix_exit, settings_error, registries)
+
+
+def cmd_check(args) -> int:
+    from .output import render
+
+    report = sys.stdout
+    with contextlib.redirect_stdout(sys.stderr):
+        status, linted = _lint_all(args, report)
+    if linted is None:
+        return status
+    results, fix_exit, settings_error, registries = linted
     if args.diff:
         errors = any(f.is_error_code for r in results for f in r.findings)
         return EXIT_ERROR if errors or settings_error else fix_exit
@@ -178,7 +191,8 @@ def cmd_plan(args) -> int:
     resolver = _resolver(args)
     try:
         settings = resolver.for_path(args.path)
-        _, registry = _registries(resolver, args.path)
+        with contextlib.redirect_stdout(sys.stderr):  # what plugins print is not the plan
+            _, registry = _registries(resolver, args.path)
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -190,7 +204,8 @@ def cmd_plan(args) -> int:
     except DocumentError as exc:
         print(f"{args.path}:{exc.line}:{exc.column}: {exc.code} {exc.message}", file=sys.stderr)
         return EXIT_ERROR
-    result = lint_document(document, settings, registry)
+    with contextlib.redirect_stdout(sys.stderr):
+        result = lint_document(document, settings, registry)
     if result.plan is None:
         reason = result.skipped or "; ".join(f.message for f in result.findings) or "no plan"
         print(f"{args.path}: no training plan: {reason}", file=sys.stderr)
@@ -205,8 +220,14 @@ def cmd_plan(args) -> int:
     return EXIT_CLEAN
 
 
+def _quiet_registry() -> Registry:
+    """The registry, with anything plugins print while loading sent to standard error."""
+    with contextlib.redirect_stdout(sys.stderr):
+        return build_registry()
+
+
 def cmd_rules(args) -> int:
-    registry = build_registry()
+    registry = _quiet_registry()
     rows = sorted(registry.rules.values(), key=lambda r: r.code)
     if args.output_format == "json":
         json.dump([
@@ -225,7 +246,7 @@ def cmd_rules(args) -> int:
 def cmd_rule(args) -> int:
     from .rule_docs import render_rule
 
-    registry = build_registry()
+    registry = _quiet_registry()
     rule = registry.rule(args.code)
     if rule is None:
         raise UsageError(f"unknown rule {args.code!r}; 'sftlint rules' lists them")
@@ -236,7 +257,7 @@ def cmd_rule(args) -> int:
 def cmd_schema(args) -> int:
     from .schema import dialect_schema, render
 
-    registry = build_registry()
+    registry = _quiet_registry()
     dialect = registry.dialects.get(args.dialect)
     if dialect is None:
         raise UsageError(f"unknown dialect {args.dialect!r} (known: {', '.join(sorted(registry.dialects))})")

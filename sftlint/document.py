@@ -181,6 +181,8 @@ class Document:
     is_json: bool = False
     duplicates: list[Duplicate] = field(default_factory=list)
     directives: list[tuple[int, str]] = field(default_factory=list)
+    #: (key path, value, source text) of every credential in the file; masked in all output.
+    secrets: list[tuple[str, str, str]] = field(default_factory=list)
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     @property
@@ -311,7 +313,42 @@ def parse_document(path: Path, text: str) -> Document:
                 directives.extend((number, part.strip()) for part in match["body"].split(";") if part.strip())
     doc = Document(path, text, root, is_json, duplicates, directives)
     doc._line_starts = line_starts
+    doc.secrets = remember_secrets(root, text)
     return doc
+
+
+def remember_secrets(root: Node, text: str, limit: int = 200_000) -> list[tuple[str, str, str]]:
+    """(key path, value, source text) of every credential under ``root``: a value of a token shape anywhere (keys
+    too), or a real-looking value anywhere below a secret-looking key. Each is registered with
+    :mod:`sftlint.redact`, with its source text, so that no output ever shows it."""
+    from .redact import find_secret, remember, secret_key
+
+    found: list[tuple[str, str, str]] = []
+    stack: list[tuple[str, bool, Node]] = [("", False, root)]
+    seen: set[int] = set()
+    while stack and limit > 0:
+        path, under_secret, node = stack.pop()
+        limit -= 1
+        if isinstance(node, Scalar):
+            key = path.rsplit(".", 1)[-1] if path else None
+            secret = find_secret("token" if under_secret else key, node.text)
+            if secret is not None:
+                source = text[node.start.offset:node.end.offset]
+                found.append((path, node.text, source))
+                remember(node.text, source)
+            continue
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Mapping):
+            for k, v in node.pairs:
+                name = k.text if isinstance(k, Scalar) else "?"
+                if not isinstance(k, Scalar) or find_secret(None, k.text):  # a token as a key, a complex key
+                    stack.append((path, under_secret, k))
+                stack.append((f"{path}.{name}" if path else name, under_secret or secret_key(name), v))
+        elif isinstance(node, Sequence):
+            stack.extend((path, under_secret, item) for item in node.items)
+    return found
 
 
 def line_ending(text: str) -> str:

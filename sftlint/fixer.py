@@ -53,6 +53,10 @@ def _breakage(path: Path, before: Document, text: str) -> str | None:
         after = parse_document(path, text)
     except DocumentError as exc:
         return f"the result would not parse ({exc.message})"
+    places = {(path, value) for path, value, _ in before.secrets}
+    for path, value, _ in after.secrets:
+        if (path, value) not in places and any(value == v for _, v in places):
+            return f"the result would move a credential to another key ('{path}')"
     old = Counter(d.key for d in before.duplicates)
     for dup in after.duplicates:
         if old[dup.key] > 0:

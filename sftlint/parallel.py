@@ -26,6 +26,7 @@ from typing import Callable
 
 from . import records
 from .engine import FileResult, error_finding
+from .redact import remember
 
 #: Below this many files, starting workers costs more than it saves.
 MIN_FILES = 48
@@ -62,7 +63,15 @@ def slim(result: FileResult) -> FileResult:
 
 
 def _worker(conn) -> None:
-    """A worker's loop: lint each file of each chunk received, answer one message per file."""
+    """A worker's loop: lint each file of each chunk received, answer one message per file.
+
+    Standard output belongs to the parent's reporter: whatever a plugin prints here goes to
+    standard error instead."""
+    import sys
+
+    sys.stdout.flush()
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
     while True:
         try:
             chunk = conn.recv()
@@ -166,6 +175,9 @@ def _run_pool(ctx, jobs: int) -> list[FileResult]:
                         while worker.chunk and worker.conn.poll():
                             index, result = worker.conn.recv()
                             results[index] = result
+                            if result.document is not None:  # this process prints them: mask here too
+                                for _, value, source in result.document.secrets:
+                                    remember(value, source)
                             if worker.chunk and worker.chunk[0] == index:
                                 worker.chunk.popleft()
                             worker.since = now

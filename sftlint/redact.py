@@ -1,40 +1,69 @@
-"""Recognising credentials in a config, and showing them only in redacted form.
+"""Recognising credentials, and making sure none ever leaves the process unmasked.
 
-Used by the secrets rules to find tokens and by the ``full`` output format, which prints the
-lines around each finding: a line holding a credential is shown with the value masked, so no
-output format ever repeats a secret that was written into a config.
+Two halves. :func:`find_secret` recognises a credential: a value of a common token shape (Hugging
+Face, OpenAI, Anthropic, GitHub, Slack, AWS access key ids, credentials in a URL) under any key,
+or any real-looking value under a secret-looking key (``hub_token``, ``wandb_api_key``,
+``aws_secret_access_key``, ``db_password`` ...). Every document read registers the credentials
+it holds — their values, the lines of their source text, and the escaped forms JSON, XML and
+GitHub annotations would print — in :data:`KNOWN`.
+
+Then the single exit: :func:`redact_text` masks every registered value and every token shape in
+a string, and :class:`RedactingStream` applies it to everything written to stdout and stderr
+while a command runs (findings in any format, source snippets, diffs, plan tables and JSON,
+warnings and errors). Whatever path a value takes to the output — a message quoting it, a
+snippet of the next line, a block scalar, a diff's context — it is masked on the way out.
 """
 
 from __future__ import annotations
 
+import html
+import io
+import json
 import re
-from typing import NamedTuple
+from typing import Iterable, NamedTuple
 
 #: Keys whose string value is a credential, whatever it looks like (lower-case).
 SECRET_KEYS = frozenset({
     "hub_token", "hf_token", "hf_hub_token", "huggingface_token", "ms_hub_token", "om_hub_token",
     "wandb_api_key", "wandb_key", "comet_api_key", "neptune_api_token", "mlflow_tracking_token",
-    "openai_api_key", "api_key", "access_token", "auth_token", "secret_key",
+    "openai_api_key", "api_key", "access_token", "auth_token", "secret_key", "token", "github_token",
+    "gh_token", "slack_token", "anthropic_api_key", "swanlab_api_key", "aws_secret_access_key",
+    "aws_session_token", "password", "passwd",
 })
+#: Key names that look secret wherever these words stand in them (``db_password``, ``x-api-key``).
+_SECRET_KEY_WORDS = (r"(?:^|[_.\-])(?:secret|password|passwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
+                     r"credentials?|auth[_-]?token|access[_-]?token|hub[_-]?token|refresh[_-]?token|"
+                     r"bearer[_-]?token|session[_-]?token)s?(?:$|[_.\-])")
 
 # The patterns are kept as source and compiled by ``re`` on first use (it caches them): most
 # runs meet no value that contains a token prefix, and compiling them all up front was a
 # noticeable share of a one-file check.
 
 #: Values that are credentials under any key: (what they are, public prefix, pattern). A value
-#: without the prefix cannot match, so the pattern is only tried on values that contain it.
+#: without the prefix cannot match, so the pattern is only tried on text that contains it.
 SHAPES = (
-    ("Hugging Face token", "hf_", r"\bhf_[A-Za-z0-9]{30,}\b"),
+    ("Hugging Face token", "hf_", r"\bhf_[A-Za-z0-9]{30,}"),
+    ("Anthropic API key", "sk-ant-", r"\bsk-ant-[A-Za-z0-9_\-]{20,}"),
     ("API key", "sk-", r"\bsk-[A-Za-z0-9_\-]{20,}"),
+    ("GitHub token", "gh", r"\bgh[pousr]_[A-Za-z0-9]{30,}"),
+    ("GitHub token", "github_pat_", r"\bgithub_pat_[A-Za-z0-9_]{30,}"),
+    ("Slack token", "xox", r"\bxox[abposr]-[A-Za-z0-9\-]{10,}"),
+    ("AWS access key id", "A", r"\b(?:AKIA|ASIA|AGPA|AIDA|AROA|ANPA|ANVA|AIPA)[A-Z0-9]{16}\b"),
+    ("W&B API key", "local-", r"\blocal-[0-9a-f]{40,}"),
+    ("credential in a URL", "://", r"(?<=://)[^\s/@:'\"]{1,256}:[^\s/@'\"]{1,256}(?=@)"),
 )
 #: A W&B API key: 40 hex digits (86 in newer keys, with a prefix); only under a W&B-ish key.
 WANDB_KEY = r"^(?:[a-z0-9]+-)?[0-9a-f]{40,86}$"
 
 #: Values that stand for a credential without being one.
 _PLACEHOLDER = (r"(?i)^(?:\$\{?[A-Za-z_][A-Za-z0-9_]*\}?|<[^>]*>|\{\{.*\}\}|x+|\*+|\.\.\.|"
-                r"(?:your|my)[_\- ].*|changeme|none|null|todo|tbd|secret|token)$")
+                r"(?:your|my)[_\- ].*|changeme|none|null|todo|tbd|secret|token|true|false)$")
 
-_KEY_VALUE = r"""^(?P<lead>\s*(?:-\s+)?["']?(?P<key>[A-Za-z0-9_.\-]+)["']?\s*:\s*)(?P<value>\S.*?)\s*(?P<tail>,?\s*(?:#.*)?)$"""
+_KEY_VALUE = r"""^(?P<lead>\s*(?:-\s+)?["']?(?P<key>[A-Za-z0-9_.\-]+)["']?\s*:\s*)(?P<value>\S.*?)(?P<tail>\s*,?\s*(?:#.*)?)$"""
+
+#: Pieces of a credential's source text shorter than this are not masked on their own (they
+#: would mask ordinary words); whole values are masked whatever their length.
+MIN_PIECE = 6
 
 
 class Secret(NamedTuple):
@@ -49,6 +78,12 @@ class Secret(NamedTuple):
         return f"{self.prefix}\u2026({self.length} chars)"
 
 
+def secret_key(key: str | None) -> bool:
+    """Whether a key's name says its value is a credential."""
+    name = (key or "").lower()
+    return name in SECRET_KEYS or bool(re.search(_SECRET_KEY_WORDS, name))
+
+
 def find_secret(key: str | None, value: object) -> Secret | None:
     """The credential held by ``value`` under ``key``, or None."""
     if not isinstance(value, str):
@@ -56,24 +91,21 @@ def find_secret(key: str | None, value: object) -> Secret | None:
     text = value.strip()
     for kind, prefix, pattern in SHAPES:
         if prefix in text and re.search(pattern, text):
-            return Secret(kind, len(text), prefix if text.startswith(prefix) else "")
+            return Secret(kind, len(text), prefix if text.startswith(prefix) and len(prefix) > 2 else "")
     name = (key or "").lower()
     if "wandb" in name and re.match(WANDB_KEY, text):
         return Secret("W&B API key", len(text))
-    if name in SECRET_KEYS and _looks_real(text):
+    if secret_key(name) and _looks_real(text):
         return Secret("credential", len(text))
     return None
 
 
 def _looks_real(text: str) -> bool:
-    return len(text) >= 8 and " " not in text and not re.match(_PLACEHOLDER, text)
+    return len(text) >= 8 and " " not in text and "\n" not in text and not re.match(_PLACEHOLDER, text)
 
 
 def redact_line(line: str) -> str:
     """``line`` with every credential replaced by its redacted form (unchanged when it has none)."""
-    for _, prefix, pattern in SHAPES:
-        if prefix in line:
-            line = re.sub(pattern, lambda m, p=prefix: f"{p}\u2026({len(m.group(0))} chars)", line)
     match = re.match(_KEY_VALUE, line)
     if match:
         raw = match["value"]
@@ -81,7 +113,7 @@ def redact_line(line: str) -> str:
         secret = find_secret(match["key"], value)
         if secret is not None:
             line = match["lead"] + secret.redacted + match["tail"]
-    return line
+    return redact_text(line)
 
 
 def redact_diff_line(line: str) -> str:
@@ -90,3 +122,118 @@ def redact_diff_line(line: str) -> str:
         return line
     end = "\n" if line.endswith("\n") else ""
     return line[0] + redact_line(line[1:].rstrip("\n")) + end
+
+
+# --- the values met so far, and the single exit ---------------------------------------------------
+
+class _Known:
+    """Credential texts met in the documents read by this process, longest first when masking."""
+
+    def __init__(self) -> None:
+        self.texts: set[str] = set()
+        self._pattern: re.Pattern | None = None
+
+    def clear(self) -> None:
+        self.texts.clear()
+        self._pattern = None
+
+    def add(self, text: str) -> None:
+        for form in _printed_forms(text):
+            if form and form not in self.texts:
+                self.texts.add(form)
+                self._pattern = None
+
+    def mask(self, text: str) -> str:
+        if not self.texts:
+            return text
+        if self._pattern is None:
+            self._pattern = re.compile("|".join(re.escape(t) for t in sorted(self.texts, key=len, reverse=True)))
+        return self._pattern.sub(lambda m: f"{_public_prefix(m.group(0))}\u2026({len(m.group(0))} chars)", text)
+
+
+def _public_prefix(token: str) -> str:
+    """The part of a token that says what it is and nothing more (``hf_``, ``sk-``), if any."""
+    for _, prefix, _ in SHAPES:
+        if len(prefix) > 2 and prefix != "://" and token.startswith(prefix):
+            return prefix
+    return ""
+
+
+def _printed_forms(text: str) -> Iterable[str]:
+    """``text`` as each output format may print it: raw, JSON-escaped, XML-escaped, and escaped for
+    GitHub annotations."""
+    yield text
+    yield json.dumps(text)[1:-1]
+    yield json.dumps(text, ensure_ascii=False)[1:-1]
+    yield html.escape(text)
+    yield html.escape(text, quote=False)
+    data = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    yield data
+    yield data.replace(":", "%3A").replace(",", "%2C")
+
+
+KNOWN = _Known()
+
+
+def remember(value: str, source: str = "") -> None:
+    """Mask ``value`` (a credential) and the lines of its ``source`` text in all output from now on."""
+    value = value.strip()
+    if value:
+        KNOWN.add(value)
+    from .document import LINE_BREAK
+
+    for piece in LINE_BREAK.split(f"{value}\n{source}"):
+        piece = piece.strip().strip("'\"").strip()
+        if len(piece) >= MIN_PIECE:
+            KNOWN.add(piece)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every known credential and every token shape masked: the single exit."""
+    text = KNOWN.mask(text)
+    for _, prefix, pattern in SHAPES:
+        if prefix in text:
+            text = re.sub(pattern, lambda m, p=prefix: f"{p if len(p) > 2 and p != '://' else ''}"
+                          f"\u2026({len(m.group(0))} chars)", text)
+    return text
+
+
+class RedactingStream(io.TextIOBase):
+    """A text stream that masks credentials in everything written to it, a whole line at a time
+    (a token split over two ``write`` calls is still seen whole)."""
+
+    def __init__(self, target) -> None:
+        super().__init__()
+        self.target = target
+        self._pending = ""
+
+    def write(self, text: str) -> int:
+        self._pending += text
+        cut = self._pending.rfind("\n") + 1
+        if cut:
+            self.target.write(redact_text(self._pending[:cut]))
+            self._pending = self._pending[cut:]
+        return len(text)
+
+    def flush(self) -> None:
+        if self._pending:
+            self.target.write(redact_text(self._pending))
+            self._pending = ""
+        self.target.flush()
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return self.target.isatty()
+
+    def fileno(self) -> int:
+        return self.target.fileno()
+
+    @property
+    def encoding(self) -> str:
+        return getattr(self.target, "encoding", "utf-8")
+
+    @property
+    def errors(self):
+        return getattr(self.target, "errors", None)
