@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from sftlint.canonical import Setting, TrainingConfig
-from sftlint.dialects.llamafactory import is_v1
 from sftlint.document import Mapping, Scalar
 from sftlint.edits import format_scalar, insert_entry, set_value
 from sftlint.findings import Applicability, Fix
@@ -94,52 +92,11 @@ def _writes_as_is(config: TrainingConfig, path: tuple[str, ...] | None, value: A
     return path is not None
 
 
-#: Trainer objectives other than supervised fine-tuning, as each dialect spells them.
-_PREFERENCE_STAGES = frozenset({"dpo", "kto", "orpo", "simpo", "ppo", "rm", "grpo", "ipo", "cpo"})
-#: Embedding models, and encoders (BERT family) fine-tuned as classifiers: not instruction tuning either.
-_EMBEDDING_MODELS = ("embedding", "bge-", "minilm", "sentence-transformers/", "e5-", "gte-", "nomic-embed",
-                     "modernbert", "roberta", "deberta", "bert-base", "bert-large", "distilbert")
-
-
 def objective(config: TrainingConfig) -> str:
-    """What the run trains for: "sft", "preference" (DPO, KTO, reward models, RL), "pretrain" or
-    "embedding" (embedding models and BERT-like encoders). Hyperparameter ranges for instruction
-    tuning only hold for "sft"."""
-    root = config.document.root
-    rl = root.get("rl") if config.dialect.name == "axolotl" else None
-    if isinstance(rl, Scalar) and rl.text.strip() and rl.text.lower() not in ("null", "~", "false"):
-        return "preference"
-    stage = root.get("stage") if config.dialect.name == "llamafactory" else None
-    if isinstance(stage, Scalar):
-        if stage.text.lower() in _PREFERENCE_STAGES:
-            return "preference"
-        if stage.text.lower() == "pt":
-            return "pretrain"
-    elif config.dialect.name == "llamafactory" and is_v1(config.document) and _names_preference_stage(config):
-        return "preference"
-    if config.dialect.name == "axolotl":
-        if root.get("pretraining_dataset") is not None:
-            return "pretrain"
-        for flag in ("reward_model", "process_reward_model"):
-            reward = root.get(flag)
-            if isinstance(reward, Scalar) and reward.text.lower() == "true":
-                return "preference"
-    model = str(config.value("base_model") or "").lower()
-    # some tools' per-model config files name the model only in the file name
-    names = (model, config.document.path.name.lower())
-    if any(fragment in name for fragment in _EMBEDDING_MODELS for name in names):
-        return "embedding"
-    return "sft"
-
-
-def _names_preference_stage(config: TrainingConfig) -> bool:
-    """LLaMA-Factory's v1 configs have no ``stage``: the trainer is the command's choice, and the
-    file and its ``train_dataset`` are named after it (``train_lora_dpo.yaml``, ``v1_dpo_demo``)."""
-    names = [config.document.path.stem]
-    dataset = config.document.root.get("train_dataset")
-    if isinstance(dataset, Scalar):
-        names.append(dataset.text.rsplit("/", 1)[-1].rsplit(".", 1)[0])
-    return any(part in _PREFERENCE_STAGES for name in names for part in re.split(r"[^a-z0-9]+", name.lower()))
+    """The coarse kind of run: "sft", "preference" (DPO, KTO, reward models, RL), "pretrain" or
+    "embedding". Rules should rather declare ``objectives`` (see ``sftlint/dialects/objectives.py``)."""
+    fine = config.objective
+    return {"sft": "sft", "pretraining": "pretrain", "embedding": "embedding"}.get(fine, "preference")
 
 
 def sharded(config: TrainingConfig) -> bool:

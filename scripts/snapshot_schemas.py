@@ -56,6 +56,11 @@ TRANSFORMERS_REMOVED = {
 }
 TRL_REMOVED = {
     "max_seq_length": {"since": "0.20", "to": "max_length"},
+    # ModelConfig: renamed with transformers' own rename, dropped in "Remove deprecated functions
+    # and parameters" (first in v0.27.0)
+    "torch_dtype": {"since": "0.27", "to": "dtype"},
+    # DPOConfig: gone with the DPO refactor (first in v0.29.0); prompts are no longer cut apart
+    "max_prompt_length": {"since": "0.29", "to": None},
 }
 
 
@@ -182,25 +187,50 @@ def snapshot_transformers() -> dict:
     }
 
 
+#: TRL's config classes, as ``trl`` exports them (the ORPO and CPO trainers live in
+#: ``trl.experimental`` since TRL 1.0). ``trl sft|dpo|grpo|kto|reward|rloo --config`` and the recipe
+#: scripts built on ``TrlParser`` parse a file into one of them plus ModelConfig and ScriptArguments.
+TRL_CONFIGS = {
+    "SFTConfig": "trl", "DPOConfig": "trl", "KTOConfig": "trl", "GRPOConfig": "trl", "RLOOConfig": "trl",
+    "RewardConfig": "trl", "ORPOConfig": "trl.experimental.orpo", "CPOConfig": "trl.experimental.cpo",
+}
+
+
 def snapshot_trl() -> dict:
+    import importlib
+
     import trl
     from transformers import TrainingArguments
-    from trl import DatasetMixtureConfig, ModelConfig, ScriptArguments, SFTConfig
+    from trl import DatasetMixtureConfig, ModelConfig, ScriptArguments
 
     inherited = {f.name for f in dataclasses.fields(TrainingArguments)}
-    sft = dataclass_fields(SFTConfig, inherited)
+    configs = {name: dataclass_fields(getattr(importlib.import_module(module), name), inherited)
+               for name, module in TRL_CONFIGS.items()}
     return {
         "package": "trl",
         "version": trl.__version__,
-        "note": "SFTConfig lists only the fields it adds to TrainingArguments (see transformers.json).",
+        "note": "Each *Config lists only the fields it adds to TrainingArguments (see transformers.json).",
         "classes": {
-            "SFTConfig": sft,
+            **configs,
             "ModelConfig": dataclass_fields(ModelConfig),
             "ScriptArguments": dataclass_fields(ScriptArguments),
             "DatasetMixtureConfig": dataclass_fields(DatasetMixtureConfig),
             "TrlParser": {"env": _entry(["dict"])},
         },
-        "removed": {k: v for k, v in TRL_REMOVED.items() if k not in sft},
+        "removed": {k: v for k, v in TRL_REMOVED.items()
+                    if not any(k in fields for fields in configs.values()) and k not in dataclass_fields(ModelConfig)},
+    }
+
+
+def trl_known_keys(trl: dict, transformers: dict) -> dict:
+    """``dialects/known_keys/trl.json``: every key ``TrlParser`` accepts for one of TRL's trainers."""
+    keys = set(transformers["classes"]["TrainingArguments"])
+    for fields in trl["classes"].values():
+        keys |= set(fields)
+    return {
+        "source": f"TRL {trl['version']}: {', '.join(TRL_CONFIGS)}, ModelConfig, ScriptArguments, "
+                  "DatasetMixtureConfig fields, TrainingArguments, and the CLI's 'env'",
+        "keys": sorted(keys),
     }
 
 
@@ -462,9 +492,22 @@ def main(argv: list[str] | None = None) -> int:
         jobs.append(("llamafactory", lambda: snapshot_llamafactory(args.llamafactory)))
     if args.unsloth:
         jobs.append(("unsloth", lambda: snapshot_unsloth(args.unsloth)))
+    written = {}
     for name, job in jobs:
-        print(write(name, job(), args.out), file=sys.stderr)
+        written[name] = job()
+        print(write(name, written[name], args.out), file=sys.stderr)
+    if "trl" in written and args.out == OUT:
+        known = OUT.parent / "dialects" / "known_keys" / "trl.json"
+        known.write_text(_known_keys_text(trl_known_keys(written["trl"], written["transformers"])), encoding="utf-8")
+        print(known, file=sys.stderr)
     return 0
+
+
+def _known_keys_text(data: dict) -> str:
+    """The known-keys layout: one key a line."""
+    keys = ",\n".join(json.dumps(k) for k in data["keys"])
+    return f'{{\n"source": {json.dumps(data["source"])},\n"keys": [\n{keys}\n]\n}}\n'
+
 
 
 if __name__ == "__main__":

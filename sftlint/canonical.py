@@ -75,6 +75,8 @@ FIELDS: dict[str, str] = {
     "num_examples": "number of training examples, when known without reading data",
     "loss_type": "TRL loss (e.g. 'chunked_nll')",
     "use_unsloth": "the run goes through Unsloth's fast path",
+    "objective": "what the run trains for: sft, pretraining, dpo, orpo, kto, simpo, cpo, grpo, rloo, ppo, reward, embedding",
+    "method": "how the weights train: full, lora or qlora",
 }
 
 
@@ -129,3 +131,13 @@ class TrainingConfig:
     @property
     def quantized_4bit(self) -> bool:
         return bool(self.value("load_in_4bit"))
+
+    @property
+    def objective(self) -> str:
+        """``sft``, ``dpo``, ``grpo`` ... (see ``dialects/objectives.py``)."""
+        return self.value("objective", "sft")
+
+    @property
+    def method(self) -> str:
+        """``full``, ``lora`` or ``qlora``."""
+        return self.value("method", "full")

@@ -209,7 +209,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
         return result
     result.choice = choice
     if choice.dialect is None:
-        result.skipped = "not recognised as a training config of any known dialect"
+        result.skipped = f"not read as a training config: {choice.how}"
         return result
     config = choice.dialect.read(document)
     apply_hints(config, settings)
@@ -223,7 +223,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
     silenced = suppressions(document)
     file_ignores = settings.ignored_for(path)
     for code, rule in _selected_rules(registry, settings, tuple(file_ignores)):
-        if rule.dialects and choice.dialect.name not in rule.dialects:
+        if not rule.applies_to(config):
             continue
         ctx = RuleContext(document, config, plan, settings, settings.options_for(rule))
         try:

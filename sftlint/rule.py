@@ -69,9 +69,23 @@ class Rule:
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     #: Dialects the rule applies to; empty means all.
     dialects: ClassVar[frozenset[str]] = frozenset()
+    #: Objectives the rule holds for (``sft``, ``dpo``, ``grpo`` ...); empty means all. A range taken
+    #: from supervised fine-tuning has no opinion on a DPO run.
+    objectives: ClassVar[frozenset[str]] = frozenset()
+    #: Methods the rule holds for (``full``, ``lora``, ``qlora``); empty means all.
+    methods: ClassVar[frozenset[str]] = frozenset()
 
     def check(self, ctx: RuleContext) -> Iterable[Violation]:
         raise NotImplementedError
+
+    @classmethod
+    def applies_to(cls, config: "TrainingConfig") -> bool:
+        """Whether the rule has an opinion on this config's dialect, objective and method."""
+        if cls.dialects and config.dialect.name not in cls.dialects:
+            return False
+        if cls.objectives and config.objective not in cls.objectives:
+            return False
+        return not cls.methods or config.method in cls.methods
 
     @classmethod
     def family(cls) -> str:

@@ -7,7 +7,7 @@ from typing import ClassVar, Iterable
 from sftlint import Rule, Violation
 from sftlint.canonical import Origin
 
-from .._shared import fmt, number, objective, origin_phrase
+from .._shared import fmt, number, origin_phrase
 
 
 class BandRule(Rule):
@@ -19,6 +19,8 @@ class BandRule(Rule):
     max_option: ClassVar[str] = "max"
     #: Whether a tool default outside the range is reported (with the key that changes it).
     report_defaults: ClassVar[bool] = False
+    #: The published ranges these rules cite are those of supervised fine-tuning.
+    objectives = frozenset({"sft"})
     #: What happens below / above the range, said after the numbers.
     below: ClassVar[str] = ""
     above: ClassVar[str] = ""
@@ -31,8 +33,8 @@ class BandRule(Rule):
         return float(ctx.options[self.min_option]), float(ctx.options[self.max_option]), "usual range"
 
     def check(self, ctx) -> Iterable[Violation]:
-        if not self.applies(ctx) or objective(ctx.config) != "sft":
-            return  # the ranges are those of supervised fine-tuning
+        if not self.applies(ctx):
+            return
         setting = ctx.config.get(self.field)
         if setting is None or not (setting.in_file or (self.report_defaults and setting.origin is Origin.DEFAULT)):
             return

@@ -45,6 +45,7 @@ class PerDeviceBatchOutOfBand(BandRule):
     name = "per-device-batch-out-of-band"
     severity = Severity.INFO
     options = {"min": 1, "max": 8}
+    methods = frozenset({"lora", "qlora"})
     field = "per_device_train_batch_size"
     label = "per-device batch size"
     below = "the trainer needs at least one sequence per step"

@@ -49,6 +49,7 @@ class LoraAlphaScale(Rule):
     name = "lora-alpha-scale-out-of-band"
     severity = Severity.INFO
     options = {"min-scale": 0.25, "max-scale": 2.0}
+    methods = frozenset({"lora", "qlora"})
 
     def check(self, ctx):
         config = ctx.config

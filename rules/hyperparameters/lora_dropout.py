@@ -43,6 +43,7 @@ class LoraDropoutOutOfBand(BandRule):
     name = "lora-dropout-out-of-band"
     severity = Severity.WARNING
     options = {"min": 0.0, "max": 0.1}
+    methods = frozenset({"lora", "qlora"})
     field = "lora_dropout"
     label = "LoRA dropout"
     below = "dropout cannot be negative"

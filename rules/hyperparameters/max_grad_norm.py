@@ -46,6 +46,7 @@ class MaxGradNormFarFromQlora(BandRule):
     name = "max-grad-norm-far-from-qlora"
     severity = Severity.INFO
     options = {"reference": 0.3, "factor": 4.0}
+    methods = frozenset({"qlora"})
     field = "max_grad_norm"
     label = "max grad norm"
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sftlint import Applicability, FixAvailability, Rule, Severity, Violation
 
-from .._shared import activation_checkpointing_elsewhere, objective, key_name, origin_phrase, set_field_fix
+from .._shared import activation_checkpointing_elsewhere, key_name, origin_phrase, set_field_fix
 from ._values import four_bit
 
 
@@ -50,7 +50,7 @@ class GradientCheckpointingOff(Rule):
         setting = config.get("gradient_checkpointing")
         if not config.quantized_4bit or setting is None or setting.value is not False:
             return
-        if activation_checkpointing_elsewhere(config) or objective(config) == "embedding":
+        if activation_checkpointing_elsewhere(config) or config.objective == "embedding":
             return  # FSDP checkpoints activations itself
         key = key_name(config, setting, "gradient_checkpointing")
         yield Violation(

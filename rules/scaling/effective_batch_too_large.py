@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
 
-from .._shared import objective
 from .learning_rate_not_scaled import _parts
 
 
@@ -48,12 +47,14 @@ class EffectiveBatchTooLarge(Rule):
     name = "effective-batch-too-large"
     severity = Severity.WARNING
     options = {"max-effective-batch": 32}
+    objectives = frozenset({"sft"})
+    methods = frozenset({"lora", "qlora"})
 
     def check(self, ctx):
         plan, config = ctx.plan, ctx.config
         limit = ctx.options["max-effective-batch"]
         batch = plan.effective_batch_size
-        if not config.uses_adapter or not batch or batch <= limit or objective(config) != "sft":
+        if not config.uses_adapter or not batch or batch <= limit:
             return
         inputs = [config.get(f) for f in ("per_device_train_batch_size", "gradient_accumulation_steps")]
         anchor = next((s for s in inputs if s is not None and s.in_file), None)

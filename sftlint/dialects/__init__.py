@@ -16,6 +16,8 @@ if TYPE_CHECKING:
 
 #: A file must score at least this to count as a training config of some dialect.
 MIN_SCORE = 1.0
+#: The best dialect must lead the next by this much; closer than that, the file is skipped.
+MARGIN = 0.25
 
 
 class UnknownDialect(Exception):
@@ -44,8 +46,35 @@ def choose_dialect(document: "Document", dialects: dict[str, Dialect], setting: 
     detections = sorted((d.detect(document) for d in dialects.values()), key=lambda d: -d.score)
     best = detections[0] if detections else None
     if best is None or best.score < MIN_SCORE:
-        return DialectChoice(None, "no dialect's keys found", detections)
-    return DialectChoice(dialects[best.dialect], f"detected from its keys (score {best.score:g})", detections)
+        return DialectChoice(None, "no supported tool's keys found", detections)
+    # A tool with enough evidence is still refused when evidence against it is stronger (its
+    # abstain()): the next best is tried, and a near tie between two tools is no choice at all.
+    accepted = []
+    refusal = None
+    for detection in detections:
+        if detection.score < MIN_SCORE:
+            break
+        dialect = dialects[detection.dialect]
+        why_not = dialect.abstain(document)
+        if why_not:
+            refusal = refusal or f"looks most like {dialect.title} (score {detection.score:g}), but {why_not}"
+            detection.reasons.append(f"not chosen: {why_not}")
+            continue
+        accepted.append(detection)
+    if not accepted:
+        return DialectChoice(None, refusal or "no supported tool's keys found", detections)
+    chosen = accepted[0]
+    dialect = dialects[chosen.dialect]
+    runner_up = next((d for d in accepted[1:] if dialects[d.dialect].title != dialect.title), None)
+    if runner_up is not None and chosen.score - runner_up.score < MARGIN:
+        other = dialects[runner_up.dialect]
+        return DialectChoice(
+            None,
+            f"as much {other.title} (score {runner_up.score:g}) as {dialect.title} (score {chosen.score:g}): "
+            "set '# sftlint: dialect=NAME' to choose",
+            detections,
+        )
+    return DialectChoice(dialect, f"detected from its keys (score {chosen.score:g})", detections)
 
 
 __all__ = ["Detection", "Dialect", "DialectChoice", "UnknownDialect", "choose_dialect"]

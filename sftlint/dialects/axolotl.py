@@ -96,6 +96,8 @@ class Axolotl(Dialect):
         "use_unsloth": False,
     }
     known_keys = keys_of("axolotl")
+    #: axolotl's schema requires it.
+    required_keys = frozenset({"base_model"})
     #: Keys that mark an axolotl file even when other tools share them.
     hallmarks = {"base_model": 1.5, "micro_batch_size": 0.5, "adapter": 1.0, "sequence_len": 1.0,
                  "num_epochs": 0.5, "lr_scheduler": 0.5, "val_set_size": 0.5, "sample_packing": 0.5}

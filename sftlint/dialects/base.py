@@ -59,9 +59,53 @@ class Dialect:
     defaults: ClassVar[dict[str, Any]] = {}
     #: Every top-level key the tool accepts (for key rules); empty means "not known".
     known_keys: ClassVar[frozenset[str]] = frozenset()
+    #: Keys of which a file for this tool always has one (axolotl requires ``base_model``); empty
+    #: means no single key is required.
+    required_keys: ClassVar[frozenset[str]] = frozenset()
+    #: A file with at least this many top-level keys the tool neither knows nor could be a typo of
+    #: (and at least ``FOREIGN_SHARE`` of its keys) is not this tool's config.
+    FOREIGN_LIMIT: ClassVar[int] = 3
+    FOREIGN_SHARE: ClassVar[float] = 0.15
 
     def detect(self, document: Document) -> Detection:
         raise NotImplementedError
+
+    def foreign_share(self, document: Document) -> float:
+        """The share of foreign keys above which a file is not this tool's (see ``abstain``)."""
+        return self.FOREIGN_SHARE
+
+    def accepted_keys(self) -> frozenset[str]:
+        """The keys the tool knows, and those that older releases knew (they are the tool's, if stale)."""
+        from ..schemas import for_dialect
+
+        try:
+            schema = for_dialect(self.name)
+        except (FileNotFoundError, KeyError):
+            schema = None
+        removed = frozenset(schema.removed) if schema is not None else frozenset()
+        return self.known_keys | removed | frozenset(getattr(self, "hallmarks", ()))
+
+    def abstain(self, document: Document) -> str | None:
+        """Why a file that scored for this tool is still not its config (None: it is).
+
+        Detection scores evidence for a tool; this says when evidence against it outweighs it: a
+        key every config of the tool has is missing, or several keys are fields of no class the
+        tool reads (a training script's own arguments, or another tool's config).
+        """
+        from .evidence import foreign_keys, top_level_keys
+
+        keys = top_level_keys(document)
+        if self.required_keys and not self.required_keys & set(keys):
+            wanted = " or ".join(f"'{k}'" for k in sorted(self.required_keys))
+            return f"no {wanted}, which every {self.title} config has"
+        if not self.known_keys:
+            return None
+        foreign = foreign_keys(document, self.accepted_keys())
+        if len(foreign) >= self.FOREIGN_LIMIT and len(foreign) >= self.foreign_share(document) * len(keys):
+            shown = ", ".join(foreign[:4]) + (", ..." if len(foreign) > 4 else "")
+            return (f"{len(foreign)} of {len(keys)} top-level keys ({shown}) are not {self.title} fields: "
+                    "a training script's own arguments or another tool's config")
+        return None
 
     # -- values as the tool's loader sees them -------------------------------------------------
     def scalar_value(self, node: Scalar) -> Any:
@@ -116,6 +160,9 @@ class Dialect:
             if config.get(name) is None:
                 config.set(Setting(name, value, Origin.DEFAULT, note=f"{self.title} default"))
         self.derive(config)
+        from .objectives import set_objective_and_method
+
+        set_objective_and_method(config)
         return config
 
     def derive(self, config: TrainingConfig) -> None:

@@ -103,3 +103,41 @@ def section(document: Document, name: str) -> Mapping | None:
     """The top-level mapping ``name``, or None when it is missing or not a mapping."""
     node = document.root.get(name)
     return node if isinstance(node, Mapping) else None
+
+
+def edit_distance(a: str, b: str, limit: int = 3) -> int:
+    """Optimal-string-alignment distance (a swap of two neighbours counts once), capped at ``limit``."""
+    if abs(len(a) - len(b)) >= limit:
+        return limit
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        current = [i] + [0] * len(b)
+        for j, cb in enumerate(b, 1):
+            cost = ca != cb
+            current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + cost)
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                current[j] = min(current[j], previous2[j - 2] + 1)
+        if min(current) >= limit:
+            return limit
+        previous2, previous = previous, current
+    return min(previous[-1], limit)
+
+
+def near_miss(key: str, known: Iterable[str]) -> str | None:
+    """The known key ``key`` is a typo of: one edit away (two for keys of 8 letters or more)."""
+    allowed = 2 if len(key) >= 8 else 1
+    best, best_distance = None, allowed + 1
+    for candidate in known:
+        if abs(len(candidate) - len(key)) > allowed:
+            continue
+        distance = edit_distance(key, candidate, allowed + 1)
+        if distance < best_distance:
+            best, best_distance = candidate, distance
+    return best
+
+
+def foreign_keys(document: Document, known: frozenset[str]) -> list[str]:
+    """Top-level keys that are neither known to the tool nor a typo of a key it knows."""
+    return [k for k in top_level_keys(document) if k not in known and not k.startswith(("_", "x-"))
+            and near_miss(k, known) is None]

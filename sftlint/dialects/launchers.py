@@ -2,7 +2,10 @@
 
 Example folders mix training configs with accelerate launcher configs, DeepSpeed and FSDP configs,
 merge and export configs, inference and evaluation configs, dataset descriptions, special-token lists and cloud
-launcher settings.
+launcher settings. Other training tools' configs are recognised by name too (torchtune recipes with
+their ``_component_`` sections, Hydra and OmegaConf configs with ``_target_``, LitGPT, LLM Foundry,
+nanotron, lm-evaluation-harness tasks, PEFT adapter configs), so that a file whose keys happen to
+look like a supported tool's is not linted as one.
 Linting those as training configs would report nonsense (no learning rate, unknown keys), so each
 is recognised by the keys that define its format and skipped with a reason. A file that names a
 model *and* training settings is never skipped here, whatever else it holds: the training keys win.
@@ -117,11 +120,87 @@ def _other_yaml(keys: set[str]) -> str | None:
     return None
 
 
+def _nested_marker(node, marker: str, depth: int = 0) -> bool:
+    """Whether a mapping at most three levels down has the key ``marker``."""
+    if depth > 3:
+        return False
+    if isinstance(node, Mapping):
+        if marker in node:
+            return True
+        return any(_nested_marker(v, marker, depth + 1) for _, v in node.pairs)
+    items = getattr(node, "items", None)
+    if isinstance(items, list):
+        return any(_nested_marker(v, marker, depth + 1) for v in items[:20])
+    return False
+
+
+#: Other tools' configs, by the keys that mark them: (what, keys that must all be there).
+_OTHER_TOOLS = (
+    ("LitGPT config", {"checkpoint_dir", "out_dir"}),
+    ("LitGPT config", {"model_name", "out_dir", "train"}),
+    ("LLM Foundry config", {"train_loader", "max_duration"}),
+    ("LLM Foundry config", {"train_loader", "model", "tokenizer"}),
+    ("LLM Foundry evaluation config", {"icl_tasks"}),
+    ("LLM Foundry evaluation config", {"eval_gauntlet"}),
+    ("nanotron config", {"general", "parallelism"}),
+    ("nanotron config", {"checkpoints", "data_stages"}),
+    ("lm-evaluation-harness task", {"task", "doc_to_text"}),
+    ("lm-evaluation-harness task", {"task", "dataset_path"}),
+    ("lm-evaluation-harness task", {"group", "task"}),
+    ("PEFT adapter config", {"peft_type"}),
+    ("Beaker experiment spec", {"tasks", "version"}),
+    ("Beaker experiment spec", {"budget", "tasks"}),
+    ("verl config", {"actor_rollout_ref"}),
+    ("verl config", {"algorithm", "worker", "trainer"}),
+    ("Ray runtime environment", {"working_dir", "env_vars"}),
+    ("GitHub issue form", {"name", "description", "body"}),
+    ("GitHub issue template config", {"blank_issues_enabled"}),
+    ("GitHub Action", {"runs", "name"}),
+    ("Dependabot config", {"updates", "version"}),
+    ("Read the Docs config", {"build", "version"}),
+    ("Codecov config", {"coverage"}),
+)
+
+
+def _other_tool(document: Document, keys: set[str]) -> str | None:
+    if _nested_marker(document.root, "_component_"):
+        return "torchtune recipe"
+    if _nested_marker(document.root, "_target_"):
+        return "Hydra config"
+    if _nested_marker(document.root, "class_path"):
+        return "LightningCLI config"
+    for kind, marks in _OTHER_TOOLS:
+        if marks <= keys:
+            return kind
+    return None
+
+
+def _old_llamafactory_run(document: Document, keys: set[str]) -> str | None:
+    """LLaMA-Factory configs that load a model (and an adapter) but train nothing.
+
+    Older releases' ``examples/inference``, ``merge_lora`` and ``train_lora/*_eval.yaml`` files carry
+    ``finetuning_type: lora`` beside ``adapter_name_or_path`` and ``template``; with no ``stage``
+    and no ``do_train`` they chat, merge or evaluate (``llamafactory-cli chat|export|eval``).
+    """
+    if {"task", "n_shot"} <= keys or ({"task", "save_dir"} <= keys and "stage" not in keys):
+        return "evaluation config"
+    if "export_dir" in keys and not _is_true(document, "do_train"):
+        return "merge config"
+    if "stage" in keys or "do_train" in keys or keys & {"learning_rate", "num_train_epochs", "max_steps", "dataset"}:
+        return None
+    if "model_name_or_path" in keys and keys & {"adapter_name_or_path", "template", "infer_backend"}:
+        return "inference config"
+    return None
+
+
 @hookimpl
 def sftlint_recognize_non_training(document: Document) -> str | None:
     keys = _keys(document)
     if _evaluation(document, keys):
         return "evaluation config"
+    other = _other_tool(document, keys) or _old_llamafactory_run(document, keys)
+    if other:
+        return other
     if keys & MODEL_KEYS and keys & (TRAINING_KEYS - {"dataset", "datasets"}):
         return None  # a model plus training settings: a training config, whatever else it holds
     if _accelerate(keys):

@@ -112,6 +112,9 @@ class LlamaFactory(Dialect):
         "trust_remote_code": False,
     }
     known_keys = keys_of("llamafactory")
+    #: Keys of which every LLaMA-Factory config has at least one (the newer format: its own markers).
+    required_keys = frozenset({"stage", "finetuning_type", "template", "lora_target", "cutoff_len", "dataset_dir",
+                               "model"}) | V1_MARKERS
     hallmarks = {"stage": 1.0, "finetuning_type": 1.0, "lora_target": 0.5, "template": 1.0, "dataset": 0.5,
                  "cutoff_len": 0.5, "model": 0.5, "peft_config": 1.0, "train_dataset": 1.0}
 

@@ -75,8 +75,23 @@ class TRL(Dialect):
     known_keys = keys_of("trl")
     hallmarks = {"dataset_name": 1.0, "use_peft": 1.0, "model_name_or_path": 0.5, "env": 0.5}
 
+    #: ModelConfig's own keys: a file with one of them is written for a script that parses
+    #: ModelConfig with TrlParser (``trl sft`` or a recipe project's script built the same way).
+    MODEL_CONFIG_MARKS = frozenset({"attn_implementation", "dtype", "torch_dtype", "use_peft", "use_bnb_nested_quant",
+                                    "lora_target_modules", "load_in_4bit", "lora_task_type"})
+    #: Recipe projects (alignment-handbook, open-r1) subclass TRL's ScriptArguments and configs to
+    #: add a few arguments of their own (``dataset_mixture``, ``chat_template``, ``reward_funcs``):
+    #: such a file is still read through TRL's classes, so more foreign keys are allowed than for
+    #: a file that shows no sign of TrlParser.
+    RECIPE_FOREIGN_SHARE = 0.25
+
     def detect(self, document: Document) -> Detection:
         return score_by_keys(self.name, self.title, document, self.hallmarks, self.known_keys)
+
+    def foreign_share(self, document: Document) -> float:
+        if self.MODEL_CONFIG_MARKS & set(document.root.keys()):
+            return self.RECIPE_FOREIGN_SHARE
+        return self.FOREIGN_SHARE
 
     def derive(self, config) -> None:
         root = config.document.root
