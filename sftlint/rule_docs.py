@@ -26,13 +26,25 @@ def option_defaults(rule: type[Rule]) -> str:
     return "```toml\n" + "\n".join(lines) + "\n```"
 
 
+def applies_to(rule: type[Rule]) -> str:
+    """" Applies to: ..." for a rule limited to some objectives, methods or dialects; "" otherwise."""
+    limits = []
+    if getattr(rule, "objectives", None):
+        limits.append(", ".join(sorted(rule.objectives)) + " runs")
+    if getattr(rule, "methods", None):
+        limits.append("method " + ", ".join(sorted(rule.methods)))
+    if getattr(rule, "dialects", None):
+        limits.append("dialect " + ", ".join(sorted(rule.dialects)))
+    return f" Applies to: {'; '.join(limits)} (no opinion on other configs)." if limits else ""
+
+
 def render_rule(rule: type[Rule], level: int = 1) -> str:
     """The rule's documentation: a ``name (CODE)`` heading at ``level``, its default severity and
     fix availability, then each docstring section one level below (the options' defaults added to
     ``Options``)."""
     head, sub = "#" * level, "#" * (level + 1)
     parts = [f"{head} {rule.name} ({rule.code})", "",
-             f"Default severity: {rule.severity}. Fix: {rule.fix_availability.value}.", ""]
+             f"Default severity: {rule.severity}. Fix: {rule.fix_availability.value}.{applies_to(rule)}", ""]
     for title, body in doc_sections(rule).items():
         if title == "Options" and rule.options:
             body = f"{body}\n\n{option_defaults(rule)}"

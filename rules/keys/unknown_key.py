@@ -3,10 +3,11 @@ from __future__ import annotations
 import functools
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
+from sftlint.dialects.evidence import near_miss
 from sftlint.edits import rename_key
 from sftlint.schemas import for_dialect
 
-from ._walk import consequence, entries, severity_for
+from ._walk import EXTENSIBLE, consequence, entries, severity_for
 
 
 class UnknownKey(Rule):
@@ -15,9 +16,21 @@ class UnknownKey(Rule):
     is near (`lerning_rate` -> `learning_rate`).
 
     ## Why is this bad?
-    A misspelt key is not an error in most tools: axolotl, Unsloth and `trl sft` ignore keys they
-    do not know, so `lora_droput: 0.1` trains with no dropout and nothing says so. transformers'
-    `TrainingArguments(**config)` and LLaMA-Factory stop with an error instead, after the imports.
+    What the tool does with a key it does not know decides the severity, and the message says it:
+
+    - axolotl drops it when it validates the config (a warning): `lora_droput: 0.1` trains with
+      no dropout and nothing says so. Unsloth Studio ignores it too.
+    - LLaMA-Factory stops with "Some keys are not used by the HfArgumentParser" (an error).
+    - `trl sft --config` hands it to `accelerate launch`, which stops with "unrecognized
+      arguments"; scripts built on `TrlParser` stop with "Unknown arguments from config file"
+      (an error).
+    - transformers: `TrainingArguments(**config)` raises a TypeError and `HfArgumentParser` a
+      ValueError (an error), after minutes of imports and downloads.
+
+    TRL and plain transformers configs are often read by a project's own script that adds argument
+    classes of its own (the alignment-handbook's `dataset_mixture`, open-r1's `reward_funcs`), so
+    for those two only a key one or two letters away from a known key (`lerning_rate`) is
+    reported; a file with many keys that no TRL or transformers class has is not read as theirs.
 
     ## Example
     ```yaml
@@ -30,7 +43,8 @@ class UnknownKey(Rule):
     ```
 
     ## Options
-    - `cutoff` (default `0.8`): how similar (0-1, difflib ratio) a known key must be to suggest it.
+    - `cutoff` (default `0.8`): how similar (0-1, difflib ratio) a known key must be to suggest it
+      (for TRL and transformers the suggestion is the key one or two edits away).
 
     ## Fix safety
     Unsafe: renames the key to the suggestion, which is a guess at what was meant. Offered only when
@@ -38,8 +52,12 @@ class UnknownKey(Rule):
 
     ## References
     - Schemas: `sftlint/schemas_data/` (from axolotl `src/axolotl/utils/schemas/`, LLaMA-Factory
-      `src/llamafactory/hparams/`, transformers `TrainingArguments`, TRL `SFTConfig`/`ModelConfig`/
-      `ScriptArguments`, `unsloth_cli/config.py`)
+      `src/llamafactory/hparams/`, transformers `TrainingArguments`, TRL's `SFTConfig`, `DPOConfig`,
+      `ORPOConfig`, `KTOConfig`, `CPOConfig`, `GRPOConfig`, `RLOOConfig`, `RewardConfig`, `ModelConfig`
+      and `ScriptArguments`, `unsloth_cli/config.py`)
+    - What the tools do with unknown keys: transformers `HfArgumentParser.parse_dict`; TRL
+      `TrlParser.parse_args_and_config` and `trl/cli/accelerate_launcher.py`; LLaMA-Factory
+      `hparams/parser.py` `_parse_args`; axolotl `utils/config/__init__.py` `validate_config`
     """
 
     code = "KT001"
@@ -51,7 +69,7 @@ class UnknownKey(Rule):
     def check(self, ctx):
         dialect = ctx.config.dialect
         schema = for_dialect(dialect.name)
-        if schema is None or dialect.name == "hf":  # plain scripts add arguments of their own
+        if schema is None:
             return
         known, by_prefix = _known_keys(dialect, schema)
         cutoff = float(ctx.options["cutoff"])
@@ -63,6 +81,12 @@ class UnknownKey(Rule):
 
             close = difflib.get_close_matches(last, _within_reach(last, by_prefix.get(prefix, ()), cutoff), n=1,
                                               cutoff=cutoff)
+            if dialect.name in EXTENSIBLE:
+                # a key no typo away from a known one may be the script's own argument
+                typo = near_miss(last, by_prefix.get(prefix, ()))
+                if typo is None or typo in mapping:
+                    continue
+                close = [typo]
             hint, fix = "", None
             if close:
                 hint = f"; did you mean '{close[0]}'?"
