@@ -296,6 +296,8 @@ class SeedSet(Rule):
     def check(self, ctx):
         if MESSAGE == "crash":
             raise RuntimeError("the plugin broke")
+        while MESSAGE == "loop":
+            pass
         if not ctx.config.is_set("seed"):
             yield Violation(MESSAGE, None)
 
@@ -307,7 +309,7 @@ def sftlint_rules():
 '''
 
 
-def test_plugin_rules_are_picked_up_and_reloaded_without_restart(editor, folder, plugin_dir):
+def test_plugin_rules_are_picked_up_and_reloaded_and_never_kill_the_server(editor, folder, plugin_dir):
     module = f"team_rules_{os.getpid()}"
     (plugin_dir / f"{module}.py").write_text(PLUGIN.format(message="set a seed"))
     path = write(folder, "hf.yaml", HF)
@@ -329,6 +331,22 @@ def test_plugin_rules_are_picked_up_and_reloaded_without_restart(editor, folder,
     assert len(crashed) == 1 and "TEAM001" in crashed[0].message and "the plugin broke" in crashed[0].message
     assert "YM001" in editor.codes(uri, version)
     assert editor.hover(uri, 3, 3) is not None
+    # a rule caught in a loop is stopped after the time limit, named, and the others still run
+    before = len(editor.published)
+    editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+        settings={"sftlint": {"lintTimeLimit": 1}}))
+    editor.diagnostics(uri, version, after=before)
+    try:
+        (plugin_dir / f"{module}.py").write_text(PLUGIN.format(message="loop"))
+        version = editor.change(uri, HF + "\n")
+        looped = [d for d in editor.diagnostics(uri, version) if d.code == "E900"]
+        assert len(looped) == 1 and "TEAM001" in looped[0].message and "more than 1 s" in looped[0].message
+        assert "YM001" in editor.codes(uri, version)
+        assert editor.hover(uri, 3, 3) is not None
+    finally:
+        (plugin_dir / f"{module}.py").write_text(PLUGIN.format(message="set a seed"))
+        editor.client.workspace_did_change_configuration(types.DidChangeConfigurationParams(
+            settings={"sftlint": {}}))
 
 
 def test_a_plugin_that_does_not_load_is_shown_to_the_user(editor, folder):

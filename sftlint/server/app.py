@@ -23,6 +23,7 @@ from .. import __version__
 from ..engine import FileResult, error_finding
 from .analysis import Analysis, analyse
 from .project import Project
+from .watchdog import LintTimeout, time_limit
 
 #: Editors' language ids and file suffixes of the configs the server lints.
 LANGUAGES = {"yaml", "json", "jsonc"}
@@ -30,6 +31,8 @@ SUFFIXES = {".yaml", ".yml", ".json"}
 #: Names of the settings files; the server asks the editor to report their changes.
 SETTINGS_GLOB = "**/{pyproject.toml,sftlint.toml,.sftlint.toml}"
 COMMAND_SHOW_PLAN = "sftlint.showPlan"
+#: Seconds a lint may run before it is stopped: far beyond any real config (milliseconds).
+DEFAULT_TIME_LIMIT = 10.0
 COMMAND_RELOAD = "sftlint.reload"
 
 
@@ -53,6 +56,14 @@ class SftlintServer(LanguageServer):
             return max(float(self.options.get("debounceMs", 0)), 0.0) / 1000.0
         except (TypeError, ValueError):
             return 0.0
+
+    @property
+    def lint_seconds(self) -> float:
+        """Seconds one lint may take before it is stopped (see :mod:`.watchdog`)."""
+        try:
+            return float(self.options.get("lintTimeLimit", DEFAULT_TIME_LIMIT))
+        except (TypeError, ValueError):
+            return DEFAULT_TIME_LIMIT
 
     def start_project(self, options: Any) -> None:
         self.options = options if isinstance(options, dict) else {}
@@ -105,7 +116,12 @@ class SftlintServer(LanguageServer):
             return None
         text = document.source
         try:
-            result = self.project.lint(path, text)
+            with time_limit(self.lint_seconds):
+                result = self.project.lint(path, text)
+        except LintTimeout as exc:  # outside any rule: the settings, the dialect or the plan
+            self.project.reload()  # whatever it was building may be half built
+            result = FileResult(path, [error_finding(path, f"linting this file {exc}; please report this with the config",
+                                                     code="E999", name="internal-error")])
         except Exception as exc:  # never a dead server: say what broke, where the user sees it
             result = FileResult(path, [error_finding(
                 path, f"sftlint crashed on this file: {type(exc).__name__}: {exc}; please report this with the config",
