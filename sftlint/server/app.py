@@ -192,7 +192,9 @@ def serve() -> int:
     sys.dont_write_bytecode = True  # the server writes nothing but the edits the editor applies
     os.environ.setdefault("SFTLINT_NO_CACHE", "1")
     server = build_server()
-    server.start_io()
+    # the protocol's own bytes: stdin and stdout as the process got them, never a wrapped text
+    # stream (the command masks credentials in what it prints; the server masks its answers itself)
+    server.start_io(sys.__stdin__.buffer, sys.__stdout__.buffer)
     return 0
 
 
