@@ -23,7 +23,7 @@ def run_command(args) -> int:
         raise UsageError("--steps must be at least 1")
     if args.world_size < 1:
         raise UsageError("--world-size must be at least 1")
-    show_progress = sys.stdout.isatty() and args.output_format == "text"
+    show_progress = sys.stdout.isatty() and args.output_format != "json"
     try:
         result = run_config(args.path, mode=args.mode, backend=args.backend, model=args.model, steps=args.steps,
                             output_dir=args.output_dir, world_size=args.world_size, num_examples=args.num_examples,

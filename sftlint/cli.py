@@ -52,50 +52,87 @@ def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("-v", "--verbose", action="store_true", help="say which dialect was chosen and why")
 
 
+#: Old names of the human-readable format, still accepted: every subcommand calls it ``full``.
+_FORMAT_ALIASES = {"text": "full", "table": "full"}
+
+
+def _format_name(text: str) -> str:
+    return _FORMAT_ALIASES.get(text, text)
+
+
 def _check_arguments(check: argparse.ArgumentParser) -> None:
     from .output import FORMATS
 
-    check.add_argument("paths", nargs="*", type=Path, help="files or folders (default: .)")
-    check.add_argument("--output-format", choices=FORMATS, default=None, help="default: full")
-    check.add_argument("--select", help="comma-separated codes or prefixes to enable")
-    check.add_argument("--extend-select", help="codes or prefixes to enable on top of the settings")
-    check.add_argument("--ignore", help="codes or prefixes to disable")
-    check.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    check.add_argument("paths", nargs="*", type=Path,
+                       help="files or folders (default: .); '-' reads a config from standard input")
+    check.add_argument("--output-format", choices=FORMATS, default=None, metavar="FORMAT",
+                       help=f"one of {', '.join(FORMATS)}; default: the SFTLINT_OUTPUT_FORMAT environment "
+                            "variable, else the settings' output-format, else full")
+    check.add_argument("--select", metavar="CODES", help="comma-separated codes or prefixes to enable (replaces the settings')")
+    check.add_argument("--extend-select", metavar="CODES", help="codes or prefixes to enable on top of the settings")
+    check.add_argument("--ignore", metavar="CODES", help="codes or prefixes to disable (replaces the settings')")
+    check.add_argument("--extend-ignore", metavar="CODES", help="codes or prefixes to disable on top of the settings")
+    check.add_argument("--exclude", metavar="GLOBS", help="comma-separated globs not to lint (replaces the settings' exclude)")
+    check.add_argument("--extend-exclude", metavar="GLOBS", help="globs not to lint, on top of the settings' exclude")
     check.add_argument("--force-exclude", action="store_true",
-                       help="apply the settings' exclude globs to files named on the command line too")
-    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings")
+                       help="apply the excludes (and .gitignore) to files named on the command line too")
+    check.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false", default=None,
+                       help="lint files that .gitignore files ignore (default: skip them, as git does)")
+    check.add_argument("--stdin-filename", metavar="PATH",
+                       help="the path of the config read from standard input: settings, dialect and messages use it")
+    check.add_argument("--statistics", action="store_true", help="count findings per rule instead of listing them")
+    check.add_argument("--show-files", action="store_true", help="list the files that would be linted, then exit")
+    check.add_argument("--show-settings", action="store_true",
+                       help="print the settings used for the first path (and where they come from), then exit")
+    check.add_argument("--fail-on", choices=("error", "warning", "info"), default=None, metavar="SEVERITY",
+                       help="the lowest severity that fails the run (exit 1): error, warning or info; "
+                            "default: the settings' fail-on, else warning (info findings are reported, "
+                            "exit 0)")
+    check.add_argument("--strict", action="store_true", help="every finding fails the run: --fail-on info")
+    check.add_argument("--exit-zero", action="store_true", help="exit 0 even with findings (not for unreadable files)")
+    check.add_argument("--exit-non-zero-on-fix", action="store_true",
+                       help="with --fix, exit 1 when a file was fixed, even if nothing is left")
     check.add_argument("-q", "--quiet", action="store_true", help="print findings only, no summary")
-    check.add_argument("--fix", action="store_true", help="apply safe fixes")
+    check.add_argument("--fix", action="store_true", help="apply safe fixes, then report what is left")
+    check.add_argument("--fix-only", action="store_true",
+                       help="apply safe fixes and report nothing else (exit 0 unless a file cannot be read)")
     check.add_argument("--unsafe-fixes", action="store_true", help="also apply unsafe fixes")
     check.add_argument("--diff", action="store_true", help="show fixes as a diff; write nothing")
-    check.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+    check.add_argument("--color", choices=("auto", "always", "never"), default="auto",
+                       help="colour the output: auto (on a terminal, unless NO_COLOR is set; FORCE_COLOR "
+                            "forces it), always or never")
     _add_common(check)
 
 
 def _plan_arguments(plan: argparse.ArgumentParser) -> None:
-    plan.add_argument("path", type=Path)
-    plan.add_argument("--output-format", choices=("table", "json"), default="table")
+    plan.add_argument("path", type=Path, help="the training config")
+    plan.add_argument("--output-format", type=_format_name, choices=("full", "json"), default="full",
+                      help="full (a table, the default) or json")
     _add_common(plan)
 
 
 def _rules_arguments(rules: argparse.ArgumentParser) -> None:
-    rules.add_argument("--output-format", choices=("text", "json"), default="text")
+    rules.add_argument("--output-format", type=_format_name, choices=("full", "json"), default="full",
+                       help="full (one line per rule, the default) or json")
 
 
 def _run_arguments(run: argparse.ArgumentParser) -> None:
-    run.add_argument("path", type=Path)
-    run.add_argument("--mode", choices=("smoke", "full"), default="smoke")
-    run.add_argument("--backend", choices=("auto", "unsloth", "hf"), default="auto")
+    run.add_argument("path", type=Path, help="the training config")
+    run.add_argument("--mode", choices=("smoke", "full"), default="smoke",
+                     help="smoke: a few steps of the config's own hyperparameters (default); full: as written")
+    run.add_argument("--backend", choices=("auto", "unsloth", "hf"), default="auto",
+                     help="the training stack: auto (Unsloth where installed, the default), unsloth or hf")
     run.add_argument("--model", help="model path or id instead of the config's; synthetic:tiny or synthetic:1b build one")
     run.add_argument("--steps", type=_count, default=10, metavar="N", help="optimizer steps of a smoke run (default 10)")
     run.add_argument("--output-dir", type=Path, metavar="DIR", help="run folder (default .runs/<config>-<mode>-...)")
-    run.add_argument("--output-format", choices=("text", "json"), default="text")
+    run.add_argument("--output-format", type=_format_name, choices=("full", "json"), default="full",
+                     help="full (a report, the default) or json (the run's summary)")
     run.add_argument("--world-size", type=_count, default=1, metavar="N", help="training processes (accelerate launch)")
     run.add_argument("--num-examples", type=_count, metavar="N", help="training examples, when the data cannot be counted")
 
 
 def _rule_arguments(rule: argparse.ArgumentParser) -> None:
-    rule.add_argument("code")
+    rule.add_argument("code", help="a rule code such as WS001 (or its name)")
 
 
 def _server_arguments(server: argparse.ArgumentParser) -> None:
@@ -132,6 +169,7 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     for name, (help_text, add_arguments) in COMMANDS.items():
         if chosen is None or chosen == name:
             add_arguments(sub.add_parser(name, help=help_text, formatter_class=_Formatter))
+    parser.set_defaults(_subparsers=sub.choices)
     return parser
 
 
@@ -167,7 +205,10 @@ def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     parser = build_parser(argv)
     try:
-        args = parser.parse_args(argv)
+        args, unknown = parser.parse_known_args(argv)
+        if unknown:  # said by the subcommand, with its usage, not by the top-level parser
+            owner = args._subparsers.get(args.command, parser) if args.command else parser
+            owner.error(f"unrecognized arguments: {' '.join(unknown)}")
     except SystemExit as exc:
         return EXIT_ERROR if exc.code not in (0, None) else EXIT_CLEAN
     if args.command is None:

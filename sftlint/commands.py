@@ -6,6 +6,7 @@ import contextlib
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 from . import heap
@@ -14,6 +15,7 @@ from .discovery import discover
 from .engine import FileResult, error_finding, lint_file
 from .plugins import Registries, Registry, build_registry
 from .safe_paths import is_dir, is_file
+from .findings import Severity
 from .settings import SettingsError, SettingsResolver
 
 
@@ -29,10 +31,20 @@ def _overrides(args) -> dict:
         out["num_examples"] = args.num_examples
     if getattr(args, "dialect", None):
         out["dialect"] = args.dialect
-    for name in ("select", "ignore", "extend_select"):
+    for name in ("select", "ignore", "extend_select", "extend_ignore"):
         value = getattr(args, name, None)
         if value:
             out[name] = [c.strip().upper() for c in value.split(",") if c.strip()]
+    for name in ("exclude", "extend_exclude"):
+        value = getattr(args, name, None)
+        if value:
+            out[name] = [g.strip() for g in value.split(",") if g.strip()]
+    if getattr(args, "respect_gitignore", None) is not None:
+        out["respect_gitignore"] = args.respect_gitignore
+    if getattr(args, "strict", False):
+        out["fail_on"] = Severity.INFO
+    elif getattr(args, "fail_on", None):
+        out["fail_on"] = Severity.parse(args.fail_on)
     return out
 
 
@@ -58,25 +70,73 @@ def _registries(resolver: SettingsResolver, anchor: Path) -> tuple[Registries, R
     return registries, anchored
 
 
-def _use_color(args) -> bool:
+def _use_color(args, stream=None) -> bool:
+    """``--color`` decides; on ``auto``, NO_COLOR turns colour off, FORCE_COLOR on (both when set to
+    anything but an empty string, as no-color.org and force-color.org say), else a terminal does."""
     if args.color == "always":
         return True
     if args.color == "never" or os.environ.get("NO_COLOR"):
         return False
-    return sys.stdout.isatty()
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    stream = stream or sys.stdout
+    return hasattr(stream, "isatty") and stream.isatty()
 
 
-def _lint_all(args, report) -> tuple[int, tuple | None]:
+#: The environment variable that chooses ``check``'s output format when the command line does not.
+FORMAT_VARIABLE = "SFTLINT_OUTPUT_FORMAT"
+
+
+def _output_format(args, settings) -> str:
+    """``--output-format``, else ``SFTLINT_OUTPUT_FORMAT``, else the settings' ``output-format``, else full."""
+    from .output import FORMATS
+
+    if args.output_format:
+        return args.output_format
+    from_env = os.environ.get(FORMAT_VARIABLE, "").strip()
+    if from_env:
+        if from_env not in FORMATS:
+            raise UsageError(f"{FORMAT_VARIABLE}={from_env!r} is not an output format; use one of {', '.join(FORMATS)}")
+        return from_env
+    return settings.output_format or "full"
+
+
+def _check_usage(args) -> bool:
+    """Reject combinations that cannot work; return whether the config comes from standard input."""
+    stdin = any(str(p) == "-" for p in args.paths)
+    if stdin and len(args.paths) > 1:
+        raise UsageError("'-' (standard input) cannot be combined with other paths")
+    if args.stdin_filename and not stdin:
+        raise UsageError("--stdin-filename names the config read from standard input: pass '-' as the path")
+    if args.fix_only and args.diff:
+        raise UsageError("--fix-only writes the fixes and --diff writes nothing: choose one")
+    return stdin
+
+
+def _lint_all(args, report, stdin: bool) -> tuple[int, tuple | None]:
     """Lint (and fix) every file; plugins run here, so standard output is standard error meanwhile
-    and only the reporter (``report``) writes to the real one."""
+    and only the reporter (``report``) writes to the real one. Returns (exit code, None) when the
+    run is over (an error, ``--show-files``, ``--show-settings``, standard input), else the results."""
     paths = args.paths or [Path(".")]
+    anchor = Path(args.stdin_filename) if stdin and args.stdin_filename else paths[0]
     resolver = _resolver(args)
     try:
-        registries, _ = _registries(resolver, paths[0])
-        files, missing = discover(paths, resolver, force_exclude=args.force_exclude)
+        registries, _ = _registries(resolver, anchor)
+        if args.show_settings:
+            return _show_settings(resolver.for_path(anchor), anchor, report), None
+        files, missing = ([], []) if stdin else discover(paths, resolver, force_exclude=args.force_exclude)
+        fmt = _output_format(args, resolver.for_path(anchor))
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR, None
+    if args.show_files:  # as ruff does: what would be linted, one per line, then stop
+        for path in files:
+            report.write(f"{path}\n")
+        for path in missing:
+            print(f"sftlint: error: {path}: no such file or folder", file=sys.stderr)
+        return (EXIT_ERROR if missing else EXIT_CLEAN), None
+    if stdin:
+        return _check_stdin(args, anchor if args.stdin_filename else Path("-"), resolver, registries, fmt, report), None
     results: list[FileResult] = []
     settings_error = False
     for path in missing:
@@ -92,88 +152,223 @@ def _lint_all(args, report) -> tuple[int, tuple | None]:
             settings_error = True
             continue
         linted.append(path)
-    if args.fix or args.unsafe_fixes or args.diff:
+    fixed = 0
+    if args.fix or args.fix_only or args.unsafe_fixes or args.diff:
         from .fixer import apply_fixes
 
         # the fixer needs each file's full result (node tree, config) in this process
-        results += [lint_file(path, settings, registries.for_settings(settings))
+        results += [_timed(lint_file, path, settings, registries.for_settings(settings))
                     for path in linted for settings in (resolver.for_path(path),)]
+        before = _count_findings(results)
         results, fix_exit = apply_fixes(results, resolver, registries.for_settings, unsafe=args.unsafe_fixes,
                                         diff_only=args.diff, stream=report)
+        fixed = max(before - _count_findings(results), 0)
     else:
         from .parallel import lint_paths
 
         def lint(path: Path) -> FileResult:
             settings = resolver.for_path(path)
-            return lint_file(path, settings, registries.for_settings(settings))
+            return _timed(lint_file, path, settings, registries.for_settings(settings))
 
         results += lint_paths(linted, lint)
         fix_exit = EXIT_CLEAN
-    return EXIT_CLEAN, (results, fix_exit, settings_error, registries)
+    return EXIT_CLEAN, (results, fix_exit, settings_error, registries, resolver, fmt, fixed)
 
 
 def cmd_check(args) -> int:
-    from .output import render
-
+    stdin = _check_usage(args)
     report = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
-        status, linted = _lint_all(args, report)
+        status, linted = _lint_all(args, report, stdin)
     if linted is None:
         return status
-    results, fix_exit, settings_error, registries = linted
+    results, fix_exit, settings_error, registries, resolver, fmt, fixed = linted
+    errors = settings_error or any(f.is_error_code for r in results for f in r.findings)
     if args.diff:
-        errors = any(f.is_error_code for r in results for f in r.findings)
-        return EXIT_ERROR if errors or settings_error else fix_exit
-    fmt = args.output_format or "full"
+        return EXIT_ERROR if errors else fix_exit
+    if args.fix_only:  # as ruff's --fix-only: the fixes are the whole job; nothing else is reported
+        from .output.concise import line
+
+        for r in results:
+            for f in r.findings:
+                if f.is_error_code:
+                    print(line(f), file=sys.stderr)
+        if errors:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if fixed and args.exit_non_zero_on_fix else EXIT_CLEAN
+    return _report(args, fmt, results, registries, resolver, errors, fixed, stream=report)
+
+
+def _timed(lint, path: Path, *rest) -> FileResult:
+    """``lint(path, ...)`` with the seconds it took recorded on the result (for JUnit's ``time``)."""
+    start = time.perf_counter()
+    result = lint(path, *rest)
+    result.seconds = time.perf_counter() - start
+    return result
+
+
+def _count_findings(results, fixable_only: bool = False) -> int:
+    return sum(1 for r in results for f in r.findings if not fixable_only or f.fix is not None)
+
+
+def _failing(results, resolver: SettingsResolver) -> list:
+    """The findings at or above their file's failing severity (``fail-on``, ``--fail-on``, ``--strict``)."""
+    out = []
+    for r in results:
+        threshold = resolver.for_path(r.path).fail_on
+        out += [f for f in r.findings if f.severity >= threshold]
+    return out
+
+
+def _report(args, fmt: str, results, registries, resolver: SettingsResolver, errors: bool, fixed: int,
+            stream=None, fixed_in_summary: bool = False) -> int:
+    """Render ``results``, print the summary, and return the exit code (``fixed``: findings the
+    fixes removed; the fixer says so itself for files, the summary does for standard input)."""
+    from .output import render
+
+    stream = stream or sys.stdout
     findings = [f for r in results for f in r.findings]
     if args.statistics:  # counts per rule instead of the findings, as ruff does
-        _statistics(findings, fmt)
+        _statistics(findings, fmt, stream)
     else:
-        render(fmt, results, sys.stdout, color=_use_color(args), verbose=args.verbose, registry=registries.combined())
+        render(fmt, results, stream, color=_use_color(args, stream), verbose=args.verbose, registry=registries.combined())
+    failing = _failing(results, resolver)
     if not args.quiet and fmt in ("full", "concise"):
-        _summary(results, findings, verbose=args.verbose)
-    if settings_error or any(f.is_error_code for f in findings):
+        _summary(results, findings, failing, fixed=fixed if fixed_in_summary else 0)
+    if errors:
         return EXIT_ERROR
     if args.exit_zero:
         return EXIT_CLEAN
-    return EXIT_FINDINGS if findings or fix_exit == EXIT_FINDINGS else EXIT_CLEAN
+    if failing or (fixed and getattr(args, "exit_non_zero_on_fix", False)):
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
 
 
-def _statistics(findings, fmt: str = "full") -> None:
-    """One row per rule, most frequent first: count, code, ``[*]`` when any is fixable, name.
+def _check_stdin(args, path: Path, resolver: SettingsResolver, registries: Registries, fmt: str, report) -> int:
+    """Lint the config on standard input as ``path`` (``--stdin-filename``); with ``--fix`` the fixed
+    text goes to standard output and the report to standard error, as ruff does, so an editor can
+    pipe a buffer through sftlint."""
+    from .engine import lint_text
 
-    The JSON formats get the same rows as objects, so a script never has to parse the table.
-    """
+    data = sys.stdin.buffer.read()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        result = FileResult(path, [error_finding(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset "
+                                                        f"{exc.start}); save the config as UTF-8")])
+        return _report(args, fmt, [result], registries, resolver, True, 0,
+                       stream=sys.stderr if (args.fix or args.fix_only) else report)
+    settings = resolver.for_path(path)
+    registry = registries.for_settings(settings)
+    if not (args.fix or args.fix_only or args.unsafe_fixes or args.diff):
+        result = _timed(lint_text, path, text, settings, registry)
+        errors = any(f.is_error_code for f in result.findings)
+        return _report(args, fmt, [result], registries, resolver, errors, 0, stream=report)
+    from .fixer import fix_text, redacted_diff
+
+    first = lint_text(path, text, settings, registry)
+    if any(f.is_error_code for f in first.findings):  # unreadable: the text goes back unchanged
+        outcome_text, result = text, first
+    else:
+        outcome = fix_text(path, text, settings, registry, unsafe=args.unsafe_fixes)
+        outcome_text, result = outcome.text, (outcome.result or first)
+        for problem in outcome.problems:
+            print(f"sftlint: warning: {problem}", file=sys.stderr)
+    fixed = max(len(first.findings) - len(result.findings), 0)
+    errors = any(f.is_error_code for f in result.findings)
+    if args.diff:
+        report.writelines(redacted_diff(path, text, outcome_text)[0])
+        return EXIT_ERROR if errors else (EXIT_FINDINGS if outcome_text != text else EXIT_CLEAN)
+    report.write(outcome_text)
+    report.flush()
+    if args.fix_only:
+        if errors:
+            return EXIT_ERROR
+        return EXIT_FINDINGS if fixed and args.exit_non_zero_on_fix else EXIT_CLEAN
+    return _report(args, fmt, [result], registries, resolver, errors, fixed, stream=sys.stderr, fixed_in_summary=True)
+
+
+def _show_settings(settings, anchor: Path, report) -> int:
+    """``--show-settings``: the settings that hold for ``anchor``, and the file they come from."""
+    from .rule_docs import toml_value
+
+    report.write(f"# the settings for {anchor}\n")
+    report.write(f"# from {settings.path if settings.path else 'built-in defaults (no settings file found)'}\n")
+    if settings.overridden:
+        report.write(f"# command-line options: {', '.join(sorted(k.replace('_', '-') for k in settings.overridden))}\n")
+    names = ("select", "extend_select", "ignore", "extend_ignore", "per_file_ignores", "severity", "fail_on",
+             "output_format", "exclude", "force_exclude", "respect_gitignore", "world_size", "num_examples",
+             "dataset_sizes", "target_transformers", "target_trl", "dialect", "gpu_memory_gib", "plugins",
+             "read_data_outside", "scaling", "rule_options")
+    for name in names:
+        if not hasattr(settings, name):
+            continue
+        value = getattr(settings, name)
+        key = "rules" if name == "rule_options" else name.replace("_", "-")
+        report.write((f"{key} = {toml_value(value)}" if value is not None else f"# {key}: not set") + "\n")
+    return EXIT_CLEAN
+
+
+def _statistics(findings, fmt: str = "full", stream=None) -> None:
+    """One row per rule, most frequent first: count, code, ``[*]`` when every one is fixable (``[~]``
+    when some are), name. The JSON formats get the same rows as objects, with ``fixable_count``, so a
+    script never has to parse the table."""
+    stream = stream or sys.stdout
     counts: dict[tuple[str, str], int] = {}
-    fixable: dict[str, bool] = {}
+    fixable: dict[str, int] = {}
     for f in findings:
         counts[(f.code, f.name)] = counts.get((f.code, f.name), 0) + 1
-        fixable[f.code] = fixable.get(f.code, False) or f.fix is not None
+        fixable[f.code] = fixable.get(f.code, 0) + (f.fix is not None)
     rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
-    objects = [{"code": code, "name": name, "count": n, "fixable": fixable[code]} for (code, name), n in rows]
-    if fmt == "json":
-        json.dump(objects, sys.stdout, indent=2)
-        sys.stdout.write("\n")
+    objects = [{"code": code, "name": name, "count": n, "fixable": fixable[code] > 0, "fixable_count": fixable[code]}
+               for (code, name), n in rows]
+    if fmt in ("json", "sarif", "gitlab", "junit"):
+        json.dump(objects, stream, indent=2)
+        stream.write("\n")
         return
     if fmt == "json-lines":
-        sys.stdout.writelines(json.dumps(obj) + "\n" for obj in objects)
+        stream.writelines(json.dumps(obj) + "\n" for obj in objects)
         return
     for (code, name), n in rows:
-        print(f"{n:5d}  {code:<7} {'[*]' if fixable[code] else '   '} {name}")
+        mark = "[*]" if fixable[code] == n else "[~]" if fixable[code] else "   "
+        stream.write(f"{n:5d}  {code:<7} {mark} {name}\n")
 
 
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
 
-def _summary(results, findings, verbose: bool = False) -> None:
-    """The closing line on stderr: what was found where, and what ``--fix`` would repair."""
+def _skipped_summary(results) -> str:
+    """``; skipped: 1 accelerate launcher config, 1 DeepSpeed config``: the reasons themselves, so
+    that a reader who cannot add ``-v`` (a pre-commit hook, a CI log) still knows why."""
+    reasons: dict[str, int] = {}
+    for r in results:
+        if r.skipped:
+            reason = r.skipped.removesuffix(", not a training config")
+            reasons[reason] = reasons.get(reason, 0) + 1
+    if not reasons:
+        return ""
+    parts = [f"{n} {reason}" for reason, n in sorted(reasons.items(), key=lambda kv: (-kv[1], kv[0]))]
+    return "; skipped: " + ", ".join(parts[:3]) + (", ..." if len(parts) > 3 else "")
+
+
+def _summary(results, findings, failing, fixed: int = 0) -> None:
+    """The closing lines on stderr: what was found where, what fails the run, what ``--fix`` repairs."""
     skipped = sum(1 for r in results if r.skipped)
-    why = "" if verbose else " (-v says why)"  # with -v the reasons are already printed
-    files = _plural(len(results) - skipped, "file") + (f", {skipped} skipped{why}" if skipped else "")
-    if findings:
+    files = _plural(len(results) - skipped, "file") + _skipped_summary(results)
+    if fixed:  # as ruff: what was found before fixing, and what is left
+        print(f"Found {_plural(len(findings) + fixed, 'finding')} ({fixed} fixed, {len(findings)} remaining) "
+              f"in {files}.", file=sys.stderr)
+    elif findings:
         print(f"Found {_plural(len(findings), 'finding')} in {files}.", file=sys.stderr)
-    else:
+    if findings:
+        quiet = len(findings) - len(failing)
+        if quiet:
+            failing_ids = {id(f) for f in failing}
+            below = sorted({str(f.severity) for f in findings if id(f) not in failing_ids}, reverse=True)
+            print(f"{quiet} of them ({'/'.join(below)}) below the failing severity: reported, not failing "
+                  "(--strict fails on every finding).", file=sys.stderr)
+    elif not fixed:
         print(f"All checks passed ({files}).", file=sys.stderr)
     safe = sum(1 for f in findings if f.fix is not None and f.fix.applicability.value == "safe")
     unsafe = sum(1 for f in findings if f.fix is not None and f.fix.applicability.value != "safe")

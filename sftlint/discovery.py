@@ -7,6 +7,11 @@ TrainingArguments keys), skipping hidden folders, virtual environments and setti
 A file named on the command line is linted even when an ``exclude`` glob matches it, as in ruff,
 unless ``force_exclude`` is on (the ``--force-exclude`` flag or setting): tools such as pre-commit
 name every file they pass, and expect the project's excludes to hold for them too.
+
+Files and folders that git ignores (``.gitignore``, ``.git/info/exclude``: a run's ``out/`` folder
+with the copy of the config it trained) are not searched either, as in ruff, unless the settings say
+``respect-gitignore = false`` (``--no-respect-gitignore``); with ``force_exclude`` that holds for
+named files too. See :mod:`sftlint.gitignore`.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .gitignore import GitIgnore
 from .reading import open_regular
 from .safe_paths import kind
 from .settings import SettingsResolver
@@ -33,6 +39,7 @@ SKIP_FILES = {".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "mkdocs.yml",
 def discover(paths: list[Path], resolver: SettingsResolver,
              force_exclude: bool = False) -> tuple[list[Path], list[Path]]:
     """Return (files to lint, paths that do not exist), each file once, in a stable order."""
+    gitignore = GitIgnore()
     files: list[Path] = []
     missing: list[Path] = []
     seen: set[str] = set()
@@ -47,19 +54,21 @@ def discover(paths: list[Path], resolver: SettingsResolver,
         what = kind(path)
         if what in ("file", "other"):  # a device or FIFO named here is reported by the reader, never read
             settings = resolver.for_path(path)
-            if not ((force_exclude or settings.force_exclude) and settings.is_excluded_with_parents(path)):
+            if not ((force_exclude or settings.force_exclude) and (
+                    settings.is_excluded_with_parents(path)
+                    or (settings.respect_gitignore and gitignore.ignored_with_parents(path)))):
                 add(path)
         elif what == "dir":
-            for p in _walk(path, resolver):
+            for p in _walk(path, resolver, gitignore):
                 add(p)
         else:
             missing.append(path)
     return files, missing
 
 
-def _walk(root: Path, resolver: SettingsResolver):
+def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
     for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if _searchable(Path(folder, d), resolver))
+        dirs[:] = sorted(d for d in dirs if _searchable(Path(folder, d), resolver, gitignore, root))
         if os.path.basename(folder) == "workflows" and os.path.basename(os.path.dirname(folder)) == ".github":
             continue
         for name in sorted(names):
@@ -72,19 +81,25 @@ def _walk(root: Path, resolver: SettingsResolver):
             if kind(path) != "file":  # devices, FIFOs, sockets and broken links are never configs
                 continue
             if suffix in YAML_SUFFIXES or _looks_like_training_json(path):
-                if resolver.for_path(path).is_excluded(path):
+                settings = resolver.for_path(path)
+                if settings.is_excluded(path) or (settings.respect_gitignore and gitignore.ignored(path, top=root)):
                     continue
                 yield path
 
 
-def _searchable(folder: Path, resolver: SettingsResolver) -> bool:
-    """Hidden folders, virtual environments, build output and excluded folders are not searched."""
+def _searchable(folder: Path, resolver: SettingsResolver, gitignore: GitIgnore | None = None,
+                top: Path | None = None) -> bool:
+    """Hidden folders, virtual environments, build output, excluded and git-ignored folders are
+    not searched."""
     name = folder.name
     if name in SKIP_DIRS or name.startswith(".") or name.endswith(".egg-info"):
         return False
     if kind(folder / "pyvenv.cfg") == "file":  # a virtual environment under any name
         return False
-    return not resolver.for_path(folder.parent).is_excluded(folder)
+    settings = resolver.for_path(folder.parent)
+    if settings.is_excluded(folder):
+        return False
+    return not (gitignore is not None and settings.respect_gitignore and gitignore.ignored(folder, is_dir=True, top=top))
 
 
 def _looks_like_training_json(path: Path) -> bool:
@@ -97,7 +112,7 @@ def _looks_like_training_json(path: Path) -> bool:
     return text.lstrip().startswith("{") and any(f'"{k}"' in text for k in JSON_MARKERS)
 
 
-def found_by_search(path: Path, root: Path, resolver: SettingsResolver) -> bool:
+def found_by_search(path: Path, root: Path, resolver: SettingsResolver, gitignore: GitIgnore | None = None) -> bool:
     """Whether searching ``root`` would lint ``path``, a file somewhere below it.
 
     For tools that walk folders themselves and ask file by file (``pytest --sftlint``), so that they
@@ -117,6 +132,9 @@ def found_by_search(path: Path, root: Path, resolver: SettingsResolver) -> bool:
         folder = root
         for part in below.parts:
             folder = folder / part
-            if not _searchable(folder, resolver):
+            if not _searchable(folder, resolver, gitignore, root):
                 return False
-    return not resolver.for_path(path).is_excluded(path)
+    settings = resolver.for_path(path)
+    if settings.is_excluded(path):
+        return False
+    return not (gitignore is not None and settings.respect_gitignore and gitignore.ignored(path, top=root))

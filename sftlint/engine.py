@@ -38,6 +38,8 @@ class FileResult:
     document: Document | None = None
     config: TrainingConfig | None = None
     plan: object | None = None
+    #: Seconds linting took (JUnit's ``time``); 0 where nobody measured.
+    seconds: float = 0.0
 
 
 def error_finding(path: Path, message: str, line: int = 1, column: int = 1, code: str = "E001", name: str = "invalid-file") -> Finding:

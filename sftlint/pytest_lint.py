@@ -5,8 +5,11 @@ settings. A config with findings fails and shows them as the CLI's full format d
 not a training config (a launcher config, say) is skipped with the reason.
 
 Linting is cached in pytest's cache (``config.cache``, so ``--cache-clear`` empties it) under a key
-made of the file's bytes, its settings, the loaded rules and sftlint's version: an unchanged clean
-file is not linted again. Only the controlling process writes the cache. Under pytest-xdist each
+made of the file's bytes, its settings, the loaded rules (and the plugins they come from) and
+sftlint's version, and beside it the signature of everything else the lint read: the dataset files
+it counted, the folders it listed, the model's config.json, a reference config, and the paths it
+looked for and did not find (:mod:`sftlint.inputs`). An unchanged clean file whose inputs are also
+unchanged is not linted again; shrink its dataset and it is. Only the controlling process writes the cache. Under pytest-xdist each
 worker hands its results to the controller through ``workeroutput``, so workers never race to
 write the same cache file and no result is lost.
 
@@ -18,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import os
 import warnings
 from pathlib import Path
 
@@ -81,6 +85,9 @@ class _LintState:
         self.config = config
         self.root = Path(config.rootpath)
         self.resolver = SettingsResolver()
+        from .gitignore import GitIgnore
+
+        self.gitignore = GitIgnore()
         self._registries = None  # a plugins.Registries, made when the first file is linted
         #: pytest's cache, absent with ``-p no:cacheprovider``
         self.cache = getattr(config, "cache", None)
@@ -95,7 +102,7 @@ class _LintState:
         from .settings import SettingsError
 
         try:
-            return found_by_search(path, self.root, self.resolver)
+            return found_by_search(path, self.root, self.resolver, self.gitignore)
         except SettingsError:
             return True  # collected, so that the item reports the settings error
 
@@ -140,12 +147,43 @@ _STATE = pytest.StashKey[_LintState]()
 
 
 def fingerprint(data: bytes, settings, registry) -> str:
-    """What a lint result depends on: the file, its settings, the loaded rules, sftlint itself."""
+    """What a lint result depends on, besides what it read: the file, its settings, the loaded rules
+    and the code of the plugins they come from, sftlint itself."""
     digest = hashlib.sha256()
-    for part in (__version__, repr(settings), repr(sorted(registry.origins.items()))):
+    for part in (__version__, repr(settings), repr(sorted(registry.origins.items())), _code_signature(registry)):
         digest.update(part.encode("utf-8") + b"\0")
     digest.update(data)
     return digest.hexdigest()
+
+
+def _code_signature(registry) -> str:
+    """The modules that hold the registry's rules, dialects and hooks, with their size and
+    modification time: a plugin edited in place (same version) changes the key too."""
+    import sys
+
+    cached = getattr(registry, "_sftlint_code_signature", None)
+    if cached is not None:
+        return cached
+    objects = [*registry.rules.values(), *registry.dialects.values(), *registry.manager.get_plugins()]
+    files = set()
+    for obj in objects:
+        module = obj if hasattr(obj, "__file__") else sys.modules.get(getattr(obj, "__module__", "") or "")
+        file = getattr(module, "__file__", None)
+        if file:
+            files.add(file)
+    parts = []
+    for file in sorted(files):
+        try:
+            info = os.stat(file)
+            parts.append(f"{file}:{info.st_size}:{info.st_mtime_ns}")
+        except OSError:
+            parts.append(f"{file}:missing")
+    signature = "\n".join(parts)
+    try:
+        registry._sftlint_code_signature = signature
+    except AttributeError:
+        pass
+    return signature
 
 
 class SftlintFindings(Exception):
@@ -174,14 +212,18 @@ class SftlintItem(pytest.Item):
         except SettingsError as exc:
             state.failed.add(rel)
             raise SftlintFindings(f"sftlint: error: {exc}") from None
+        from .inputs import recording, signatures, unchanged
+
         key = fingerprint(self.path.read_bytes(), settings, registry)
         entry = state.previous.get(rel)
-        if entry is None or entry.get("key") != key:
-            result = lint_file(state.shown(self.path), settings, registry)
+        if entry is None or entry.get("key") != key or "inputs" not in entry or not unchanged(entry["inputs"]):
+            with recording() as seen:
+                result = lint_file(state.shown(self.path), settings, registry)
             if result.findings:
                 state.failed.add(rel)
                 raise SftlintFindings(_render(result, registry))
-            entry = {"key": key, "skipped": result.skipped}
+            leave_out = (str(self.path),) + ((str(settings.path),) if settings.path else ())
+            entry = {"key": key, "skipped": result.skipped, "inputs": signatures(seen, leave_out)}
         state.linted[rel] = entry
         if entry["skipped"]:
             pytest.skip(f"sftlint: {entry['skipped']}")

@@ -3,20 +3,29 @@ docs/rules.md (``scripts/rule_docs.py``) shows for each rule."""
 
 from __future__ import annotations
 
+import enum
 import json
 from typing import Any
 
 from .rule import Rule, doc_sections
 
 
-def _toml_value(value: Any) -> str:
+def toml_value(value: Any) -> str:
+    """``value`` as TOML writes it (tables inline), for docs and ``check --show-settings``."""
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, enum.Enum):
+        return json.dumps(str(value))
     if isinstance(value, (int, float)):
         return repr(value)
-    if isinstance(value, (list, tuple)):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return "[" + ", ".join(toml_value(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{json.dumps(str(k))} = {toml_value(v)}" for k, v in value.items()) + "}"
     return json.dumps(str(value))
+
+
+_toml_value = toml_value
 
 
 def option_defaults(rule: type[Rule]) -> str:

@@ -10,7 +10,13 @@ from pathlib import Path
 
 def kind(path: Path | str, follow: bool = True) -> str:
     """``"file"`` (a regular file), ``"dir"``, ``"other"`` (device, FIFO, socket), ``"link"`` (with
-    ``follow=False``) or ``"missing"`` (also for paths the system refuses to look at)."""
+    ``follow=False``) or ``"missing"`` (also for paths the system refuses to look at).
+
+    Every answer may change a finding, so the path is noted for ``pytest --sftlint``'s cache
+    (:mod:`sftlint.inputs`; nothing happens outside a recording)."""
+    from .inputs import note
+
+    note(path)
     try:
         mode = os.stat(path).st_mode if follow else os.lstat(path).st_mode
     except (OSError, ValueError):  # ValueError: a NUL byte in the name

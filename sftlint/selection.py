@@ -38,7 +38,7 @@ def is_selected(code: str, settings: Settings, file_ignores: Iterable[str] = ())
     if _specificity(code, file_ignores) >= 0:
         return False
     chosen = _specificity(code, [*settings.select, *settings.extend_select])
-    return chosen >= 0 and chosen > _specificity(code, settings.ignore)
+    return chosen >= 0 and chosen > _specificity(code, [*settings.ignore, *settings.extend_ignore])
 
 
 def severity_for(code: str, settings: Settings) -> Severity | None:
@@ -61,9 +61,9 @@ def _unknown_code(selector: str, codes: list[str]) -> str:
 
 
 def check_overrides(overrides: dict[str, Any], registry: "Registry") -> None:
-    """Reject ``--select``/``--ignore``/``--extend-select`` values that match no rule."""
+    """Reject ``--select``/``--ignore``/``--extend-select``/``--extend-ignore`` values that match no rule."""
     codes = sorted(registry.rules)
-    for attribute in ("select", "extend_select", "ignore"):
+    for attribute in ("select", "extend_select", "ignore", "extend_ignore"):
         for selector in overrides.get(attribute, ()):
             if not is_known_selector(selector, codes):
                 option = "--" + attribute.replace("_", "-")
@@ -74,7 +74,8 @@ def check_settings(settings: Settings, registry: "Registry") -> None:
     """Raise :class:`SettingsError` (with file and line) for codes and rule options that match
     no loaded rule. Values set on the command line are checked by :func:`check_overrides`."""
     codes = sorted(registry.rules)
-    lists = {"select": settings.select, "extend-select": settings.extend_select, "ignore": settings.ignore}
+    lists = {"select": settings.select, "extend-select": settings.extend_select, "ignore": settings.ignore,
+             "extend-ignore": settings.extend_ignore}
     for key, selectors in lists.items():
         if key.replace("-", "_") in settings.overridden or settings.path is None:
             continue

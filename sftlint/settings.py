@@ -43,6 +43,7 @@ class Settings:
     select: list[str] = field(default_factory=lambda: ["ALL"])
     ignore: list[str] = field(default_factory=list)
     extend_select: list[str] = field(default_factory=list)
+    extend_ignore: list[str] = field(default_factory=list)
     #: glob (relative to the settings file's folder) -> codes or prefixes to ignore there
     per_file_ignores: dict[str, list[str]] = field(default_factory=dict)
     #: code or prefix -> severity (the longest matching prefix wins)
@@ -67,6 +68,12 @@ class Settings:
     #: Let the plan search dataset folders outside the project (the config's folder and the
     #: working directory); off, a config cannot make sftlint walk ``/``.
     read_data_outside: bool = False
+    #: Skip files that ``.gitignore`` files (and ``.git/info/exclude``) ignore, as git and ruff do.
+    respect_gitignore: bool = True
+    #: The lowest severity whose findings fail the run (exit 1); lower ones are reported only.
+    fail_on: Severity = Severity.WARNING
+    #: The output format when neither ``--output-format`` nor ``SFTLINT_OUTPUT_FORMAT`` names one.
+    output_format: str | None = None
     #: Attributes set from the command line (checked as options, not as this file's keys).
     overridden: frozenset[str] = frozenset()
     _resolved_root: str | None = field(default=None, repr=False, compare=False)
@@ -266,6 +273,21 @@ def _severity(key: tuple[str, ...], value: Any) -> dict[str, Severity]:
     return out
 
 
+def _fail_on(key: tuple[str, ...], value: Any) -> Severity:
+    try:
+        return Severity.parse(_string(key, value, "error, warning or info"))
+    except ValueError as exc:
+        raise SettingsError(f"'{'.'.join(key)}': {exc}", key) from None
+
+
+def _output_format(key: tuple[str, ...], value: Any) -> str:
+    from .output import FORMATS
+
+    if value not in FORMATS:
+        raise SettingsError(f"'{'.'.join(key)}' must be one of {', '.join(FORMATS)}, not {value!r}", key)
+    return value
+
+
 def _rule_options(key: tuple[str, ...], value: Any) -> dict[str, dict[str, Any]]:
     return {rule: {opt.replace("_", "-"): v for opt, v in _table((*key, rule), options).items()}
             for rule, options in _table(key, value).items()}
@@ -277,6 +299,7 @@ _KEYS: dict[str, tuple[str, _Parser]] = {
     "select": ("select", _codes),
     "ignore": ("ignore", _codes),
     "extend-select": ("extend_select", _codes),
+    "extend-ignore": ("extend_ignore", _codes),
     "per-file-ignores": ("per_file_ignores",
                          lambda k, v: {g: _codes((*k, g), c) for g, c in _table(k, v).items()}),
     "severity": ("severity", _severity),
@@ -292,6 +315,9 @@ _KEYS: dict[str, tuple[str, _Parser]] = {
     "gpu-memory-gib": ("gpu_memory_gib", _positive_number),
     "force-exclude": ("force_exclude", _bool),
     "read-data-outside": ("read_data_outside", _bool),
+    "respect-gitignore": ("respect_gitignore", _bool),
+    "fail-on": ("fail_on", _fail_on),
+    "output-format": ("output_format", _output_format),
 }
 KNOWN_KEYS = (*_KEYS, "scaling", "exclude", "extend-exclude")
 
@@ -407,6 +433,10 @@ def _has_tool_table(pyproject: Path) -> bool:
     return isinstance(tool, dict) and "sftlint" in tool
 
 
+#: Command-line overrides that extend a list of the settings instead of replacing it.
+_EXTENDING = {"extend_select": "extend_select", "extend_ignore": "extend_ignore", "extend_exclude": "exclude"}
+
+
 class SettingsResolver:
     """Finds, loads and caches the settings for each linted file.
 
@@ -442,7 +472,11 @@ class SettingsResolver:
         if settings_file not in self._by_file:
             settings = load_settings_file(settings_file) if settings_file else Settings()
             for key, value in self.overrides.items():
-                setattr(settings, key, value)
+                if key in _EXTENDING:  # --extend-ignore and the like add to what the file says
+                    target = _EXTENDING[key]
+                    setattr(settings, target, [*getattr(settings, target), *value])
+                else:
+                    setattr(settings, key, value)
             settings.overridden = frozenset(self.overrides)
             if self._check is not None:
                 self._check(settings)

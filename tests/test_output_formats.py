@@ -206,7 +206,8 @@ def test_junit_counts(project: Path) -> None:
     root = ET.fromstring(proc.stdout)
     (suite,) = root.iter("testsuite")
     assert suite.get("tests") == "4"
-    assert suite.get("failures") == "2"
+    assert suite.get("failures") == "1"
+    assert suite.get("errors") == "1"  # the file with a duplicate key could not be checked as written
     assert suite.get("skipped") == "1"
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert set(cases) == {"train.yaml", "clean.yaml", "notes.yaml", WEIRD_NAME}
@@ -216,7 +217,7 @@ def test_junit_counts(project: Path) -> None:
     assert "train.yaml:3:16" in failure.text
     assert list(cases["clean.yaml"]) == []
     assert cases["notes.yaml"].find("skipped") is not None
-    (dup,) = cases[WEIRD_NAME].findall("failure")
+    (dup,) = cases[WEIRD_NAME].findall("error")
     assert dup.get("type") == "E002" and "100%, a:b\nc" in dup.get("message")
 
 
@@ -237,7 +238,8 @@ def test_statistics_replaces_the_listing(project: Path) -> None:
     (row,) = proc.stdout.splitlines()
     assert row.split() == ["1", "YM001", "[*]", "number-read-as-string"]
     stats = json.loads(sftlint(project, "--statistics", "--output-format", "json", "train.yaml").stdout)
-    assert stats == [{"code": "YM001", "name": "number-read-as-string", "count": 1, "fixable": True}]
+    assert stats == [{"code": "YM001", "name": "number-read-as-string", "count": 1, "fixable": True,
+                      "fixable_count": 1}]
     lines = sftlint(project, "--statistics", "--output-format", "json-lines", "train.yaml").stdout.splitlines()
     assert [json.loads(line) for line in lines] == stats
 
@@ -245,12 +247,13 @@ def test_statistics_replaces_the_listing(project: Path) -> None:
 def test_summary_and_quiet(project: Path) -> None:
     proc = sftlint(project, "train.yaml", "clean.yaml", "notes.yaml")
     assert "train.yaml:3:16: YM001" in proc.stdout
-    assert "Found 1 finding in 2 files, 1 skipped (-v says why)." in proc.stderr
+    # the reason itself, not "-v says why": a pre-commit hook or a CI log cannot add -v
+    assert "Found 1 finding in 2 files; skipped: 1 MkDocs config." in proc.stderr
     assert "[*] 1 fixable with --fix." in proc.stderr
     assert "notes.yaml" not in proc.stdout
     verbose = sftlint(project, "-v", "train.yaml", "clean.yaml", "notes.yaml")
     assert "notes.yaml: skipped: " in verbose.stdout
-    assert "Found 1 finding in 2 files, 1 skipped." in verbose.stderr
+    assert "Found 1 finding in 2 files; skipped: 1 MkDocs config." in verbose.stderr
     clean = sftlint(project, "clean.yaml")
     assert "All checks passed (1 file)." in clean.stderr
     quiet = sftlint(project, "--quiet", "train.yaml")

@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[1]
 PRE_COMMIT = shutil.which("pre-commit") or shutil.which("pre-commit", path=str(Path(sys.executable).parent))
 #: What ``pip install`` of sftlint reads from the tree.
-PACKAGE_FILES = ("pyproject.toml", "README.md", ".pre-commit-hooks.yaml", "sftlint", "rules", "runner")
+PACKAGE_FILES = ("pyproject.toml", "README.md", "LICENSE", ".pre-commit-hooks.yaml", "sftlint", "rules", "runner")
 
 CLEAN = """\
 # sftlint: dialect=hf
@@ -122,3 +122,39 @@ def test_the_settings_excludes_hold_for_the_files_pre_commit_names(project, pre_
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "HP001" not in proc.stdout
     assert (project / "legacy" / "old.yaml").read_text(encoding="utf-8") == BAD
+
+
+def test_with_both_hooks_each_finding_is_printed_once(project, pre_commit_env):
+    """The fix hook fixes and says nothing else (``--fix-only``); the report hook reports what is
+    left: as with ruff's hooks, no finding is printed twice."""
+    proc = run_hooks(project, pre_commit_env, ("train.yaml", FIXABLE), ("bad.yaml", BAD))
+    assert proc.returncode == 1
+    assert proc.stdout.count("HP001") == 1, proc.stdout  # not fixable: reported once, by the report hook
+    assert "YM001" not in proc.stdout  # fixed by the first hook, so nothing left to report
+    assert "Fixed 1 finding." in proc.stdout
+    assert (project / "train.yaml").read_text(encoding="utf-8") == CLEAN
+
+
+def test_the_report_comes_in_one_piece(project, pre_commit_env):
+    """require_serial: one process, so one summary however many files pre-commit passes; the
+    summary says why files were skipped, since a hook cannot be given -v."""
+    launcher = "compute_environment: LOCAL_MACHINE\ndistributed_type: MULTI_GPU\nnum_processes: 2\n"
+    files = [(f"configs/c{i:02d}.yaml", BAD.replace("seed: 42", f"seed: {i}")) for i in range(40)]
+    proc = run_hooks(project, pre_commit_env, *files, ("accelerate.yaml", launcher))
+    assert proc.returncode == 1
+    assert proc.stdout.count("Found ") == 1, proc.stdout
+    # (pre-commit passes its own .pre-commit-config.yaml too: a YAML file, skipped with its reason)
+    assert "Found 40 findings in 40 files; skipped: 1 accelerate launcher config, 1 pre-commit config." in proc.stdout
+    assert "-v says why" not in proc.stdout
+
+
+def test_a_single_hook_with_fix_args(tmp_path, hook_repo, pre_commit_env):
+    """``- id: sftlint`` with ``args: [--fix]``, as ruff's hook is used: fixes, then reports."""
+    path, rev = hook_repo
+    (tmp_path / ".pre-commit-config.yaml").write_text(
+        f"repos:\n  - repo: {path}\n    rev: {rev}\n    hooks:\n      - id: sftlint\n        args: [--fix]\n",
+        encoding="utf-8")
+    git(tmp_path, "init", "-q")
+    proc = run_hooks(tmp_path, pre_commit_env, ("train.yaml", FIXABLE))
+    assert proc.returncode == 1 and "files were modified by this hook" in proc.stdout
+    assert (tmp_path / "train.yaml").read_text(encoding="utf-8") == CLEAN

@@ -8,6 +8,7 @@ line there.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -80,7 +81,7 @@ def project(pytester, monkeypatch):
     plugins = pytester.mkdir("plugins")
     (plugins / "counting_rule.py").write_text(COUNTING_PLUGIN, encoding="utf-8")
     log = pytester.path / "checked.log"
-    monkeypatch.setenv("PYTHONPATH", str(plugins))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(plugins), os.environ.get("PYTHONPATH")])))
     monkeypatch.setenv("COUNT_LOG", str(log))
     pytester.makepyprojecttoml('[tool.sftlint]\nplugins = ["counting_rule"]\n')
 
@@ -207,3 +208,83 @@ def test_the_plugin_module_imports_nothing_heavy():
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+AXOLOTL_WITH_DATA = """\
+base_model: NousResearch/Llama-3.2-1B
+adapter: lora
+lora_r: 16
+lora_alpha: 32
+lora_dropout: 0.05
+lora_target_linear: true
+datasets:
+  - path: data.jsonl
+    type: alpaca
+micro_batch_size: 2
+gradient_accumulation_steps: 1
+num_epochs: 1
+learning_rate: 0.0002
+warmup_steps: 10
+sequence_len: 512
+output_dir: ./out
+seed: 1
+optimizer: adamw_torch
+lr_scheduler: cosine
+"""
+
+
+def _rows(n: int) -> str:
+    return "".join(json.dumps({"instruction": "a", "input": "", "output": "b"}) + "\n" for _ in range(n))
+
+
+def test_a_shrunk_dataset_is_linted_again(pytester, project):
+    """The result depends on the dataset the config names: 200 rows give 100 steps (warmup 10 is
+    fine), 4 rows give 2 steps, and WS001 must fail the next run without ``--cache-clear``."""
+    pytester.makefile(".yaml", train=AXOLOTL_WITH_DATA)
+    (pytester.path / "data.jsonl").write_text(_rows(200), encoding="utf-8")
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(passed=1)
+    assert project() == ["train.yaml"]  # cached while nothing changed
+    entry = cached_entries(pytester)["train.yaml"]
+    assert str(pytester.path / "data.jsonl") in entry["inputs"]
+
+    (pytester.path / "data.jsonl").write_text(_rows(4), encoding="utf-8")
+    result = pytester.runpytest_subprocess("--sftlint")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*WS001*warmup 10 steps >= 2 total steps*"])
+
+
+def test_a_dataset_that_appears_later_is_noticed(pytester, project):
+    """A path looked for and not found is an input too: the config is linted again once it exists."""
+    pytester.makefile(".yaml", train=AXOLOTL_WITH_DATA)
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(passed=1)
+
+    (pytester.path / "data.jsonl").write_text(_rows(4), encoding="utf-8")
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(failed=1)
+    assert project() == ["train.yaml", "train.yaml"]
+
+
+def test_an_edited_plugin_lints_again(pytester, project):
+    """The plugin's code is part of the key, even when its version does not change."""
+    pytester.makefile(".yaml", a=CLEAN)
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(passed=1)
+    plugin = pytester.path / "plugins" / "counting_rule.py"
+    plugin.write_text(plugin.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    os.utime(plugin, ns=(plugin.stat().st_atime_ns, plugin.stat().st_mtime_ns + 10**9))
+
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(passed=1)
+
+    assert project() == ["a.yaml", "a.yaml"]
+
+
+def test_git_ignored_configs_are_not_collected(pytester):
+    pytester.makefile(".yaml", clean=CLEAN)
+    pytester.mkdir("out")
+    (pytester.path / "out" / "copy.yaml").write_text(CLEAN, encoding="utf-8")
+    (pytester.path / ".gitignore").write_text("out/\n", encoding="utf-8")
+    pytester.mkdir(".git")
+
+    result = pytester.runpytest_subprocess("--sftlint", "--collect-only", "-q", "-m", "sftlint")
+
+    assert sorted(line for line in result.outlines if "::" in line) == ["clean.yaml::sftlint"]

@@ -45,6 +45,13 @@ def _deepspeed(keys: set[str]) -> bool:
     )
 
 
+def _trainer_state(keys: set[str]) -> bool:
+    """``trainer_state.json``, which the Trainer writes into each checkpoint: its ``log_history``
+    holds learning rates and its ``train_batch_size`` looks like DeepSpeed's, but it is a record of
+    a run, not a config."""
+    return {"log_history", "global_step"} <= keys
+
+
 def _fsdp(keys: set[str]) -> bool:
     return bool(keys) and ("fsdp_config" in keys or all(k.startswith("fsdp") for k in keys))
 
@@ -205,6 +212,8 @@ def sftlint_recognize_non_training(document: Document) -> str | None:
         return None  # a model plus training settings: a training config, whatever else it holds
     if _accelerate(keys):
         return "accelerate launcher config"
+    if _trainer_state(keys):
+        return "Trainer state file, written by a run"
     if _deepspeed(keys):
         return "DeepSpeed config"
     if _fsdp(keys):

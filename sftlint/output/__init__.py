@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from ..engine import FileResult
     from ..plugins import Registry
 
-FORMATS = ("full", "concise", "json", "json-lines", "github", "sarif", "junit")
+FORMATS = ("full", "concise", "json", "json-lines", "github", "gitlab", "sarif", "junit")
 
 
 def render(

@@ -93,6 +93,9 @@ def sarif_log(results, registry=None, root: Path | None = None) -> dict:
     index = {code: i for i, code in enumerate(codes)}
     known = registry.rules if registry is not None else {}
     rules = [_rule_descriptor(code, names[code], known.get(code)) for code in codes]
+    from .fingerprint import fingerprints
+
+    prints = fingerprints(results, root)
     sarif_results = []
     for finding, document in pairs:
         location = artifact_location(finding.filename, root)
@@ -102,6 +105,8 @@ def sarif_log(results, registry=None, root: Path | None = None) -> dict:
             "ruleIndex": index[finding.code],
             "level": _LEVEL[int(finding.severity)],
             "message": {"text": finding.message},
+            # stable across unrelated edits above the finding: file, rule, message and line text
+            "partialFingerprints": {"sftlint/v1": prints[id(finding)]},
             "locations": [
                 {
                     "physicalLocation": {

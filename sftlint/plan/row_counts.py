@@ -57,6 +57,9 @@ def count_rows(path: Path, budget: Budget | None = None) -> int:
     Only a regular file is read (a link to ``/dev/zero`` or a FIFO is refused), and every byte read
     is charged to ``budget`` (by default :data:`MAX_DATA_BYTES` and :data:`MAX_DATA_SECONDS`).
     """
+    from ..inputs import note
+
+    note(path)  # counted once per process, but every config that counts it depends on it
     try:
         info = os.stat(path)
     except (OSError, ValueError) as exc:
