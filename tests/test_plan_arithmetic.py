@@ -10,11 +10,11 @@ import sys
 import pytest
 
 from plan_configs import make_config
-from sftlint.plan import arithmetic
+from sftlint.plan import arithmetic, trainer_loop
 from sftlint.plan.build import build_plan
 from sftlint.plan.dataset_size import count_examples, held_out
-from sftlint.plan.events import event_steps
 from sftlint.plan.row_counts import count_rows
+from sftlint.plan.steps import StepSet
 from sftlint.settings import Settings
 
 
@@ -113,13 +113,37 @@ def test_sources_say_where_each_input_came_from():
     assert p.sources["lr_scheduler_type"] == "linear (transformers default)"
 
 
+def _events(run_length, **flow):
+    return trainer_loop.events(trainer_loop.Flow(flow), run_length)
+
+
 def test_event_steps_follow_strategies():
-    assert event_steps("steps", 5, 12, 4, at_last_step=True) == [5, 10, 12]
-    assert event_steps("steps", 5, 12, 4, at_last_step=False) == [5, 10]
-    assert event_steps("steps", 0.25, 12, 4, at_last_step=False) == [3, 6, 9, 12]
-    assert event_steps("epoch", None, 10, 4, at_last_step=True) == [4, 8, 10]
-    assert event_steps("no", 5, 12, 4, at_last_step=True) == []
-    assert event_steps("best", 5, 12, 4, at_last_step=True) is None
+    twelve = trainer_loop.run_length(16, 4, None, 12)  # 4 steps an epoch, max_steps 12
+    assert _events(twelve, save_strategy="steps", save_steps=5).save == [5, 10, 12]
+    assert _events(twelve, logging_steps=5).logging == [5, 10]
+    assert _events(twelve, logging_steps=0.25).logging == [3, 6, 9, 12]
+    ten = trainer_loop.run_length(16, 4, None, 10)
+    assert _events(ten, save_strategy="epoch").save == [4, 8, 10]
+    assert _events(twelve, save_strategy="no", save_steps=5).save == []
+    assert _events(twelve, save_strategy="best", save_steps=5).save is None
+
+
+def test_step_sets_stay_compact_for_any_run_length():
+    huge = trainer_loop.run_length(None, 1, None, 200_000_000)
+    found = _events(huge, save_strategy="steps", save_steps=1, logging_steps=1)
+    assert len(found.save) == 200_000_000 and found.save.head(3) == [1, 2, 3]
+    assert 199_999_999 in found.save and 0 not in found.save
+    assert found.save.to_json() == {"count": 200_000_000, "also": [],
+                                    "progression": {"first": 1, "last": 200_000_000, "every": 1}}
+    beyond = trainer_loop.run_length(None, 1, None, 10**19)
+    assert len(_events(beyond, logging_steps=7).logging) == 10**19 // 7
+
+
+def test_step_set_equality_and_membership():
+    steps = StepSet(5, 17, 5, extra=[1, 18])
+    assert list(steps) == [1, 5, 10, 15, 18] and steps == [1, 5, 10, 15, 18] and len(steps) == 5
+    assert StepSet(3, 3, 3) == [3] and StepSet(4, 2, 1) == [] and not StepSet()
+    assert StepSet.multiples(4, 20, start=6) == [8, 12, 16, 20]
 
 
 # -- counting rows --------------------------------------------------------------------------------

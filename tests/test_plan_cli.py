@@ -58,7 +58,7 @@ def test_json_plan_of_an_hf_config_with_a_size_comment(project):
     assert (out["steps_per_epoch"], out["total_steps"], out["warmup_steps"]) == (9, 18, 3)
     assert out["lr_schedule"][:4] == pytest.approx([0.0, 2e-3 / 3, 4e-3 / 3, 2e-3])
     assert len(out["lr_schedule"]) == 18
-    assert out["save_steps"] == [5, 10, 15, 18]
+    assert out["save_steps"] == {"count": 4, "progression": {"first": 5, "last": 15, "every": 5}, "also": [18]}
     assert out["sources"]["num_examples"] == "100 (comment on line 2)"
 
 

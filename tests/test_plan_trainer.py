@@ -118,23 +118,28 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def test_two_processes_match_the_plan(tmp_path):
-    """Two gloo processes under torchrun: each rank's steps and lrs are the plan's for world size 2."""
+def _torchrun(tmp_path, num_examples: int, arguments: dict, eval_examples: int = 0) -> list[dict]:
     torchrun = shutil.which("torchrun", path=str(Path(sys.executable).parent)) or shutil.which("torchrun")
     if torchrun is None:
         pytest.skip("torchrun is not installed")
-    arguments = dict(per_device_train_batch_size=2, gradient_accumulation_steps=2, num_train_epochs=3,
-                     warmup_steps=2, learning_rate=1e-3, lr_scheduler_type="cosine")
-    # 13 examples, 2 ranks: 7 batches of 2 shared out, 4 per rank (the short rank wraps around)
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(Path(__file__).parent)}
     done = subprocess.run(
         [torchrun, "--nproc-per-node=2", f"--master-port={_free_port()}", str(Path(__file__).parent / "trainer_probe.py"),
-         str(tmp_path), "13", json.dumps(arguments)],
+         str(tmp_path), str(num_examples), json.dumps(arguments), str(eval_examples)],
         capture_output=True, text=True, timeout=300, env=env,
     )
     assert done.returncode == 0, done.stderr[-3000:]
     reports = [json.loads(report.read_text()) for report in sorted(tmp_path.glob("rank-*.json"))]
     assert [report["rank"] for report in reports] == [0, 1]
+    return reports
+
+
+def test_two_processes_match_the_plan(tmp_path):
+    """Two gloo processes under torchrun: each rank's steps and lrs are the plan's for world size 2."""
+    arguments = dict(per_device_train_batch_size=2, gradient_accumulation_steps=2, num_train_epochs=3,
+                     warmup_steps=2, learning_rate=1e-3, lr_scheduler_type="cosine")
+    # 13 examples, 2 ranks: 7 batches of 2 shared out, 4 per rank (the short rank wraps around)
+    reports = _torchrun(tmp_path, 13, arguments)
     plan = plan_for(13, arguments, world_size=2)
 
     assert plan.effective_batch_size == 8
@@ -143,3 +148,23 @@ def test_two_processes_match_the_plan(tmp_path):
         assert report["batches"] == plan.batches_per_epoch
         assert report["global_step"] == plan.total_steps == 6
         assert_close(plan.lr_schedule, report["lrs"])
+
+
+def test_two_processes_drop_last_and_events_match_the_plan(tmp_path):
+    """drop_last under two processes drops whole batches per rank; logs, evaluations and saves follow."""
+    arguments = dict(per_device_train_batch_size=2, gradient_accumulation_steps=1, num_train_epochs=2,
+                     dataloader_drop_last=True, warmup_steps=0.25, lr_scheduler_type="linear",
+                     logging_steps=2, logging_first_step=True, eval_strategy="epoch", eval_on_start=True,
+                     save_strategy="steps", save_steps=0.5, save_only_model=True)
+    # 11 examples: 5 full batches of 2, 2 per rank (the fifth is dropped), 4 steps in all
+    reports = _torchrun(tmp_path, 11, arguments, eval_examples=2)
+    plan = plan_for(11, arguments, world_size=2)
+
+    assert plan.batches_per_epoch == 2 and plan.total_steps == 4
+    for report in reports:
+        assert report["batches"] == plan.batches_per_epoch
+        assert report["global_step"] == plan.total_steps
+        assert_close(plan.lr_schedule, report["lrs"])
+        assert plan.logging_steps == report["logged"] == [1, 2, 4]
+        assert plan.eval_steps == report["evaluated"] == [0, 2, 4]
+    assert plan.save_steps == reports[0]["saved"] == [2, 4]

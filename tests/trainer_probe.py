@@ -57,6 +57,10 @@ def tiny_model() -> LlamaForCausalLM:
 
 def run(output_dir: str, num_examples: int, eval_examples: int = 0, **arguments) -> tuple[Trainer, Recorder]:
     """Train for real and return the trainer and what the callback saw."""
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the Trainer collects garbage at every train(); the imports' heap need not be walked
     torch.set_num_threads(1)
     defaults = dict(output_dir=output_dir, use_cpu=True, report_to="none", save_strategy="no",
                     disable_tqdm=True, dataloader_num_workers=0, seed=0)
@@ -68,10 +72,12 @@ def run(output_dir: str, num_examples: int, eval_examples: int = 0, **arguments)
     return trainer, recorder
 
 
-if __name__ == "__main__":  # torchrun --nproc-per-node=2 trainer_probe.py OUTPUT N '{"arguments": ...}'
-    trainer, recorder = run(sys.argv[1], int(sys.argv[2]), **json.loads(sys.argv[3]))
+if __name__ == "__main__":  # torchrun --nproc-per-node=2 trainer_probe.py OUTPUT N '{"arguments": ...}' [EVAL_N]
+    trainer, recorder = run(sys.argv[1], int(sys.argv[2]), int(sys.argv[4]) if len(sys.argv) > 4 else 0,
+                            **json.loads(sys.argv[3]))
     rank = int(os.environ.get("RANK", 0))
     report = {"rank": rank, "global_step": trainer.state.global_step,
-              "batches": len(trainer.get_train_dataloader()), "lrs": recorder.lrs}
+              "batches": len(trainer.get_train_dataloader()), "lrs": recorder.lrs,
+              "logged": recorder.logged, "evaluated": recorder.evaluated, "saved": recorder.saved}
     with open(os.path.join(sys.argv[1], f"rank-{rank}.json"), "w", encoding="utf-8") as handle:
         json.dump(report, handle)

@@ -12,6 +12,7 @@ def sftlint_rules():
     from .load_best_mismatch import LoadBestMismatch
     from .max_steps_length import MaxStepsLength
     from .max_steps_overrides_epochs import MaxStepsOverridesEpochs
+    from .trainer_would_raise import TrainerWouldRaise
     from .warmup_exceeds_total import WarmupExceedsTotal
     from .warmup_outside_band import WarmupOutsideBand
     from .warmup_ratio_removed import WarmupRatioRemoved
@@ -19,4 +20,4 @@ def sftlint_rules():
 
     return [WarmupExceedsTotal, WarmupOutsideBand, WarmupStepsAndRatio, WarmupRatioRemoved,
             MaxStepsOverridesEpochs, MaxStepsLength, IntervalBeyondTotal, LoadBestMismatch,
-            ConstantScheduleIgnoresWarmup, IntervalIgnoredByStrategy]
+            ConstantScheduleIgnoresWarmup, IntervalIgnoredByStrategy, TrainerWouldRaise]

@@ -71,6 +71,7 @@ class Axolotl(Dialect):
         key("gradient_checkpointing", "gradient_checkpointing"),
         key("sequence_len", "max_seq_length"),
         key("sample_packing", "packing"),
+        key("dataloader_drop_last", "dataloader_drop_last"),
         key("seed", "seed"),
         key("datasets", "datasets", dataset_specs.from_mappings),
         key("val_set_size", "val_size"),
@@ -116,6 +117,9 @@ class Axolotl(Dialect):
         adapter = config.value("finetuning_type")
         if config.is_set("finetuning_type") and _is_qlora(config):
             derive(config, "load_in_4bit", True, "adapter: qlora loads the base model in 4 bits")
+            if not config.is_set("bnb_4bit_use_double_quant"):
+                derive(config, "bnb_4bit_use_double_quant", True,
+                       "axolotl's qlora loader sets bnb_4bit_use_double_quant=True")
         if adapter == "lora" and config.document.root.get("lora_target_linear") is not None:
             linear = self.node_value(config.document.root.get("lora_target_linear"))
             if linear is True:

@@ -19,6 +19,7 @@ _SAME_NAME = (
     "per_device_train_batch_size", "gradient_accumulation_steps", "num_train_epochs", "max_steps",
     "save_strategy", "save_steps", "eval_strategy", "eval_steps", "logging_steps", "load_best_model_at_end",
     "bf16", "fp16", "gradient_checkpointing", "seed",
+    "logging_strategy", "logging_first_step", "eval_delay", "eval_on_start", "dataloader_drop_last",
 )
 
 #: Keys that make a file look like a run's arguments rather than any other mapping.

@@ -81,6 +81,8 @@ class LlamaFactory(Dialect):
         key("evaluation_strategy", "eval_strategy"),
         key("eval_steps", "eval_steps"),
         key("logging_steps", "logging_steps"),
+        *(key(name, name) for name in ("logging_strategy", "logging_first_step", "eval_delay", "eval_on_start",
+                                       "dataloader_drop_last")),
         key("load_best_model_at_end", "load_best_model_at_end"),
         key("bf16", "bf16"),
         key("fp16", "fp16"),

@@ -15,10 +15,10 @@ from typing import Any
 
 from ..canonical import TrainingConfig
 from ..document import Mapping
-from . import arithmetic, events, tool_conventions
+from . import arithmetic, tool_conventions, trainer_loop
 from .dataset_size import count_examples
 from .model import TrainingPlan
-from .schedules import learning_rates
+from .schedules import learning_rates, scheduler_error
 from .values import as_int, as_number, as_positive_int
 
 #: TrainingArguments' defaults, used for inputs neither the file nor the dialect sets.
@@ -130,6 +130,9 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
             notes.append(f"{name} is {config.value(name)!r}, not a whole number of at least 1")
     epochs = as_number(inputs.get("num_train_epochs"))
     max_steps = as_int(inputs.get("max_steps"))
+    if max_steps is None and as_number(config.value("max_steps")) is not None:
+        notes.append(f"max_steps {config.value('max_steps')!r} is not a whole number of steps: the run length is "
+                     "unknown")
     lr = as_number(inputs.get("learning_rate"))
     if lr is None and config.value("learning_rate") is not None:
         notes.append(f"learning_rate is {config.value('learning_rate')!r}, not a number the optimizer accepts")
@@ -149,70 +152,79 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
         sources=sources, notes=notes, lr_scheduler_kwargs=kwargs if isinstance(kwargs, dict) else {},
     )
     _count(config, settings, inputs, plan)
-    _steps(config, plan, epochs, max_steps)
-    _warmup_and_schedule(config, inputs, plan)
-    _events(config, inputs, plan)
+    arguments = tool_conventions.trainer_arguments(config, inputs, plan)
+    length = _steps(config, plan, arguments)
+    _warmup_and_schedule(config, inputs, plan, arguments, length)
+    _events(arguments, plan, length)
     from ..memory import estimate_memory
 
     plan.memory = estimate_memory(config, plan)
     return plan
 
 
-def _steps(config: TrainingConfig, plan: TrainingPlan, epochs: float | None, max_steps: int | None) -> None:
+def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]) -> trainer_loop.RunLength:
     batch, accumulation, n = plan.per_device_batch_size, plan.gradient_accumulation_steps, plan.num_examples
+    epochs, max_steps = arguments["num_train_epochs"], arguments["max_steps"]
+    drop_last = arguments.get("dataloader_drop_last") is True
+    batches = None
     if n is not None and batch and accumulation:
-        plan.batches_per_epoch = arithmetic.batches_per_rank(n, batch, plan.world_size)
-        if plan.batches_per_epoch == 0:
+        batches = arithmetic.batches_per_rank(n, batch, plan.world_size, drop_last)
+        plan.batches_per_epoch = batches
+        if batches == 0 and not drop_last:
             plan.notes.append(f"{n} examples make no batch: the training dataloader is empty")
-        else:
-            plan.steps_per_epoch = arithmetic.update_steps_per_epoch(plan.batches_per_epoch, accumulation)
-    if max_steps == 0:
-        plan.notes.append("max_steps 0 does not mean 'use epochs' (that is -1): the trainer stops after one step")
-        return
-    packing = bool(config.value("packing"))
-    if packing and not (max_steps and max_steps > 0):
+    if not accumulation:
+        return trainer_loop.RunLength(batches, 1, None, None, None)
+    if packing_unknown(config) and not (max_steps and max_steps > 0):
         plan.notes.append("packing joins examples into sequences by token count, so the number of "
                           "optimizer steps cannot be known from the row count; set max_steps to fix it")
-        return
-    if (config.dialect.name == "axolotl" and not (max_steps and max_steps > 0) and n and batch and accumulation
-            and epochs is not None):
-        plan.total_steps = tool_conventions.axolotl_total_steps(n, epochs, batch, accumulation, plan.world_size)
-        plan.notes.append(f"axolotl computes the run length itself and passes max_steps={plan.total_steps} "
-                          "(ceil(examples x epochs / effective batch))")
-    else:
-        plan.total_steps = arithmetic.total_steps(plan.steps_per_epoch, epochs, max_steps)
+        return trainer_loop.RunLength(None, accumulation, None, None, None)
+    why = (f"dataloader_drop_last with {n} examples, fewer than one batch of {batch} per process x "
+           f"{plan.world_size} processes" if drop_last else f"{n} examples")
+    length = trainer_loop.run_length(batches, accumulation, epochs, max_steps, why)
+    plan.steps_per_epoch = length.steps_per_epoch
+    plan.total_steps = length.steps_run
+    if length.error:
+        plan.trainer_errors.append(length.error)
+    if length.empty_epoch:
+        plan.notes.append(f"the training dataloader is empty ({why}): the Trainer warns that there is not a single "
+                          "sample and stops at step 0")
+    if max_steps == 0 and length.steps_run:
+        plan.notes.append("max_steps 0 does not mean 'use epochs' (that is -1): the scheduler is built for 0 steps "
+                          "and the Trainer stops after one optimizer step")
+    if drop_last and n is not None and batch:
+        dropped = n - batches * batch * plan.world_size
+        if dropped > 0 and batches:
+            plan.notes.append(f"dataloader_drop_last: {dropped} of {n} examples are left out of every epoch")
     plan.epochs_run = arithmetic.epochs_run(plan.total_steps, plan.steps_per_epoch)
     if max_steps and max_steps > 0 and plan.epochs_run is not None and epochs is not None \
-            and abs(plan.epochs_run - epochs) > 1e-9:
+            and abs(plan.epochs_run - epochs) > 1e-9 and config.dialect.name != "axolotl":
         plan.notes.append(f"max_steps {max_steps} overrides num_train_epochs {epochs:g}: "
                           f"the run makes {plan.epochs_run:.4g} passes over the data")
+    return length
 
 
-def _warmup_and_schedule(config: TrainingConfig, inputs: _Inputs, plan: TrainingPlan) -> None:
-    total = plan.total_steps
-    warmup_steps = as_number(inputs.get("warmup_steps"))
-    ratio = as_number(inputs.get("warmup_ratio"))  # no Trainer default: listed only where a value exists
-    if total is None:
+def packing_unknown(config: TrainingConfig) -> bool:
+    """Packing is on and the packed row count is not known (it replaces the example count when it is)."""
+    return bool(config.value("packing"))
+
+
+def _warmup_and_schedule(config: TrainingConfig, inputs: _Inputs, plan: TrainingPlan, arguments: dict[str, Any],
+                         length: trainer_loop.RunLength) -> None:
+    total, run = length.scheduled, length.steps_run
+    if total is None or run is None:
         return
-    chosen = None
-    if config.dialect.name == "axolotl":
-        chosen, how = tool_conventions.axolotl_warmup(config, total)
-        if chosen is not None:
-            plan.notes.append(f"warmup {chosen} steps ({how})")
+    ratio = arguments.get("warmup_ratio")
+    chosen = tool_conventions.warmup_for(arguments, total)
     if chosen is None:
-        if ratio is not None and ratio > 0 and not (warmup_steps and warmup_steps > 0):
-            chosen = arithmetic.warmup_from_ratio(ratio, total)
-            if config.is_set("warmup_ratio"):
-                plan.notes.append(f"warmup_ratio {ratio:g} gives {chosen} warmup steps; transformers 5.2 and "
-                                  "later no longer accept warmup_ratio: write warmup_steps "
-                                  f"{ratio:g} (a value below 1 is a ratio)")
-        elif warmup_steps is not None and warmup_steps >= 0:
-            chosen = arithmetic.warmup_from_steps(warmup_steps, total)
-        else:
-            plan.notes.append(f"warmup_steps is {config.value('warmup_steps')!r}, not a number of at least 0")
-            return
+        plan.notes.append(f"warmup_steps is {config.value('warmup_steps')!r}, not a number of at least 0")
+        return
+    if ratio is not None and ratio > 0 and config.is_set("warmup_ratio") and config.dialect.name != "axolotl" \
+            and not (arguments.get("warmup_steps") and arguments["warmup_steps"] > 0):
+        plan.notes.append(f"warmup_ratio {ratio:g} gives {chosen} warmup steps; transformers 5.2 and "
+                          "later no longer accept warmup_ratio: write warmup_steps "
+                          f"{ratio:g} (a value below 1 is a ratio)")
     plan.warmup_steps = chosen
-    if plan.warmup_steps > total:
+    if plan.warmup_steps > total and total > 0:
         plan.notes.append(f"warmup ({plan.warmup_steps} steps) is longer than the run ({total} steps): "
                           "the learning rate never reaches its peak")
     name = plan.lr_scheduler_type
@@ -220,39 +232,36 @@ def _warmup_and_schedule(config: TrainingConfig, inputs: _Inputs, plan: Training
         if name is None:
             plan.notes.append(f"lr_scheduler_type {config.value('lr_scheduler_type')!r} is not a schedule name")
         return
-    if total > MAX_SCHEDULE_STEPS:
+    kwargs = arguments.get("lr_scheduler_kwargs")
+    kwargs = kwargs if isinstance(kwargs, dict) else {}
+    if config.dialect.name == "llamafactory":
+        filled = tool_conventions.llamafactory_scheduler_kwargs(kwargs, name, chosen, total)
+        if filled != kwargs:
+            plan.notes.append("LLaMA-Factory fills warmup_stable_decay's steps itself: "
+                              f"{filled['num_stable_steps']} stable, {filled['num_decay_steps']} decaying")
+            kwargs = plan.lr_scheduler_kwargs = filled
+    raised = scheduler_error(name, plan.learning_rate, chosen, total, run, kwargs)
+    if raised:
+        plan.trainer_errors.append(raised)
+    if run > MAX_SCHEDULE_STEPS:
         plan.notes.append(f"the learning-rate curve is not listed for runs over {MAX_SCHEDULE_STEPS} steps")
         return
-    kwargs = plan.lr_scheduler_kwargs if isinstance(plan.lr_scheduler_kwargs, dict) else {}
-    plan.lr_schedule, why = learning_rates(name, plan.learning_rate, plan.warmup_steps, total, kwargs)
-    if why:
+    plan.lr_schedule, why = learning_rates(name, plan.learning_rate, chosen, total, kwargs, run)
+    if why and not raised:
         plan.notes.append(why)
 
 
-def _events(config: TrainingConfig, inputs: _Inputs, plan: TrainingPlan) -> None:
-    total, per_epoch = plan.total_steps, plan.steps_per_epoch
-    if total is None:
-        return
-    axolotl = config.dialect.name == "axolotl"
-    for kind, at_last in (("save", True), ("eval", True), ("logging", False)):
-        strategy = inputs.get(f"{kind}_strategy") if kind != "logging" else "steps"
-        strategy = str(getattr(strategy, "value", strategy)).lower() if strategy is not None else "no"
-        interval = None
-        if strategy == "steps":  # intervals matter only then; others are not listed as inputs
-            if kind == "logging" and axolotl and not config.is_set("logging_steps"):
-                interval = tool_conventions.axolotl_logging_steps(total)
-                inputs.sources["logging_steps"] = f"{interval} (axolotl: max(min(int(0.005 x steps), 10), 1))"
-            else:
-                interval = as_number(inputs.get(f"{kind}_steps"))
-            if kind == "eval" and interval is None:  # the Trainer falls back to logging_steps
-                interval = as_number(inputs.get("logging_steps"))
-        points = events.event_steps(strategy, interval, total, per_epoch, at_last)
-        setattr(plan, f"{kind}_steps", points)
-        if points is None and strategy == "best":
-            plan.notes.append("save_strategy 'best' saves whenever the evaluation metric improves: "
-                              "the steps are not known in advance")
-    if plan.save_steps and inputs.get("save_strategy") == "steps":
-        interval = as_number(inputs.get("save_steps"))
-        if interval is not None and interval >= 1 and interval > total:
-            plan.notes.append(f"save_steps {interval:g} is beyond the last step ({total}): only the final "
-                              "checkpoint is saved")
+def _events(arguments: dict[str, Any], plan: TrainingPlan, length: trainer_loop.RunLength) -> None:
+    flow = trainer_loop.Flow(arguments)
+    plan.trainer_errors.extend(flow.errors)
+    found = trainer_loop.events(flow, length)
+    plan.trainer_errors.extend(found.errors)
+    plan.save_steps, plan.eval_steps, plan.logging_steps = found.save, found.eval, found.logging
+    if found.save is None and flow.save_strategy == "best" and length.steps_run is not None:
+        plan.notes.append("save_strategy 'best' saves whenever the evaluation metric improves: "
+                          "the steps are not known in advance")
+    total = length.steps_run
+    if total and flow.save_strategy == "steps" and flow.save_steps is not None and flow.save_steps >= 1 \
+            and flow.save_steps > total:
+        plan.notes.append(f"save_steps {flow.save_steps:g} is beyond the last step ({total}): only the final "
+                          "checkpoint is saved")

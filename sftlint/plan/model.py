@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import asdict, field, record
+from .steps import StepSet
 
 
 @record
@@ -33,9 +34,10 @@ class TrainingPlan:
     lr_scheduler_type: str | None
     #: Learning rate used at optimizer steps 1..total_steps, when total steps are known.
     lr_schedule: list[float] | None
-    save_steps: list[int] | None = None
-    eval_steps: list[int] | None = None
-    logging_steps: list[int] | None = None
+    #: Steps at which a checkpoint is saved, the model evaluated (0: before the first step), a loss logged.
+    save_steps: StepSet | None = None
+    eval_steps: StepSet | None = None
+    logging_steps: StepSet | None = None
     #: field -> "value (where it came from)" for every input, defaults included.
     sources: dict[str, str] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
@@ -47,6 +49,12 @@ class TrainingPlan:
     #: Each dataset entry with its row count and the file(s) counted, or why it is unknown.
     dataset_counts: list[dict[str, Any]] = field(default_factory=list)
     lr_scheduler_kwargs: dict[str, Any] = field(default_factory=dict)
+    #: Why the real Trainer (or the tool around it) would raise with these settings; rule WS011 reports each.
+    trainer_errors: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for name in ("save_steps", "eval_steps", "logging_steps"):
+            steps = getattr(self, name)
+            data[name] = steps.to_json() if isinstance(steps, StepSet) else steps
+        return data

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from .model import TrainingPlan
+from .steps import StepSet
 
 #: Steps of the curve shown at each end of the table.
 CURVE_EDGE = 3
@@ -20,6 +21,15 @@ def _fmt(value: Any) -> str:
         return "unknown"
     if isinstance(value, float):
         return f"{value:.6g}"
+    if isinstance(value, StepSet):
+        if not value:
+            return "none"
+        shown = ", ".join(str(v) for v in value.head(8))
+        if value.every is not None and len(value) > 8:
+            shown += f", ... every {value.every} to {value.last}"
+            if value.extra and value.extra[-1] > value.last:
+                shown += ", " + ", ".join(str(v) for v in value.extra if v > value.last)
+        return shown + (f" ({len(value)} in all)" if len(value) > 8 else "")
     if isinstance(value, list):
         if not value:
             return "none"
@@ -84,6 +94,9 @@ def render_table(plan: TrainingPlan, config=None) -> str:
     else:
         lines.append("  unknown (see notes)")
     lines += _memory_rows(plan.memory)
+    if plan.trainer_errors:
+        lines += ["", "The Trainer would stop with an error"]
+        lines += [f"  - {error}" for error in plan.trainer_errors]
     if plan.notes:
         lines += ["", "Notes"]
         lines += [f"  - {note}" for note in plan.notes]

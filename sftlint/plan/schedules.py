@@ -206,15 +206,50 @@ def schedule_factor(name: str, lr: float, warmup: int, total: int, kwargs: dict[
     return warmup_stable_decay(warmup, total, **kwargs)
 
 
-def learning_rates(name: str, lr: float, warmup: int, total: int,
-                   kwargs: dict[str, Any] | None = None) -> tuple[list[float] | None, str | None]:
-    """The lr used at optimizer steps 1..total, or None and the reason no curve can be given."""
+def learning_rates(name: str, lr: float, warmup: int, total: int, kwargs: dict[str, Any] | None = None,
+                   steps: int | None = None) -> tuple[list[float] | None, str | None]:
+    """The lr used at optimizer steps 1..``steps`` (default ``total``, the length the scheduler is
+    built for), or None and the reason no curve can be given."""
     if name in ADAPTIVE:
         return None, f"lr_scheduler_type {name!r} follows the evaluation loss, so its curve is not known in advance"
     try:
         factor = schedule_factor(name, lr, warmup, total, kwargs)
-        return [lr * factor(step) for step in range(total)], None
+        return [lr * factor(step) for step in range(total if steps is None else steps)], None
     except ScheduleError as exc:
         return None, str(exc)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
         return None, f"lr_scheduler_type {name!r} cannot be drawn with these settings ({exc})"
+
+
+def scheduler_error(name: str, lr: float, warmup: int, total: int, steps: int,
+                    kwargs: dict[str, Any] | None = None) -> str | None:
+    """Why the Trainer raises building or stepping this schedule, or None.
+
+    ``LambdaLR`` evaluates the factor when it is built (step 0) and after every optimizer step,
+    the last time at ``steps``; the factor is tried at every step where a schedule changes branch
+    (0, around the warmup's end, around the scheduled total, the last), which is where the
+    schedules transformers offers can divide by zero (``polynomial`` with warmup equal to the total).
+    """
+    if name in ADAPTIVE:
+        return None
+    try:
+        factor = schedule_factor(name, lr, warmup, total, kwargs)
+    except ScheduleError as exc:
+        return str(exc)
+    except ZeroDivisionError:
+        return f"lr_scheduler_type {name!r} divides by zero when it is built: the Trainer raises ZeroDivisionError"
+    except (TypeError, ValueError) as exc:
+        return f"lr_scheduler_type {name!r} cannot be built with these settings ({exc}): the Trainer raises"
+    probes = sorted({s for s in (0, warmup - 1, warmup, warmup + 1, total - 1, total, total + 1, steps)
+                     if 0 <= s <= steps})
+    for step in probes:
+        try:
+            factor(step)
+        except ZeroDivisionError:
+            when = "when it is built" if step == 0 else \
+                "after the last optimizer step" if step == steps else f"after optimizer step {step}"
+            return (f"lr_scheduler_type {name!r} with {warmup} warmup steps of {total} divides by zero {when}: "
+                    "the Trainer raises ZeroDivisionError")
+        except (ValueError, OverflowError, TypeError):
+            continue
+    return None
