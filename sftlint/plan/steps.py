@@ -73,6 +73,16 @@ class StepSet:
 
     __hash__ = None  # type: ignore[assignment]
 
+    def __getitem__(self, index: int | slice) -> int | list[int]:
+        """A step by position, or a slice of steps from the start (``steps[:6]``), as a list."""
+        if isinstance(index, slice):
+            if index.start not in (None, 0) or index.step not in (None, 1) or index.stop is None or index.stop < 0:
+                raise IndexError("a StepSet is sliced only from its start: steps[:n]")
+            return self.head(index.stop)
+        if not 0 <= index < len(self):
+            raise IndexError(index)
+        return next(itertools.islice(iter(self), index, None))
+
     def head(self, count: int) -> list[int]:
         """The first ``count`` steps, without building the rest."""
         return list(itertools.islice(iter(self), count))
