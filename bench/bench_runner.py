@@ -81,7 +81,7 @@ def write_jsonl(path: Path, rows: list[dict]) -> Path:
     return path
 
 
-def config_text(args, model_path: str, data_file: Path, bf16: bool) -> str:
+def config_text(args, model_path: str, data_file: Path, bf16: bool, gradient_checkpointing: bool = True) -> str:
     """An axolotl QLoRA config for the benchmark's plan (the runner reads it through the linter)."""
     return "\n".join([
         "# sftlint: dialect=axolotl",
@@ -104,7 +104,7 @@ def config_text(args, model_path: str, data_file: Path, bf16: bool) -> str:
         "weight_decay: 0.0",
         "max_grad_norm: 1.0",
         f"bf16: {str(bf16).lower()}",
-        "gradient_checkpointing: true",
+        f"gradient_checkpointing: {str(gradient_checkpointing).lower()}",
         "seed: 42",
         "datasets:",
         f"  - path: {json.dumps(str(data_file))}",
