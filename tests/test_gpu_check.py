@@ -164,13 +164,13 @@ def test_the_cpu_dry_run_fails_loudly_when_a_run_disagrees_with_its_plan(tmp_pat
     out = tmp_path / "out"
     env = {**os.environ, "RUN_DEVICE": "cpu", "PY": sys.executable, "OUT": str(out), "RUN_WORK": str(tmp_path / "work"),
            "RUN_CACHE": str(tmp_path / "cache"), "RUN_STEPS": "memory", "RUN_FAULT": "one-step-short",
-           "RUN_MEMORY_ARGS": "--backends hf --seq-lens 32 --steps 4 --parallel 1", "RUN_DEADLINE_S": "400"}
-    proc = subprocess.run(["bash", str(GPU / "run.sh")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+           "RUN_MEMORY_ARGS": "--backends hf --seq-lens 32 --parallel 1", "RUN_DEADLINE_S": "900"}
+    proc = subprocess.run(["bash", str(GPU / "run.sh")], cwd=ROOT, env=env, capture_output=True, text=True, timeout=1000)
     text = proc.stdout + proc.stderr
     assert proc.returncode == 1, text
     # the faulted run fails on the step check, by name; the other run is judged, not failed
     failed = [line for line in text.splitlines() if line.startswith("FAIL       memory    hf tiny seq 32 gc on: ")]
-    assert failed and "runner checks failed: " in failed[0] and "steps: 3 optimizer steps, plan 4" in failed[0], text
+    assert failed and "runner checks failed: " in failed[0] and "steps: 5 optimizer steps, plan 6" in failed[0], text
     assert "N/A        memory    hf tiny seq 32 gc off" in text
     assert "gate: FAILED" in text
     report = json.loads((out / "memory.json").read_text())

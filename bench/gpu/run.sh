@@ -183,7 +183,7 @@ step build 120 0 build_models $BUILD_FIRST
 BUILD_PID=
 if [ -n "$BUILD_LATER" ] && { wants memory || wants overhead || wants speed; }; then
     # the other sizes build while the tests run (the GPU has room for both)
-    "$PY" bench/gpu/shapes.py $BUILD_LATER > "$WORK/build-later.log" 2>&1 &
+    timeout -k 10 $(( 240 * CAP_SCALE )) "$PY" bench/gpu/shapes.py $BUILD_LATER > "$WORK/build-later.log" 2>&1 &
     BUILD_PID=$!
 fi
 wants gpu-tests && step gpu-tests 200 170 gpu_tests
