@@ -320,7 +320,9 @@ def gate(results: Path, device: str, steps: list[str]) -> int:
     lines = figures.verdict_lines(verdicts)
     (results / "report.md").write_text(markdown(results, lines, code), encoding="utf-8")
     print("\n".join(lines))
-    word = {0: "every figure within its target", 1: "FAILED: a figure missed its target or a check failed",
+    na = sum(v["status"] == figures.NA for v in verdicts)
+    word = {0: "every figure within its target" + (f" ({na} not applicable here)" if na else ""),
+            1: "FAILED: a figure missed its target or a check failed",
             3: "INCOMPLETE: some figures were not measured"}[code]
     print(f"gate: {word} (exit {code})")
     return code
