@@ -490,6 +490,20 @@ def test_hover_shows_what_a_yaml_11_loader_makes_of_a_value(editor, folder):
     assert "**YM001**" in text and "*What it does*" in text and "*Why is this bad?*" in text
 
 
+def test_credentials_never_leave_the_server(editor, folder):
+    token = "hf_" + "Ab3" * 12
+    text = HF + f"hub_token: {token}\nlogging_dir: {token}x\n"
+    uri = editor.open(write(folder, "hf.yaml", text))
+    diagnostics = editor.diagnostics(uri, 1)
+    assert "SEC001" in [d.code for d in diagnostics]
+    answers = [d.message for d in diagnostics]
+    answers.append(editor.hover(uri, 7, 3))  # on hub_token: the value is shown masked
+    answers.append(editor.command("sftlint.showPlan", uri))
+    answers += [a.title for d in diagnostics for a in editor.code_actions(uri, d.range, [d])]
+    assert "hf_…(" in answers[len(diagnostics)]
+    assert not any(token in (a or "") for a in answers)
+
+
 def test_code_lens_and_inlay_hint_summarise_the_run(editor, folder, capsys):
     path = write(folder, "axolotl.yaml", AXOLOTL)
     uri = editor.open(path)

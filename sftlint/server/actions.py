@@ -17,6 +17,7 @@ from ..document import DocumentError, iter_scalars, parse_document
 from ..edits import apply_edits
 from ..findings import Applicability, Edit, Finding
 from ..fixer import fix_text
+from ..redact import redact_text
 from ..suppressions import suppressions
 from .analysis import Analysis
 from .diagnostics import to_diagnostic
@@ -34,7 +35,7 @@ def _workspace_edit(analysis: Analysis, edits: list[Edit]) -> types.WorkspaceEdi
 def fix_action(analysis: Analysis, finding: Finding) -> types.CodeAction:
     fix = finding.fix
     safe = fix.applicability is Applicability.SAFE
-    title = f"{fix.message or 'Fix'} ({finding.code})" + ("" if safe else " [unsafe]")
+    title = redact_text(f"{fix.message or 'Fix'} ({finding.code})" + ("" if safe else " [unsafe]"))
     return types.CodeAction(title=title, kind=types.CodeActionKind.QuickFix, is_preferred=safe,
                             diagnostics=[to_diagnostic(finding, analysis.lines)],
                             edit=_workspace_edit(analysis, list(fix.edits)))

@@ -21,6 +21,7 @@ from pygls.uris import to_fs_path
 
 from .. import __version__
 from ..engine import FileResult, error_finding
+from ..redact import redact_text
 from .analysis import Analysis, analyse
 from .project import Project
 from .watchdog import LintTimeout, time_limit
@@ -82,11 +83,12 @@ class SftlintServer(LanguageServer):
         return Path(root) if root else None
 
     def log(self, message: str, level: types.MessageType = types.MessageType.Warning) -> None:
-        self.window_log_message(types.LogMessageParams(type=level, message=f"sftlint: {message}"))
+        self.window_log_message(types.LogMessageParams(type=level, message=redact_text(f"sftlint: {message}")))
 
     def warn(self, message: str) -> None:
         """A problem the user must see (a plugin that did not load): shown, and logged."""
-        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning, message=f"sftlint: {message}"))
+        self.window_show_message(types.ShowMessageParams(type=types.MessageType.Warning,
+                                                         message=redact_text(f"sftlint: {message}")))
         self.log(message)
 
     # -- documents ----------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Findings as the editor's diagnostics: the same findings ``sftlint check`` prints, placed.
+"""Findings as the editor's diagnostics: the same findings ``sftlint check`` prints, placed, and
+masked as the command masks what it prints (a message never carries a credential out).
 
 A finding's place is the node the rule pointed at; one that has no width (a parse error at a
 single character, a finding about the whole file) is widened to the rest of its line so that the
@@ -10,6 +11,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..findings import Finding, Severity
+from ..redact import redact_text
 from .positions import Lines
 
 SOURCE = "sftlint"
@@ -38,7 +40,7 @@ def to_diagnostic(finding: Finding, lines: Lines) -> types.Diagnostic:
         fix = " [fix]" if finding.fix.applicability.value == "safe" else " [unsafe fix]"
     return types.Diagnostic(
         range=finding_range(finding, lines),
-        message=finding.message + fix,
+        message=redact_text(finding.message) + fix,
         severity=_SEVERITY.get(finding.severity, types.DiagnosticSeverity.Warning),
         code=finding.code,
         code_description=types.CodeDescription(href=finding.url) if finding.url else None,

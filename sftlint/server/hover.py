@@ -17,6 +17,7 @@ from lsprotocol import types
 
 from ..canonical import FIELDS, Origin
 from ..document import Scalar
+from ..redact import redact_text
 from ..rule import doc_sections
 from .analysis import Analysis
 from .catalogue import catalogue, default_of
@@ -163,7 +164,8 @@ def hover(ls, uri: str, position: types.Position) -> types.Hover | None:
                 parts += ["", "_From the last version of this file that parsed._"]
     if not parts:
         return None
-    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value="\n".join(parts).strip()))
+    text = redact_text("\n".join(parts).strip())  # a credential's value is never shown, here as in the command
+    return types.Hover(contents=types.MarkupContent(kind=types.MarkupKind.Markdown, value=text))
 
 
 def register(server) -> None:

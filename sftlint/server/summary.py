@@ -10,6 +10,7 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..plan.render import render_table
+from ..redact import redact_text
 from .app import COMMAND_SHOW_PLAN
 from .facts import summary_line
 from .positions import Lines
@@ -57,6 +58,6 @@ def register(server) -> None:
         good = ls.analysis_for_reading(uri) if isinstance(uri, str) else None
         if good is None or good.result.plan is None:
             return None
-        table = render_table(good.result.plan, good.result.config)
+        table = redact_text(render_table(good.result.plan, good.result.config))
         ls.log(table, types.MessageType.Info)
         return table
