@@ -64,7 +64,24 @@ def render() -> str:
             # the short anchor is the one findings link to (their "url" ends in #code)
             sections += [f'<a id="{r.code.lower()}"></a>', "", render_rule(r, level=3)]
         index.append("")
-    return "\n".join([HEADER, *index, *sections]).rstrip("\n") + "\n"
+    index_e, sections_e = _errors()
+    return "\n".join([HEADER, *index, *index_e, *sections, *sections_e]).rstrip("\n") + "\n"
+
+
+def _errors() -> tuple[list[str], list[str]]:
+    """The index table and sections of the ``E`` codes (not rules, documented alike)."""
+    import sftlint.error_codes as errors
+    from sftlint.rule_docs import render_rule
+
+    paragraph = errors.__doc__.strip().split("\n\n")[0]
+    title = paragraph.splitlines()[0].partition(":")[0].strip()
+    index = [f"[{title}](#{_anchor(title)})", "", "| Code | Name | Severity | Fix | Summary |", "| --- | --- | --- | --- | --- |"]
+    sections = [f"## {title}", "", " ".join(paragraph.split()), ""]
+    for e in errors.ERRORS:
+        index.append(f"| [{e.code}](#{_anchor(f'{e.name} ({e.code})')}) | {e.name} | {e.severity} | - | "
+                     f"{e.summary().replace('|', '&#124;')} |")
+        sections += [f'<a id="{e.code.lower()}"></a>', "", render_rule(e, level=3)]
+    return [*index, ""], sections
 
 
 if __name__ == "__main__":

@@ -444,6 +444,10 @@ def cmd_rule(args) -> int:
     registry = _quiet_registry()
     rule = registry.rule(args.code)
     if rule is None:
+        from .error_codes import error_code
+
+        rule = error_code(args.code)  # E001...: not rules, but explained the same way
+    if rule is None:
         raise UsageError(f"unknown rule {args.code!r}; 'sftlint rules' lists them")
     print(render_rule(rule))
     return EXIT_CLEAN
