@@ -188,6 +188,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     from .redact import KNOWN, RedactingStream
 
     KNOWN.clear()  # one command, one set of credentials met
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "server" in argv[:1]:  # the language server speaks a framed protocol on stdout: no rewriting
+        return _main(argv)
     out, err = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = RedactingStream(out), RedactingStream(err)
     try:

@@ -54,8 +54,18 @@ def _resolver(args) -> SettingsResolver:
     return SettingsResolver(args.config, _overrides(args))
 
 
+#: Whether a plugin failed to load or configure in this command: the run then exits 2, so a CI
+#: job whose team rules did not run never passes silently.
+_plugin_failed = False
+
+
 def _warn(problem) -> None:
-    print(f"sftlint: warning: plugin {problem.plugin!r} was not loaded: {problem.message}", file=sys.stderr)
+    global _plugin_failed
+    _plugin_failed = True
+    if problem.message.startswith("hook "):
+        print(f"sftlint: error: plugin {problem.plugin!r}: {problem.message}", file=sys.stderr)
+    else:
+        print(f"sftlint: error: plugin {problem.plugin!r} was not loaded: {problem.message}", file=sys.stderr)
 
 
 def _registries(resolver: SettingsResolver, anchor: Path) -> tuple[Registries, Registry]:
@@ -176,6 +186,8 @@ def _lint_all(args, report, stdin: bool) -> tuple[int, tuple | None]:
 
 
 def cmd_check(args) -> int:
+    global _plugin_failed
+    _plugin_failed = False
     stdin = _check_usage(args)
     report = sys.stdout
     with contextlib.redirect_stdout(sys.stderr):
@@ -183,7 +195,7 @@ def cmd_check(args) -> int:
     if linted is None:
         return status
     results, fix_exit, settings_error, registries, resolver, fmt, fixed = linted
-    errors = settings_error or any(f.is_error_code for r in results for f in r.findings)
+    errors = settings_error or _plugin_failed or any(f.is_error_code for r in results for f in r.findings)
     if args.diff:
         return EXIT_ERROR if errors else fix_exit
     if args.fix_only:  # as ruff's --fix-only: the fixes are the whole job; nothing else is reported
@@ -383,6 +395,8 @@ def cmd_plan(args) -> int:
     from .document import DocumentError, load_document
     from .engine import lint_document
 
+    global _plugin_failed
+    _plugin_failed = False
     resolver = _resolver(args)
     try:
         settings = resolver.for_path(args.path)
@@ -399,8 +413,20 @@ def cmd_plan(args) -> int:
     except DocumentError as exc:
         print(f"{args.path}:{exc.line}:{exc.column}: {exc.code} {exc.message}", file=sys.stderr)
         return EXIT_ERROR
-    with contextlib.redirect_stdout(sys.stderr):
-        result = lint_document(document, settings, registry)
+    try:
+        with contextlib.redirect_stdout(sys.stderr):
+            result = lint_document(document, settings, registry)
+    except (Exception, SystemExit) as exc:  # as in check: one line saying what broke, never a traceback
+        if os.environ.get("SFTLINT_DEBUG"):
+            raise
+        from .engine import FileResult, crashed
+
+        finding = crashed(FileResult(args.path), exc).findings[-1]
+        print(f"{args.path}:1:1: {finding.code} {finding.message}", file=sys.stderr)
+        return EXIT_ERROR
+    broken = [f for f in result.findings if f.code in ("E900", "E999")]
+    for f in broken:  # a plugin that failed is said, and the exit status says so too
+        print(f"{args.path}:{f.location.row}:{f.location.column}: {f.code} {f.message}", file=sys.stderr)
     if result.plan is None:
         reason = result.skipped or "; ".join(f.message for f in result.findings) or "no plan"
         print(f"{args.path}: no training plan: {reason}", file=sys.stderr)
@@ -412,7 +438,7 @@ def cmd_plan(args) -> int:
         sys.stdout.write("\n")
     else:
         sys.stdout.write(render_table(result.plan, result.config))
-    return EXIT_CLEAN
+    return EXIT_ERROR if broken or _plugin_failed else EXIT_CLEAN
 
 
 def _quiet_registry() -> Registry:

@@ -17,6 +17,7 @@ from .document import Document, DocumentError, Node, load_document, load_text
 from .bounds import out_of_range, parse_count
 from .findings import Finding, Location, Severity
 from .links import rule_url
+from .plugin_calls import CAUGHT, call_impls, check_violation, describe
 from .plugins import Registry
 from .records import field, record
 from .rule import RuleContext
@@ -130,7 +131,7 @@ def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
     except DocumentError as exc:
         result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
         return result
-    except Exception as exc:  # a bug met in one file must not hide the findings in the others
+    except (Exception, SystemExit) as exc:  # a bug met in one file must not hide the findings in the others
         if os.environ.get("SFTLINT_DEBUG"):
             raise
         return crashed(result, exc)
@@ -162,21 +163,41 @@ def crashed(result: FileResult, exc: BaseException, doing: str = "on") -> FileRe
     return result
 
 
+def _plugin_problem(result: FileResult, plugin: str, hook: str, why: str) -> None:
+    result.findings.append(error_finding(
+        result.path, f"plugin {plugin!r}, hook {hook}: {why}; its answer was ignored, the other rules ran",
+        code="E900", name="rule-crashed"))
+
+
 def _add_plugin_notes(result: FileResult, registry: Registry) -> None:
-    """Append what plugins say about the plan; a plugin that crashes is reported, never fatal."""
+    """Append what plugins say about the plan; a plugin that crashes or answers junk is reported,
+    never fatal."""
     hook = registry.manager.hook.sftlint_plan_notes
     if not hook.get_hookimpls():
         return
-    try:
-        answers = hook(plan=result.plan, config=result.config)
-    except Exception as exc:
-        result.findings.append(
-            error_finding(result.path, f"a plugin's sftlint_plan_notes hook crashed: {type(exc).__name__}: {exc}",
-                          code="E900", name="rule-crashed")
-        )
-        return
-    for lines in reversed(answers):  # pluggy answers last-registered first
-        result.plan.notes.extend(str(line) for line in (lines or ()))
+    report = lambda plugin, why: _plugin_problem(result, plugin, "sftlint_plan_notes", why)  # noqa: E731
+    answers = call_impls(hook, {"plan": result.plan, "config": result.config}, report)
+    for plugin, lines in reversed(answers):  # pluggy asks the last registered first: notes go in registration order
+        if lines is None:
+            continue
+        if not isinstance(lines, (list, tuple)) or not all(isinstance(line, str) for line in lines):
+            report(plugin, f"returned {type(lines).__name__}, not a list of strings")
+            continue
+        result.plan.notes.extend(shorten_message(line) for line in lines)
+
+
+def _non_training(document: Document, registry: Registry, result: FileResult) -> str | None:
+    """The first plugin verdict that the file is no training config (a string saying what it is)."""
+    hook = registry.manager.hook.sftlint_recognize_non_training
+    report = lambda plugin, why: _plugin_problem(result, plugin, "sftlint_recognize_non_training", why)  # noqa: E731
+    for plugin, answer in call_impls(hook, {"document": document}, report, first=True):
+        if answer is None:
+            continue
+        if not isinstance(answer, str) or not answer.strip():
+            report(plugin, f"returned {type(answer).__name__} {str(answer)[:60]!r}, not a description or None")
+            continue
+        return shorten_message(answer)
+    return None
 
 
 def lint_document(document: Document, settings: Settings, registry: Registry, result: FileResult | None = None) -> FileResult:
@@ -200,7 +221,7 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
         )
     forced = bool(document.directive_values("dialect")) or bool(settings.dialect)
     if not forced:
-        other = registry.manager.hook.sftlint_recognize_non_training(document=document)
+        other = _non_training(document, registry, result)
         if other:
             result.skipped = f"{other}, not a training config"
             return result
@@ -228,15 +249,24 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
         if not rule.applies_to(config):
             continue
         ctx = RuleContext(document, config, plan, settings, settings.options_for(rule))
+        violations = []
         try:
-            violations = list(rule().check(ctx))
-        except Exception as exc:  # one broken rule must not hide the others' findings
+            for v in rule().check(ctx):
+                violations.append(v)
+        except CAUGHT as exc:  # one broken rule must not hide the others' findings (nor end the run)
+            origin = registry.origins.get(code, "?")
             result.findings.append(
-                error_finding(path, f"rule {code} ({rule.name}) crashed: {type(exc).__name__}: {exc}; "
-                              "please report this with the config", code="E900", name="rule-crashed")
+                error_finding(path, f"rule {code} ({rule.name}, plugin {origin!r}, hook check) crashed: "
+                              f"{describe(exc)}; please report this with the config", code="E900", name="rule-crashed")
             )
-            continue
         for v in violations:
+            bad = check_violation(v, len(document.text))
+            if bad is not None:
+                origin = registry.origins.get(code, "?")
+                result.findings.append(error_finding(
+                    path, f"rule {code} ({rule.name}, plugin {origin!r}, hook check) {bad}; that finding was dropped",
+                    code="E900", name="rule-crashed"))
+                continue
             start, end = node_locations(document, v.node)
             if silenced.covers(code, start.row, end.row):
                 continue

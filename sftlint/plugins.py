@@ -95,11 +95,13 @@ def _register(registry: Registry, name: str, load: Callable[[], Any]) -> None:
         if pm.is_registered(plugin):  # named twice (entry point and settings): once is enough
             return
         pm.register(plugin, name=name)
-    except Exception as exc:  # a broken plugin must not stop the others
+    except (Exception, SystemExit) as exc:  # a broken plugin must not stop the others, nor end the run
         registry.problems.append(PluginProblem(name, _describe(exc, name)))
 
 
-def _describe(exc: Exception, name: str) -> str:
+def _describe(exc: BaseException, name: str) -> str:
+    if isinstance(exc, SystemExit):
+        return f"it called exit({exc.code!r}) while being imported (hook: import)"
     text = f"{type(exc).__name__}: {exc}"
     if isinstance(exc, ModuleNotFoundError) and exc.name and name.startswith(exc.name):
         text += ("; plugins are imported from installed packages, never from the working directory: "
@@ -135,8 +137,19 @@ class Registries:
             registry = self._built[wanted] = build_registry(wanted)
             for problem in registry.problems:
                 self._warn(problem)
-            registry.manager.hook.sftlint_configure(settings=settings)
+            self._configure(registry, settings)
         return registry
+
+    def _configure(self, registry: Registry, settings) -> None:
+        """Call each plugin's ``sftlint_configure``; one that fails is named, with the hook."""
+        from .plugin_calls import call_impls
+
+        def report(plugin: str, why: str) -> None:
+            problem = PluginProblem(plugin, f"hook sftlint_configure {why}")
+            registry.problems.append(problem)
+            self._warn(problem)
+
+        call_impls(registry.manager.hook.sftlint_configure, {"settings": settings}, report)
 
     def combined(self) -> Registry | None:
         """One view of every rule loaded, for the output formats that describe rules (SARIF)."""
@@ -183,9 +196,16 @@ def _collect(registry: Registry) -> None:
 
 def _call(registry: Registry, name: str, impl) -> list:
     try:
-        return list(impl.function() or [])
-    except Exception as exc:
-        registry.problems.append(PluginProblem(name, f"{impl.function.__name__} failed: {type(exc).__name__}: {exc}"))
+        answer = impl.function()
+        if answer is None:
+            return []
+        if isinstance(answer, (str, bytes)) or not hasattr(answer, "__iter__"):
+            raise TypeError(f"returned {type(answer).__name__}, not a list")
+        return list(answer)
+    except (Exception, SystemExit) as exc:
+        from .plugin_calls import describe
+
+        registry.problems.append(PluginProblem(name, f"{impl.function.__name__} failed: {describe(exc)}"))
         return []
 
 

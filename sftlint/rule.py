@@ -116,10 +116,14 @@ def validate_rule(rule: type[Rule]) -> list[str]:
     """Problems with a rule's declaration, as sentences (empty when the rule is well formed)."""
     problems = []
     code = getattr(rule, "code", "")
-    if not CODE_PATTERN.match(code or ""):
+    if not isinstance(code, str) or not CODE_PATTERN.match(code or ""):
         problems.append(f"{rule.__name__}: code {code!r} is not a family prefix plus 3 digits")
-    if not NAME_PATTERN.match(getattr(rule, "name", "") or ""):
+    if not isinstance(getattr(rule, "name", ""), str) or not NAME_PATTERN.match(getattr(rule, "name", "") or ""):
         problems.append(f"{rule.__name__}: name {getattr(rule, 'name', '')!r} is not kebab-case")
+    if not isinstance(getattr(rule, "severity", None), Severity):
+        problems.append(f"{rule.__name__}: severity {getattr(rule, 'severity', None)!r} is not a sftlint.Severity")
+    if not isinstance(getattr(rule, "code", None), str) or not isinstance(getattr(rule, "name", None), str):
+        return problems
     # Only the headings matter here: scanning for them is cheaper than splitting the sections,
     # and every rule of every plugin is checked on each start.
     doc = next((c.__doc__ for c in rule.__mro__ if c.__doc__), "")
