@@ -207,18 +207,6 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
     if skips_file(document):
         result.skipped = "disabled by '# sftlint: disable-file'"
         return result
-    for dup in document.duplicates:
-        result.findings.append(
-            error_finding(
-                path,
-                f"duplicate key '{dup.key}' (first on line {dup.first.start.line}); loaders silently keep the "
-                "last value: remove one",
-                dup.second.start.line,
-                dup.second.start.column,
-                "E002",
-                "duplicate-key",
-            )
-        )
     forced = bool(document.directive_values("dialect")) or bool(settings.dialect)
     if not forced:
         other = _non_training(document, registry, result)

@@ -45,11 +45,12 @@ class InvalidFile(_Error):
 
 class DuplicateKey(_Error):
     """## What it does
-    Reports a key written twice in one mapping.
+    Nothing any more: a key written twice is reported by the rule YM004 (duplicate-key), at both
+    places, with the value the tool will use; `sftlint rule YM004` explains it. Unlike an E code it
+    can be selected, ignored and silenced like any rule, and it does not make the command exit 2.
 
     ## Why is this bad?
-    PyYAML, which axolotl and most tools use, silently keeps the last value; which one a reader
-    meant is anyone's guess, so the file is not checked as if either were right.
+    See YM004.
 
     ## Example
     ```yaml
@@ -64,7 +65,7 @@ class DuplicateKey(_Error):
     """
 
     code = "E002"
-    name = "duplicate-key"
+    name = "duplicate-key-retired"
 
 
 class InvalidSettings(_Error):

@@ -38,10 +38,6 @@ def _alias_bomb() -> str:
 #: file name -> (content, expected line, expected column or None, code, words the message holds)
 CASES: dict[str, tuple[bytes, int, int | None, str, str]] = {
     "malformed.yaml": (b"output_dir: out\nlearning_rate: a: b\n", 2, 17, "E001", "invalid YAML"),
-    "duplicate.yaml": (
-        b"# sftlint: dialect=hf\noutput_dir: a\nlearning_rate: 2.0e-4\noutput_dir: b\n", 4, 1, "E002",
-        "duplicate key 'output_dir' (first on line 2)",
-    ),
     "list_root.yaml": (b"# a list, not settings\n- output_dir\n- out\n", 2, 1, "E001", "top level is a list"),
     "scalar_root.yaml": (b"# one value\njust text\n", 2, 1, "E001", "top level is a single value"),
     "empty.yaml": (b"", 1, 1, "E001", "file is empty"),

@@ -44,10 +44,10 @@ NOT_TRAINING = "site_name: docs\nnav: [index.md]\n"
 
 
 def sftlint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
-    """Run ``sftlint check ARGS`` in ``cwd``; YM001 only, so rules added later do not shift counts."""
+    """Run ``sftlint check ARGS`` in ``cwd``; YM001 and YM004 only, so rules added later do not shift counts."""
     env = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "SFTLINT_DEBUG")}
     proc = subprocess.run(
-        [sys.executable, "-m", "sftlint", "check", "--select", "YM001", *args],
+        [sys.executable, "-m", "sftlint", "check", "--select", "YM001,YM004", *args],
         cwd=cwd, capture_output=True, text=True, env=env, timeout=120,
     )
     assert "Traceback" not in proc.stdout + proc.stderr
@@ -100,7 +100,7 @@ def test_json_lines_matches_json(project: Path) -> None:
     files = ("train.yaml", WEIRD_NAME, "clean.yaml")
     as_json = json.loads(sftlint(project, "--output-format", "json", *files).stdout)
     lines = sftlint(project, "--output-format", "json-lines", *files).stdout.splitlines()
-    assert len(lines) == len(as_json) == 2
+    assert len(lines) == len(as_json) == 3
     assert [json.loads(line) for line in lines] == as_json
 
 
@@ -115,16 +115,16 @@ def test_json_lines_prints_nothing_when_clean(project: Path) -> None:
 def test_github_annotations_escape_separators(project: Path) -> None:
     proc = sftlint(project, "--output-format", "github", "train.yaml", WEIRD_NAME)
     lines = proc.stdout.splitlines()
-    assert len(lines) == 2, proc.stdout  # a line break in a message must not split an annotation
+    assert len(lines) == 3, proc.stdout  # a line break in a message must not split an annotation
     ym = next(line for line in lines if "YM001" in line)
     assert ym.startswith(
         "::error file=train.yaml,line=3,col=16,endLine=3,endColumn=20,title=YM001 number-read-as-string::"
     )
-    dup = next(line for line in lines if "E002" in line)
-    props, message = dup[len("::error "):].split("::", 1)
-    assert props == "file=we%2Cird%3Aname.yaml,line=4,col=1,endLine=4,endColumn=1,title=E002 duplicate-key"
+    dup = next(line for line in lines if "YM004" in line and "line=4" in line)
+    props, message = dup[len("::warning "):].split("::", 1)
+    assert props == "file=we%2Cird%3Aname.yaml,line=4,col=1,endLine=4,endColumn=15,title=YM004 duplicate-key"
     # In the message only %, CR and LF are escaped; ':' and ',' stay readable.
-    assert "duplicate key '100%25, a:b%0Ac' (first on line 3)" in message
+    assert "'100%25, a:b%0Ac' was already set on line 3" in message
 
 
 def test_github_command_follows_severity(project: Path) -> None:
@@ -149,7 +149,7 @@ def test_github_escape_functions() -> None:
 
 def test_sarif_is_valid_and_complete(project: Path) -> None:
     proc = sftlint(project, "--output-format", "sarif", ".")
-    assert proc.returncode == 2  # the duplicate key is an input error
+    assert proc.returncode == 1
     log = json.loads(proc.stdout)
     schema = json.loads(SCHEMA.read_text())
     jsonschema.Draft4Validator(schema).validate(log)
@@ -159,8 +159,8 @@ def test_sarif_is_valid_and_complete(project: Path) -> None:
     driver = run["tool"]["driver"]
     assert driver["name"] == "sftlint" and driver["version"] and driver["informationUri"].startswith("https://")
     rules = driver["rules"]
-    assert [r["id"] for r in rules] == ["E002", "YM001"]
-    ym_rule = rules[1]
+    assert [r["id"] for r in rules] == ["YM001", "YM004"]
+    ym_rule = rules[0]
     assert ym_rule["name"] == "number-read-as-string"
     assert "YAML 1.1" in ym_rule["shortDescription"]["text"]  # taken from the rule's docstring
     assert "Why is this bad?" not in ym_rule["fullDescription"]["text"]
@@ -169,7 +169,7 @@ def test_sarif_is_valid_and_complete(project: Path) -> None:
     assert ym_rule["defaultConfiguration"]["level"] == "error"
 
     results = run["results"]
-    assert len(results) == 2
+    assert len(results) == 3  # the duplicate key is reported where it is written twice
     for result in results:
         assert rules[result["ruleIndex"]]["id"] == result["ruleId"]
     ym = next(r for r in results if r["ruleId"] == "YM001")
@@ -184,7 +184,7 @@ def test_sarif_is_valid_and_complete(project: Path) -> None:
     (replacement,) = change["replacements"]
     assert replacement["insertedContent"]["text"] == "2.0e-4"
     assert replacement["deletedRegion"] == physical["region"]
-    dup = next(r for r in results if r["ruleId"] == "E002")
+    dup = next(r for r in results if r["ruleId"] == "YM004")
     # ':' in a relative reference's first segment would read as a URI scheme, so it is encoded.
     assert dup["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "we%2Cird%3Aname.yaml"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
@@ -206,8 +206,8 @@ def test_junit_counts(project: Path) -> None:
     root = ET.fromstring(proc.stdout)
     (suite,) = root.iter("testsuite")
     assert suite.get("tests") == "4"
-    assert suite.get("failures") == "1"
-    assert suite.get("errors") == "1"  # the file with a duplicate key could not be checked as written
+    assert suite.get("failures") == "2"  # a duplicate key is a finding like any other
+    assert suite.get("errors") == "0"
     assert suite.get("skipped") == "1"
     cases = {case.get("name"): case for case in suite.iter("testcase")}
     assert set(cases) == {"train.yaml", "clean.yaml", "notes.yaml", WEIRD_NAME}
@@ -217,8 +217,8 @@ def test_junit_counts(project: Path) -> None:
     assert "train.yaml:3:16" in failure.text
     assert list(cases["clean.yaml"]) == []
     assert cases["notes.yaml"].find("skipped") is not None
-    (dup,) = cases[WEIRD_NAME].findall("error")
-    assert dup.get("type") == "E002" and "100%, a:b\nc" in dup.get("message")
+    first, again = cases[WEIRD_NAME].findall("failure")
+    assert first.get("type") == again.get("type") == "YM004" and "100%, a:b\nc" in again.get("message")
 
 
 # -- options and exit codes -------------------------------------------------------------------

@@ -11,7 +11,9 @@ from ._common import dotted, warmup_in_file, why_total
 class WarmupOutsideBand(Rule):
     """## What it does
     Reports a warmup shorter than `low-fraction` (3%) or longer than `high-fraction` (10%) of the
-    run's real total steps (a warmup as long as the run is WS001's).
+    run's real total steps (a warmup as long as the run is WS001's). A ratio written inside the
+    band (`warmup_ratio: 0.1`) is inside it, even where rounding up to whole steps makes the warmup
+    a little longer (38 steps of 375 is 10.1%).
 
     ## Why is this bad?
     LoRA recipes warm up over 3-10% of the steps. A warmup copied from a longer run eats most of a
@@ -42,6 +44,7 @@ class WarmupOutsideBand(Rule):
 
     ## References
     - transformers `TrainingArguments.get_warmup_steps` (`warmup_steps` < 1 is a ratio, rounded up)
+    - Dettmers et al., QLoRA (2023), Appendix B and the released scripts: warmup ratio 0.03
     - Unsloth fine-tuning guide: warmup of 5-10% of steps
     """
 
@@ -49,6 +52,8 @@ class WarmupOutsideBand(Rule):
     name = "warmup-outside-band"
     severity = Severity.WARNING
     options = {"low-fraction": 0.03, "high-fraction": 0.10, "fix-fraction": 0.05, "min-total-steps": 50}
+    #: The band is that of the supervised fine-tuning recipes cited below.
+    objectives = frozenset({"sft"})
     fix_availability = FixAvailability.ALWAYS
 
     def check(self, ctx):
@@ -64,10 +69,12 @@ class WarmupOutsideBand(Rule):
         fraction = warmup / total
         if low <= fraction <= high:
             return
+        is_ratio = setting.field == "warmup_ratio" or float(setting.value) < 1
+        if is_ratio and low <= float(setting.value) <= high:
+            return  # written inside the band: the tool's rounding up to whole steps is not the author's
         target_steps = max(1, math.ceil(target_fraction * total))
         if target_steps == warmup:
             return
-        is_ratio = setting.field == "warmup_ratio" or float(setting.value) < 1
         new_text = format_scalar(target_fraction) if is_ratio else format_scalar(target_steps)
         side = "under" if fraction < low else "over"
         fix = None
