@@ -137,7 +137,14 @@ def near_miss(key: str, known: Iterable[str]) -> str | None:
     return best
 
 
+@lru_cache(maxsize=4096)
+def _near_miss_of(key: str, known: frozenset[str]) -> str | None:
+    """:func:`near_miss` remembered: the same keys meet the same key lists in every file of a
+    folder and at every keystroke in an editor, and each answer costs hundreds of distances."""
+    return near_miss(key, known)
+
+
 def foreign_keys(document: Document, known: frozenset[str]) -> list[str]:
     """Top-level keys that are neither known to the tool nor a typo of a key it knows."""
     return [k for k in top_level_keys(document) if k not in known and not k.startswith(("_", "x-"))
-            and near_miss(k, known) is None]
+            and _near_miss_of(k, known) is None]
