@@ -57,6 +57,11 @@ def _boolean_string() -> dict[str, Any]:
             "description": "true or false written as a string; this tool converts it"}
 
 
+#: Canonical fields whose description speaks of fractions, said again for tools that type them as
+#: whole numbers (axolotl's and Unsloth's ``warmup_steps`` are integers: their ratio is a key of its own).
+WHOLE_IN_SOME_TOOLS = {"warmup_steps": "warmup, in optimizer steps (a whole number for this tool, never a ratio)"}
+
+
 def dialect_schema(dialect, rules=()) -> dict[str, Any]:
     """The schema of ``dialect`` (a :class:`~sftlint.dialects.base.Dialect`); ``rules`` are the
     loaded rule classes, whose ranges are quoted in descriptions."""
@@ -76,6 +81,8 @@ def dialect_schema(dialect, rules=()) -> dict[str, Any]:
         out = _typed(kind, lenient) if checked else {}
         # a converted value (``adapter: qlora``) is not the canonical field's value: name it only
         words = [FIELDS[field]] if field in FIELDS and dotted not in converted else []
+        if words and field in WHOLE_IN_SOME_TOOLS and "number" not in out.get("type", ["number"]):
+            words = [WHOLE_IN_SOME_TOOLS[field]]  # this tool takes whole steps only: no ratio below 1
         if field and (field != dotted.rsplit(".", 1)[-1] or dotted in converted):
             words.append(f"sftlint reads it as '{field}'")
         if field in ranges:

@@ -4,6 +4,7 @@ from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violati
 from sftlint.document import Scalar
 from sftlint.edits import format_scalar, set_value
 from sftlint.schemas import for_dialect
+from sftlint.selection import is_selected
 from sftlint.yaml_types import resolve_yaml12
 
 from ._walk import entries
@@ -105,6 +106,7 @@ class WrongValueType(Rule):
         if schema is None:
             return
         lenient = bool(dialect.coerces_numeric_strings)
+        yields_to_ym001 = is_selected("YM001", ctx.settings, tuple(ctx.settings.ignored_for(ctx.document.path)))
         for dotted, _key, node, _mapping in entries(ctx.document.root, schema):
             kinds = schema.keys.get(dotted)
             if not kinds or dotted in schema.sections:
@@ -114,6 +116,8 @@ class WrongValueType(Rule):
             value = dialect.node_value(node)
             if accepts(kinds, value, lenient):
                 continue
+            if yields_to_ym001 and _read_as_string_by_yaml11(node, kinds, lenient):
+                continue  # YM001 reports it, with the exact cause and a fix: one finding, not two
             shown = node.text if isinstance(node, Scalar) else kind_of(value)
             fix = None
             if isinstance(node, Scalar) and node.style in ('"', "'") and {"int", "float"} & set(kinds):
@@ -126,3 +130,12 @@ class WrongValueType(Rule):
                 f"'{dotted}' is {what} to {dialect.title}'s loader; it takes {describe(kinds)}",
                 node, fix, data={"key": dotted, "expected": list(kinds), "found": kind_of(value)},
             )
+
+
+def _read_as_string_by_yaml11(node, kinds, lenient: bool) -> bool:
+    """A plain scalar such as ``2e-4``: a number in YAML 1.2, a string to a YAML 1.1 loader; the
+    case YM001 (number-read-as-string) is about."""
+    if not isinstance(node, Scalar) or node.style is not None or node.tag is not None:
+        return False
+    number = resolve_yaml12(node.text)
+    return isinstance(number, (int, float)) and not isinstance(number, bool) and accepts(kinds, number, lenient)

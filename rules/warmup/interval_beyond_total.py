@@ -51,13 +51,13 @@ class IntervalBeyondTotal(Rule):
 
     ## Example
     ```yaml
-    # 400 examples, batch 4 x GA 4 = 25 steps
+    # 4000 examples, batch 4 x GA 4 x 1 GPU, 1 epoch = 250 optimizer steps
     save_steps: 500
     ```
 
     ## Use instead
     ```yaml
-    save_steps: 12
+    save_steps: 125
     ```
 
     ## Options

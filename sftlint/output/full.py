@@ -20,6 +20,26 @@ def visible(text: str) -> str:
                    f"\\x{ord(c):02x}" if ord(c) < 256 else f"\\u{ord(c):04x}" for c in text)
 
 
+def shown_offset(raw: str, shown: str, offset: int, end: bool = False) -> int:
+    """Where ``offset`` of the line as written falls in the line as shown, after a credential was
+    masked (or a control character escaped): the caret then underlines the mask, not the length
+    of the secret it hides. Text before and after the changed part keeps its place."""
+    if raw == shown:
+        return offset
+    prefix = 0
+    while prefix < min(len(raw), len(shown)) and raw[prefix] == shown[prefix]:
+        prefix += 1
+    suffix = 0
+    while (suffix < min(len(raw), len(shown)) - prefix
+           and raw[len(raw) - 1 - suffix] == shown[len(shown) - 1 - suffix]):
+        suffix += 1
+    if offset <= prefix:
+        return offset
+    if offset >= len(raw) - suffix:
+        return offset + len(shown) - len(raw)
+    return len(shown) - suffix if end else prefix
+
+
 def _snippet(doc, finding, color: bool) -> list[str]:
     """The finding's line with one line of context each side, and a caret under its span."""
     row = finding.location.row
@@ -29,15 +49,15 @@ def _snippet(doc, finding, color: bool) -> list[str]:
     gutter = len(str(min(row + 1, last)))
     out = []
     for number in range(max(1, row - 1), min(row + 1, last) + 1):
-        text = visible(redact_line(doc.line_text(number).rstrip()))  # credentials are never printed
+        raw = doc.line_text(number).rstrip()
+        text = visible(redact_line(raw))  # credentials are never printed
         marker = ">" if number == row else " "
         out.append(paint(f"  {marker} {number:>{gutter}} | ", "blue", color) + text)
         if number == row:
-            start = finding.location.column
-            if finding.end_location.row == row:
-                width = finding.end_location.column - start
-            else:
-                width = len(text) - start + 1
+            end_column = finding.end_location.column if finding.end_location.row == row else len(raw) + 1
+            first = shown_offset(raw, text, finding.location.column - 1)
+            start = first + 1
+            width = shown_offset(raw, text, end_column - 1, end=True) - first
             pad = " " * (start - 1)
             out.append(paint(f"    {' ' * gutter} | ", "blue", color) + pad + paint("^" * max(1, width), "red", color))
     return out
