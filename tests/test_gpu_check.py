@@ -178,3 +178,20 @@ def test_the_cpu_dry_run_fails_loudly_when_a_run_disagrees_with_its_plan(tmp_pat
     assert [r["fault"] for r in report["records"] if "fault" in r] == ["one-step-short"]
     assert "memory     FAILED (a figure or check)" in (out / "summary.txt").read_text()
     assert sorted(p.name for p in out.iterdir()) == ["memory.json", "report.md", "run.log", "runs.tgz", "summary.txt"]
+
+
+def test_memory_lanes_start_only_where_their_estimates_fit(tmp_path, monkeypatch):
+    monkeypatch.syspath_prepend(str(GPU))
+    import steps
+
+    lanes = steps.Lanes(tmp_path, deadline=0.0, parallel=12, fault=None, device="cuda", memory_budget=100)
+    for name, reserve in (("3b-2048", 60), ("1b-2048", 50), ("0.5b-512", 30), ("1b-512", 10)):
+        lanes.add(name, "hf", [], reserve)
+    started = []
+    while (lane := lanes._next()) is not None:
+        started.append(lane["name"])
+        lanes.running.append((lane, None))
+    # the largest first, then whatever still fits beside it; the 1b-2048 lane waits for room
+    assert started == ["3b-2048", "0.5b-512", "1b-512"]
+    lanes.running = []
+    assert lanes._next()["name"] == "1b-2048"  # with nothing running, the next lane starts whatever its size

@@ -7,8 +7,9 @@
 
 * ``memory``: QLoRA through the runner for every size x sequence length x gradient checkpointing
   x backend; the plan's estimate against ``torch.cuda.max_memory_allocated``. One lane (process)
-  per backend, size and sequence length, several at once: the allocator's peak is per process, so
-  lanes running side by side do not disturb each other's figure.
+  per backend, size and sequence length, several at once (as many as fit in 80% of the GPU's
+  memory by their estimates): the allocator's peak is per process, so lanes running side by side
+  do not disturb each other's figure.
 * ``overhead``: the runner's ``unsloth`` backend against ``bench/bare_unsloth.py``, one lane,
   runs alternating bare, runner, runner, bare, bare, runner (so a drift of the machine lands on
   both), after one untimed warm-up run.
@@ -50,13 +51,16 @@ def _names(text: str) -> list[str]:
 class Lanes:
     """Lane processes with a shared deadline, at most ``parallel`` at a time."""
 
-    def __init__(self, work: Path, deadline: float, parallel: int, fault: str | None, device: str):
+    def __init__(self, work: Path, deadline: float, parallel: int, fault: str | None, device: str,
+                 memory_budget: int | None = None):
         self.work, self.deadline, self.parallel, self.fault, self.device = work, deadline, parallel, fault, device
+        #: GPU bytes the lanes running at once may reserve together (None: no limit)
+        self.memory_budget = memory_budget
         self.pending: list[dict] = []
         self.running: list[tuple[dict, subprocess.Popen]] = []
         self.results: list[Path] = []
 
-    def add(self, name: str, backend: str, jobs: list[dict]) -> None:
+    def add(self, name: str, backend: str, jobs: list[dict], reserve: int = 0) -> None:
         lane_dir = self.work / "lanes" / name
         lane_dir.mkdir(parents=True, exist_ok=True)
         results = lane_dir / "results.jsonl"
@@ -64,7 +68,7 @@ class Lanes:
         self.results.append(results)
         self.pending.append({"name": name, "backend": backend, "device": self.device, "jobs": jobs,
                              "results": str(results), "deadline": self.deadline, "fault": self.fault,
-                             "dir": str(lane_dir)})
+                             "dir": str(lane_dir), "reserve": reserve})
 
     def _start(self, lane: dict) -> subprocess.Popen:
         lane_dir = Path(lane["dir"])
@@ -85,6 +89,15 @@ class Lanes:
         return subprocess.Popen([sys.executable, str(HERE / "lane.py"), str(lane_dir / "lane.json")], cwd=lane_dir,
                                 env=env, stdout=log, stderr=subprocess.STDOUT)
 
+    def _next(self) -> dict | None:
+        """The first pending lane whose memory fits beside the running ones (any, when none runs)."""
+        used = sum(lane["reserve"] for lane, _ in self.running)
+        for lane in self.pending:
+            if not self.running or self.memory_budget is None or used + lane["reserve"] <= self.memory_budget:
+                self.pending.remove(lane)
+                return lane
+        return None
+
     def records(self) -> list[dict]:
         out = []
         for path in self.results:
@@ -100,7 +113,9 @@ class Lanes:
         seen = -1
         while self.pending or self.running:
             while self.pending and len(self.running) < self.parallel and time.time() < self.deadline - 5:
-                lane = self.pending.pop(0)
+                lane = self._next()
+                if lane is None:
+                    break
                 self.running.append((lane, self._start(lane)))
             if not self.running:  # no time left to start the rest
                 break
@@ -153,14 +168,18 @@ def memory_step(args) -> dict:
                         "out": str(args.out / "runs" / run_id.replace(" ", "-")),
                         "tags": {"size": size, "seq_len": seq, "batch": args.batch, "gradient_checkpointing": gc,
                                  "parameters": shapes.parameters(size)}})
-    lanes = Lanes(args.out, args.deadline, args.parallel, args.fault, args.device)
+    budget = None
+    if cuda:  # lanes side by side must not run the GPU out of memory: start one only where it fits
+        budget = int(args.gpu_share * args.environment["gpu_bytes"])
+    lanes = Lanes(args.out, args.deadline, args.parallel, args.fault, args.device, budget)
     # the largest shapes first: with fewer lanes at once than lanes, the longest start earliest
     for (backend, size, seq), jobs in sorted(lanes_jobs.items(), key=lambda kv: (-shapes.parameters(kv[0][1]),
                                                                                    -kv[0][2])):
-        lanes.add(f"memory-{backend}-{size}-{seq}", backend, jobs)
+        lanes.add(f"memory-{backend}-{size}-{seq}", backend, jobs, lane_reserve(jobs, backend))
     setup = {"sizes": {s: shapes.parameters(s) for s in args.sizes}, "seq_lens": args.seq_lens, "batch": args.batch,
              "steps": args.steps, "backends": args.backends, "parallel_lanes": args.parallel,
-             "estimate_terms": estimate_terms(args.out / "configs")}
+             "estimate_terms": estimate_terms(args.out / "configs"), "gpu_memory_budget_bytes": budget,
+             "lane_reserve_bytes": {lane["name"]: lane["reserve"] for lane in lanes.pending}}
 
     def update(records):
         write_report(args, "memory", setup, records,
@@ -169,6 +188,20 @@ def memory_step(args) -> dict:
 
     lanes.run(update)
     return json.loads(args.report.read_text())
+
+
+#: A lane holds up to its largest run's estimate times this, plus its CUDA context and allocator slack.
+RESERVE_FACTOR = 1.3
+CONTEXT_BYTES = 2**30
+
+
+def lane_reserve(jobs: list[dict], backend: str) -> int:
+    """GPU bytes to set aside for a lane while it runs: its largest estimate, with room for error."""
+    from sftlint.runner.memory import estimate_bytes
+    from sftlint.runner.plan_source import load_plan
+
+    largest = max((estimate_bytes(load_plan(Path(j["config"]))[1], backend) or 0) for j in jobs)
+    return int(RESERVE_FACTOR * largest) + CONTEXT_BYTES
 
 
 def estimate_terms(configs: Path) -> dict:
@@ -285,6 +318,7 @@ def environment(device: str) -> dict:
         if device == "cuda" and torch.cuda.is_available():
             p = torch.cuda.get_device_properties(0)
             env["gpu"] = f"{p.name}, {p.total_memory / 2**30:.1f} GiB, sm_{p.major}{p.minor}"
+            env["gpu_bytes"] = int(p.total_memory)
     except ImportError:
         pass
     return env
@@ -386,6 +420,9 @@ def parse_args(argv: list[str] | None):
     p.add_argument("--runs", type=int, default=figures.MIN_RUNS, help="overhead/speed: runs per path")
     p.add_argument("--backends", type=_names, default=["unsloth", "hf"])
     p.add_argument("--parallel", type=int, default=12, help="memory: lanes at once")
+    p.add_argument("--gpu-share", type=float, default=0.8,
+                   help="memory: the share of GPU memory that lanes running at once may reserve together "
+                        f"({RESERVE_FACTOR} x a lane's largest estimate + 1 GiB each)")
     p.add_argument("--tolerance", type=float, default=figures.MEMORY_TOLERANCE)
     p.add_argument("--budget", type=float, default=300, help="seconds for the whole step")
     p.add_argument("--fault", choices=("one-step-short",), default=None,
