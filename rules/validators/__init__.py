@@ -7,4 +7,8 @@ from sftlint import hookimpl
 
 @hookimpl
 def sftlint_rules():
-    return []
+    from .axolotl_rejects import AxolotlRejectsConfig
+    from .llamafactory_rejects import LlamaFactoryRejectsConfig
+    from .trainer_rejects import TrainerRejectsConfig
+
+    return [AxolotlRejectsConfig, LlamaFactoryRejectsConfig, TrainerRejectsConfig]

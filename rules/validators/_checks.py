@@ -1,0 +1,61 @@
+"""The validator checks as data: each one a condition on the config as the tool loads it (a plain
+dict, as the tools' own validators see it), the tool's message, and where it comes from."""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable
+
+from sftlint import Violation
+from sftlint.records import record
+
+
+@record(frozen=True)
+class Check:
+    """One start-up validation of a tool that a config file alone can trip."""
+
+    #: the tool's validator (function or place in the source), for the rule's documentation
+    source: str
+    #: the first release of the tool that has it, where traced in its history (else None)
+    since: str | None
+    #: the keys the condition reads; the finding points at the first one the file sets
+    keys: tuple[str, ...]
+    condition: Callable[[dict], bool]
+    #: what goes wrong, in the tool's own words where it has some
+    message: str
+    #: dialects the check applies to (empty: the rule's own)
+    dialects: frozenset[str] = frozenset()
+
+
+def truthy(data: dict, key: str) -> bool:
+    return bool(data.get(key))
+
+
+def lower(value: Any) -> Any:
+    return value.lower() if isinstance(value, str) else value
+
+
+def run(ctx, checks: Iterable[Check], tool: str, checked: str) -> Iterable[Violation]:
+    """Violations for the checks ``ctx``'s config trips, one per check; ``checked`` is the release
+    whose source the checks were read in (named when a check's first release is not known)."""
+    data = ctx.config.dialect.node_value(ctx.document.root)
+    if not isinstance(data, dict):
+        return
+    for check in checks:
+        if check.dialects and ctx.config.dialect.name not in check.dialects:
+            continue
+        try:
+            tripped = check.condition(data)
+        except (AttributeError, TypeError, ValueError):
+            tripped = False  # a value of an unexpected kind: the type rules report it
+        if not tripped:
+            continue
+        node = None
+        for key in check.keys:
+            entry = ctx.document.lookup(tuple(key.split(".")))
+            if entry is not None:
+                node = entry[0]
+                break
+        release = f"{check.since}+" if check.since else checked
+        yield Violation(f"{tool} {release} refuses this config: {check.message}", node,
+                        data={"source": check.source, "since": check.since, "checked": checked})
+

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from sftlint import Rule, Severity
+
+from ._checks import run
+from .axolotl_checks import CHECKS
+
+
+class AxolotlRejectsConfig(Rule):
+    """## What it does
+    Reports combinations of settings that axolotl's config validation refuses at start-up, such
+    as `sample_packing: true` with `rl: dpo`, `adapter: qlora` without `load_in_4bit: true`, or a
+    `type: sharegpt` dataset. Each check follows one of axolotl's own validators and names the
+    first axolotl release that has it:
+
+    - `sample_packing, rl` (since 0.4.0): sample packing does not work with RLHF training
+    - `rl: kto` without `remove_unused_columns: false` (since 0.6.0)
+    - `adapter: qlora` without `load_in_4bit: true`, or with `load_in_8bit` (since 0.1.0)
+    - `datasets[].type: sharegpt...` (since 0.5.0): use `chat_template`
+    - fewer than two of `micro_batch_size`, `gradient_accumulation_steps`, `batch_size` (since
+      0.5.0); both `gradient_accumulation_steps` and `batch_size` (since 0.2.1)
+    - `save_steps` with a `save_strategy` other than `steps` (since 0.4.0); `save_steps` with
+      `saves_per_epoch` (since 0.4.0)
+    - `eval_steps` with an `eval_strategy` other than `steps` (since 0.5.1); evaluation settings
+      with `val_set_size: 0` and no `test_datasets` (since 0.4.0); `eval_steps` with
+      `evals_per_epoch` (since 0.4.0); `evals_per_epoch` with an `eval_strategy` other than
+      `steps` (since 0.5.1)
+    - `val_set_size` with `test_datasets` (since 0.4.0)
+    - `eval_table_size` with `sample_packing` unless `eval_sample_packing: false` (since 0.4.0)
+    - `push_dataset_to_hub` without `hf_use_auth_token: true` (since 0.1.0)
+    - both `noisy_embedding_alpha` and `neftune_noise_alpha` (since 0.4.0)
+    - the removed `unsloth_*` switches (since 0.17.0): use `lora_*_kernel`
+    - `lr_groups` with `loraplus_lr_ratio` (since 0.8.0); `peft_layers_pattern` without
+      `peft_layers_to_transform` (since 0.5.0); `flash_attn_fuse_mlp` with LoRA (since 0.5.0)
+    - `lora_*_kernel` with 8-bit LoRA (since 0.12.0) or with `trust_remote_code` (since 0.15.0)
+    - `qat` with `load_in_4bit` (since 0.10.0)
+
+    ## Why is this bad?
+    axolotl validates the whole file before it loads anything, and stops with a pydantic
+    `ValidationError` naming one problem at a time; on a cluster that is a queued job lost per
+    mistake. sftlint reports them all at once, before the launch.
+
+    ## Example
+    ```yaml
+    rl: dpo
+    sample_packing: true
+    ```
+
+    ## Use instead
+    ```yaml
+    rl: dpo
+    sample_packing: false
+    ```
+
+    ## Options
+    None.
+
+    ## Fix safety
+    No fix: which of the two settings is the mistake is the author's choice.
+
+    ## References
+    - axolotl `src/axolotl/utils/schemas/validation.py`, `peft.py` and `config.py` at commit
+      067b021 (0.18.x): the validators named in each finding; first releases from the git history
+    """
+
+    code = "TV001"
+    name = "axolotl-rejects-config"
+    severity = Severity.ERROR
+    dialects = frozenset({"axolotl"})
+
+    def check(self, ctx):
+        yield from run(ctx, CHECKS, "axolotl", "0.18")

@@ -1,0 +1,61 @@
+"""Checks of transformers' ``TrainingArguments.__post_init__`` / ``_validate_args`` (5.17) and
+TRL's ``ModelConfig.__post_init__`` (1.15) that a config file alone can trip. Values are read with
+TrainingArguments' defaults (strategies ``steps`` for logging and saving, ``no`` for evaluation)."""
+
+from __future__ import annotations
+
+from ._checks import Check, lower
+
+DEFAULTS = {"logging_strategy": "steps", "save_strategy": "steps", "eval_strategy": "no",
+            "lr_scheduler_type": "linear", "logging_steps": 500, "save_steps": 500, "dataloader_num_workers": 0}
+
+
+def g(data: dict, key: str):
+    value = data.get(key)
+    if value is None and key == "eval_strategy":
+        value = data.get("evaluation_strategy")
+    return DEFAULTS.get(key) if value is None else lower(value)
+
+
+def _number(value) -> float | None:
+    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+def _fractional_interval(data: dict, steps: str, strategy: str) -> bool:
+    value = _number(g(data, steps))
+    return g(data, strategy) == "steps" and value is not None and value > 1 and value != int(value)
+
+
+TA = "TrainingArguments._validate_args"
+TRANSFORMERS = (
+    Check(TA, None, ("logging_steps",),
+          lambda d: g(d, "logging_strategy") == "steps" and _number(g(d, "logging_steps")) == 0,
+          "`logging_strategy: steps` needs a non-zero `logging_steps`"),
+    Check(TA, None, ("logging_steps",), lambda d: _fractional_interval(d, "logging_steps", "logging_strategy"),
+          "`logging_steps` above 1 must be a whole number"),
+    Check(TA, None, ("eval_steps",), lambda d: _fractional_interval(d, "eval_steps", "eval_strategy"),
+          "`eval_steps` above 1 must be a whole number"),
+    Check(TA, None, ("save_steps",), lambda d: _fractional_interval(d, "save_steps", "save_strategy"),
+          "`save_steps` above 1 must be a whole number"),
+    Check(TA, None, ("lr_scheduler_type", "eval_strategy"),
+          lambda d: g(d, "lr_scheduler_type") in ("reduce_lr_on_plateau", "greedy") and g(d, "eval_strategy") == "no",
+          "the reduce_lr_on_plateau and greedy schedules need an `eval_strategy` (they follow the evaluation loss)"),
+    Check(TA, None, ("warmup_steps",), lambda d: (_number(d.get("warmup_steps")) or 0) < 0,
+          "`warmup_steps` cannot be negative"),
+    Check(TA, None, ("dataloader_prefetch_factor", "dataloader_num_workers"),
+          lambda d: d.get("dataloader_prefetch_factor") is not None and _number(g(d, "dataloader_num_workers")) == 0,
+          "`dataloader_prefetch_factor` needs `dataloader_num_workers` > 0"),
+    Check(TA, None, ("bf16_full_eval", "fp16_full_eval"),
+          lambda d: bool(d.get("fp16_full_eval")) and bool(d.get("bf16_full_eval")),
+          "at most one of fp16_full_eval and bf16_full_eval can be on"),
+    Check(TA, None, ("torch_empty_cache_steps",),
+          lambda d: d.get("torch_empty_cache_steps") is not None
+          and not (isinstance(d.get("torch_empty_cache_steps"), int) and not isinstance(d.get("torch_empty_cache_steps"), bool)
+                   and d["torch_empty_cache_steps"] > 0),
+          "`torch_empty_cache_steps` must be a positive whole number"),
+)
+TRL = (
+    Check("ModelConfig.__post_init__", None, ("load_in_4bit", "load_in_8bit"),
+          lambda d: bool(d.get("load_in_8bit")) and bool(d.get("load_in_4bit")),
+          "8-bit and 4-bit loading cannot both be on", frozenset({"trl"})),
+)
