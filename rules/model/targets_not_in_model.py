@@ -46,11 +46,12 @@ class TargetsNotInModel(Rule):
     code = "MD001"
     name = "lora-targets-not-in-model"
     severity = Severity.ERROR
+    methods = frozenset({"lora", "qlora"})
 
     def check(self, ctx):
         config = ctx.config
         setting = config.get("lora_target_modules")
-        if setting is None or not setting.in_file or config.value("finetuning_type") != "lora":
+        if setting is None or not setting.in_file:
             return
         targets = target_list(setting.value)
         if not targets or any(t.lower() in ALL_LINEAR for t in targets):

@@ -50,6 +50,7 @@ class LoraWith4bitUnquantized(Rule):
     severity = Severity.WARNING
     fix_availability = FixAvailability.ALWAYS
     dialects = frozenset({"axolotl"})
+    methods = frozenset({"lora", "qlora"})
 
     def check(self, ctx):
         config = ctx.config
