@@ -169,10 +169,12 @@ def _lint_all(args, report, stdin: bool) -> tuple[int, tuple | None]:
         # the fixer needs each file's full result (node tree, config) in this process
         results += [_timed(lint_file, path, settings, registries.for_settings(settings))
                     for path in linted for settings in (resolver.for_path(path),)]
-        before = _count_findings(results)
+        before = {str(r.path): r.document.text for r in results if r.document is not None}
         results, fix_exit = apply_fixes(results, resolver, registries.for_settings, unsafe=args.unsafe_fixes,
                                         diff_only=args.diff, stream=report)
-        fixed = max(before - _count_findings(results), 0)
+        # files whose text the fixes changed (the fixer itself says how many findings it fixed)
+        fixed = sum(1 for r in results if r.document is not None and str(r.path) in before
+                    and r.document.text != before[str(r.path)])
     else:
         from .parallel import lint_paths
 
@@ -217,10 +219,6 @@ def _timed(lint, path: Path, *rest) -> FileResult:
     result = lint(path, *rest)
     result.seconds = time.perf_counter() - start
     return result
-
-
-def _count_findings(results, fixable_only: bool = False) -> int:
-    return sum(1 for r in results for f in r.findings if not fixable_only or f.fix is not None)
 
 
 def _failing(results, resolver: SettingsResolver) -> list:
@@ -279,6 +277,7 @@ def _check_stdin(args, path: Path, resolver: SettingsResolver, registries: Regis
     from .fixer import fix_text, redacted_diff
 
     first = lint_text(path, text, settings, registry)
+    outcome = None
     if any(f.is_error_code for f in first.findings):  # unreadable: the text goes back unchanged
         outcome_text, result = text, first
     else:
@@ -286,7 +285,7 @@ def _check_stdin(args, path: Path, resolver: SettingsResolver, registries: Regis
         outcome_text, result = outcome.text, (outcome.result or first)
         for problem in outcome.problems:
             print(f"sftlint: warning: {problem}", file=sys.stderr)
-    fixed = max(len(first.findings) - len(result.findings), 0)
+    fixed = len(outcome.applied) if outcome_text != text else 0
     errors = any(f.is_error_code for f in result.findings)
     if args.diff:
         report.writelines(redacted_diff(path, text, outcome_text)[0])
