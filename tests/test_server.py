@@ -589,6 +589,28 @@ def test_completion_in_a_json_config(editor, folder):
     assert "cosine" in [i.label for i in editor.completion(uri, 4, 26)]
 
 
+def test_nested_keys_of_an_unsloth_config(editor, folder):
+    """Unsloth Studio nests its keys in sections: hover and completion follow the nesting."""
+    text = (Path(__file__).resolve().parents[1] / "examples" / "unsloth-lora.yaml").read_text(encoding="utf-8")
+    text = text.replace("model: unsloth", "# sftlint: num-examples=100\nmodel: unsloth")
+    path = write(folder, "unsloth.yaml", text)
+    uri = editor.open(path)
+    editor.diagnostics(uri, 1)
+    lines = text.splitlines()
+    row = next(i for i, line in enumerate(lines) if line.strip().startswith("batch_size:"))
+    hover = editor.hover(uri, row, 4)
+    assert "**`training.batch_size`**" in hover and "`per_device_train_batch_size`" in hover
+    assert "effective batch 8 = 4 per device × 2 accumulation" in hover
+    row = next(i for i, line in enumerate(lines) if line.strip().startswith("lr_scheduler_type:"))
+    assert "cosine" in [i.label for i in editor.completion(uri, row, len(lines[row]))]
+    typed = text.replace("  weight_decay: 0.01\n", "  weight_decay: 0.01\n  warmup_r\n")
+    version = editor.change(uri, typed)
+    editor.diagnostics(uri, version)
+    row = typed.splitlines().index("  warmup_r")
+    labels = [i.label for i in editor.completion(uri, row, 10)]
+    assert "warmup_ratio" in labels and "model" not in labels  # the section's keys, not the top level's
+
+
 def test_utf16_positions_past_an_emoji(editor, folder):
     text = HF.replace("output_dir: out", "output_dir: out  # 🤗 run").replace("learning_rate: 2e-4", "learning_rate: 2e-4 # 🤗🤗")
     path = write(folder, "hf.yaml", text)
