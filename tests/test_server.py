@@ -430,15 +430,17 @@ def test_disable_for_this_line_silences_the_finding(editor, folder):
     disable = next(a for a in actions if a.title == "Disable YM001 for this line")
     text = editor.apply(uri, disable.edit)
     assert "learning_rate: 2e-4  # peak  # sftlint: disable=YM001" in text
-    codes = editor.codes(uri, editor.versions[uri])
-    assert "YM001" not in codes
-    # a second code on the same line joins the same comment
-    kt = next(d for d in editor.diagnostics(uri, editor.versions[uri]) if d.range.start.line == ym.range.start.line)
-    assert kt.code == "KT003"  # the string '2e-4' is also the wrong type for TrainingArguments
-    more = next(a for a in editor.code_actions(uri, kt.range, [kt]) if a.title.startswith("Disable"))
-    text = editor.apply(uri, more.edit)
-    assert "# sftlint: disable=YM001,KT003" in text
-    assert "KT003" not in editor.codes(uri, editor.versions[uri])
+    assert "YM001" not in editor.codes(uri, editor.versions[uri])
+
+
+def test_disable_joins_the_lines_existing_comment(editor, folder):
+    path = write(folder, "hf.yaml", HF.replace("learning_rate: 2e-4", "learning_rate: 2e-4  # sftlint: disable=HP"))
+    uri = editor.open(path)
+    ym = _diagnostic(editor, uri, "YM001", 1)
+    disable = next(a for a in editor.code_actions(uri, ym.range, [ym]) if a.title.startswith("Disable"))
+    text = editor.apply(uri, disable.edit)
+    assert "learning_rate: 2e-4  # sftlint: disable=HP,YM001\n" in text
+    assert "YM001" not in editor.codes(uri, editor.versions[uri])
 
 
 def test_json_configs_get_no_comment_to_disable_with(editor, folder):
