@@ -15,7 +15,7 @@ from typing import Any
 
 from ..canonical import TrainingConfig
 from ..document import Mapping
-from . import arithmetic, tool_conventions, trainer_loop
+from . import arithmetic, objectives, tool_conventions, trainer_loop
 from .dataset_size import count_examples
 from .model import TrainingPlan
 from .schedules import learning_rates, scheduler_error
@@ -153,7 +153,12 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
     )
     _count(config, settings, inputs, plan)
     arguments = tool_conventions.trainer_arguments(config, inputs, plan)
-    length = _steps(config, plan, arguments)
+    batches = objectives.apply(config, plan, arguments)
+    if plan.objective not in ("sft", "pretraining") and config.dialect.name == "trl" \
+            and not config.is_set("learning_rate"):
+        plan.learning_rate = objectives.TRL_RL_LEARNING_RATE
+        sources["learning_rate"] = f"{plan.learning_rate:g} (TRL's {plan.objective} config default)"
+    length = _steps(config, plan, arguments, batches)
     _warmup_and_schedule(config, inputs, plan, arguments, length)
     _events(arguments, plan, length)
     from ..memory import estimate_memory
@@ -162,13 +167,16 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
     return plan
 
 
-def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]) -> trainer_loop.RunLength:
+def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any],
+           objective_batches: int | None = None) -> trainer_loop.RunLength:
     batch, accumulation, n = plan.per_device_batch_size, plan.gradient_accumulation_steps, plan.num_examples
     epochs, max_steps = arguments["num_train_epochs"], arguments["max_steps"]
     drop_last = arguments.get("dataloader_drop_last") is True
     batches = None
     if n is not None and batch and accumulation:
         batches = arithmetic.batches_per_rank(n, batch, plan.world_size, drop_last)
+        if objective_batches is not None:
+            batches = objective_batches
         plan.batches_per_epoch = batches
         if batches == 0 and not drop_last:
             plan.notes.append(f"{n} examples make no batch: the training dataloader is empty")

@@ -51,6 +51,10 @@ class TrainingPlan:
     lr_scheduler_kwargs: dict[str, Any] = field(default_factory=dict)
     #: Why the real Trainer (or the tool around it) would raise with these settings; rule WS011 reports each.
     trainer_errors: list[str] = field(default_factory=list)
+    #: What the run trains for (sft, dpo, orpo, kto, grpo ...); rows are pairs, completions or prompts.
+    objective: str = "sft"
+    #: What one optimizer step holds under that objective (pairs, or GRPO's prompts and completions).
+    objective_plan: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

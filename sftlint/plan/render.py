@@ -78,6 +78,9 @@ def render_table(plan: TrainingPlan, config=None) -> str:
     for d in plan.dataset_counts if len(plan.dataset_counts) > 1 else []:
         derived.append((f"  {d['dataset']}", f"{_fmt(d['rows'])} rows ({d['source']})"))
     derived += [
+    ]
+    derived += _objective_rows(plan)
+    derived += [
         ("batches per epoch", f"{_fmt(plan.batches_per_epoch)} (per process)"),
         ("steps per epoch", _fmt(plan.steps_per_epoch)),
         ("total steps", _fmt(plan.total_steps)),
@@ -101,6 +104,27 @@ def render_table(plan: TrainingPlan, config=None) -> str:
         lines += ["", "Notes"]
         lines += [f"  - {note}" for note in plan.notes]
     return "\n".join(lines) + "\n"
+
+
+def _objective_rows(plan: TrainingPlan) -> list[tuple[str, str]]:
+    """What a step holds under a preference or RL objective."""
+    shape = plan.objective_plan
+    if not shape:
+        return []
+    rows = [("objective", f"{plan.objective}: each row is one of the {shape['rows']}")]
+    if "pairs_per_step" in shape:
+        rows.append(("pairs per step", _fmt(shape["pairs_per_step"])))
+    if "examples_per_step" in shape:
+        rows.append(("examples per step", _fmt(shape["examples_per_step"])))
+    if "completions_per_step" in shape:
+        rows += [
+            ("completions per step", f"{_fmt(shape['completions_per_step'])} ({_fmt(shape['prompts_per_step'])} prompts "
+                                     f"x {shape['num_generations']} generations)"),
+            ("generation batch", f"{shape['generation_batch_size']} completions of "
+                                 f"{shape['prompts_per_generation']} prompts, used for "
+                                 f"{shape['steps_per_generation']} steps x {shape['num_iterations']} iterations"),
+        ]
+    return rows
 
 
 def _memory_rows(memory: dict[str, Any] | None) -> list[str]:
