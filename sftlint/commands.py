@@ -123,6 +123,18 @@ def _check_usage(args) -> bool:
     return stdin
 
 
+def _read_as(path: Path, resolver, registries) -> str:
+    """``--show-files -v``: how the file is read (its dialect), or why it is not linted."""
+    settings = resolver.for_path(path)
+    result = lint_file(path, settings, registries.for_settings(settings))
+    if result.skipped:
+        return f": skipped: {result.skipped}"
+    if result.choice is not None and result.choice.dialect is not None:
+        return f": {result.choice.dialect.name} ({result.choice.how})"
+    errors = [f.message for f in result.findings if f.code.startswith("E")]
+    return f": not read: {errors[0]}" if errors else ""
+
+
 def _lint_all(args, report, stdin: bool) -> tuple[int, tuple | None]:
     """Lint (and fix) every file; plugins run here, so standard output is standard error meanwhile
     and only the reporter (``report``) writes to the real one. Returns (exit code, None) when the
@@ -141,7 +153,7 @@ def _lint_all(args, report, stdin: bool) -> tuple[int, tuple | None]:
         return EXIT_ERROR, None
     if args.show_files:  # as ruff does: what would be linted, one per line, then stop
         for path in files:
-            report.write(f"{path}\n")
+            report.write(f"{path}{_read_as(path, resolver, registries) if args.verbose else ''}\n")
         for path in missing:
             print(f"sftlint: error: {path}: no such file or folder", file=sys.stderr)
         return (EXIT_ERROR if missing else EXIT_CLEAN), None
@@ -355,7 +367,9 @@ def _skipped_summary(results) -> str:
     reasons: dict[str, int] = {}
     for r in results:
         if r.skipped:
-            reason = r.skipped.removesuffix(", not a training config")
+            reason = r.skipped.removesuffix(", not a training config").removesuffix(", a tool sftlint does not lint")
+            if reason.startswith("not read as a training config"):
+                reason = "not read as any supported tool's config"
             reasons[reason] = reasons.get(reason, 0) + 1
     if not reasons:
         return ""

@@ -211,7 +211,10 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
     if not forced:
         other = _non_training(document, registry, result)
         if other:
-            result.skipped = f"{other}, not a training config"
+            from .dialects.launchers import OTHER_TRAINING_TOOLS
+
+            what = "a tool sftlint does not lint" if other in OTHER_TRAINING_TOOLS else "not a training config"
+            result.skipped = f"{other}, {what}"
             return result
     try:
         choice = choose_dialect(document, registry.dialects, settings.dialect)

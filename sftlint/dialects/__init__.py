@@ -62,7 +62,8 @@ def choose_dialect(document: "Document", dialects: dict[str, Dialect], setting: 
             continue
         accepted.append(detection)
     if not accepted:
-        return DialectChoice(None, refusal or "no supported tool's keys found", detections)
+        return DialectChoice(None, _own_arguments(document, dialects) or refusal or "no supported tool's keys found",
+                             detections)
     chosen = accepted[0]
     dialect = dialects[chosen.dialect]
     runner_up = next((d for d in accepted[1:] if dialects[d.dialect].title != dialect.title), None)
@@ -75,6 +76,21 @@ def choose_dialect(document: "Document", dialects: dict[str, Dialect], setting: 
             detections,
         )
     return DialectChoice(dialect, f"detected from its keys (score {chosen.score:g})", detections)
+
+
+def _own_arguments(document: "Document", dialects: dict[str, Dialect]) -> str | None:
+    """'keys no supported tool has' when a refused file has several: the clearest reason to give."""
+    from .evidence import foreign_keys, top_level_keys
+
+    known: frozenset[str] = frozenset()
+    for dialect in dialects.values():
+        known |= dialect.accepted_keys()
+    foreign = foreign_keys(document, known)
+    if len(foreign) < 3:
+        return None
+    shown = ", ".join(foreign[:4]) + (", ..." if len(foreign) > 4 else "")
+    return (f"{len(foreign)} of {len(top_level_keys(document))} top-level keys ({shown}) are fields of no "
+            "supported tool: a training script's own arguments, or another tool's config")
 
 
 __all__ = ["Detection", "Dialect", "DialectChoice", "UnknownDialect", "choose_dialect"]

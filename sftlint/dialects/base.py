@@ -96,8 +96,10 @@ class Dialect:
 
         keys = top_level_keys(document)
         if self.required_keys and not self.required_keys & set(keys):
-            wanted = " or ".join(f"'{k}'" for k in sorted(self.required_keys))
-            return f"no {wanted}, which every {self.title} config has"
+            if len(self.required_keys) == 1:
+                return f"no '{next(iter(self.required_keys))}', which every {self.title} config has"
+            shown = ", ".join(sorted(self.required_keys)[:4])
+            return f"none of the keys that mark a {self.title} config ({shown}, ...)"
         if not self.known_keys:
             return None
         foreign = foreign_keys(document, self.accepted_keys())

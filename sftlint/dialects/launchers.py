@@ -169,6 +169,11 @@ _OTHER_TOOLS = (
 )
 
 
+#: What the recognisers name that is a training config, of a tool sftlint does not lint.
+OTHER_TRAINING_TOOLS = frozenset({"torchtune recipe", "Hydra config", "LightningCLI config", "LitGPT config",
+                                  "LLM Foundry config", "nanotron config", "verl config"})
+
+
 def _other_tool(document: Document, keys: set[str]) -> str | None:
     if _nested_marker(document.root, "_component_"):
         return "torchtune recipe"
