@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from sftlint.output import FORMATS
-
 from hostile_secrets import PREFIXES, TOKENS, core, json_placement, placements
 
 CASES = [(name, where, text) for name, token in TOKENS.items() for where, text in placements(name, token).items()]
@@ -21,7 +19,9 @@ def test_no_output_path_prints_a_planted_credential(tmp_path, cli, name, where, 
     token = TOKENS[name]
     config = tmp_path / "sft.yaml"
     config.write_text(text)
-    runs = [cli("check", config, "--output-format", fmt, "--dialect", "trl") for fmt in FORMATS]
+    # every format over every placement is the stored corpus's job (test_fuzz); here the formats
+    # that escape differently (none, JSON, GitHub's %XX, XML)
+    runs = [cli("check", config, "--output-format", fmt, "--dialect", "trl") for fmt in ("full", "json", "github", "junit")]
     runs += [cli("check", config, "-v", "--statistics", "--dialect", "trl"),
              cli("check", config, "--diff", "--unsafe-fixes", "--dialect", "trl"),
              cli("plan", config, "--dialect", "trl"),
