@@ -17,6 +17,15 @@ hook later without breaking existing plugins. An implementation of a hook that i
 is an error naming the plugin; a plugin that fails to import, or whose hook raises, is reported
 by name on stderr and every other plugin still runs.
 
+Plugins are isolated: whatever a rule's ``check`` or a hook raises (``SystemExit`` from
+``sys.exit`` included) or returns malformed (a violation whose node is no node of the document,
+``data`` that is no dict, a severity that is no ``sftlint.Severity``, a fix edit outside the file, a
+non-training verdict that is no string, plan notes that are no list of strings) becomes an
+``E900`` finding naming the plugin and the hook; the rule's well-formed findings and every other
+rule's are kept. A plugin that fails to import or to configure makes the run exit 2, so a CI job
+whose team rules did not run never passes. What a plugin prints goes to stderr: stdout carries
+the report only.
+
 Keep plugins light to import: sftlint starts in tens of milliseconds, so import rule modules
 inside ``sftlint_rules`` and never import torch, transformers or the like at module level.
 """

@@ -244,4 +244,6 @@ def _render(result, registry) -> str:
     render("full", [result], stream, registry=registry)
     n = len(result.findings)
     stream.write(f"Found {n} finding{'' if n == 1 else 's'}.\n")
-    return stream.getvalue()
+    from .redact import redact_text
+
+    return redact_text(stream.getvalue())  # pytest prints it: the same mask as the command's output

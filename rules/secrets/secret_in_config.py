@@ -7,15 +7,21 @@ from sftlint.redact import find_secret
 
 class SecretInConfig(Rule):
     """## What it does
-    Finds credentials written into a config: values of keys such as `hub_token`, `hf_token` or
-    `wandb_api_key`, and values shaped like a Hugging Face token (`hf_` and 30 or more letters and
-    digits), an API key (`sk-...`) or a W&B key (40 hex digits under a W&B key), under any key.
+    Finds credentials written into a config: real-looking values of keys such as `hub_token`,
+    `hf_token`, `wandb_api_key`, `aws_secret_access_key` or any key naming a secret, password,
+    API key or access token (and anything below such a key), and values shaped like a Hugging Face
+    token (`hf_` and 30 or more letters and digits), an OpenAI or Anthropic key (`sk-...`,
+    `sk-ant-...`), a GitHub token (`ghp_...`, `github_pat_...`), a Slack token (`xoxb-...`), an
+    AWS access key id (`AKIA...`) or a password in a URL (`https://user:pass@host`), under any
+    key; and a W&B key (40 hex digits) under a W&B key.
 
     ## Why is this bad?
     Training configs are committed, shared in issues, uploaded to the Hub next to the model
     (`push_to_hub`) and copied into logs and experiment trackers. A token in one is as good as
-    published: anyone holding it can push to your repositories or bill your account. sftlint's
-    messages show only the key and a redacted form (`hf_…(37 chars)`), in every output format.
+    published: anyone holding it can push to your repositories or bill your account. sftlint
+    never prints one: every string it writes (messages, source snippets, diffs, plan tables and
+    JSON, errors) passes one mask that shows only a redacted form (`hf_…(37 chars)`), wherever in
+    the file the credential stands; and no fix moves a credential to another key.
 
     ## Example
     ```yaml
