@@ -53,7 +53,7 @@ def cases() -> dict[str, tuple[bytes, list[str]]]:
         "many-documents.yaml": ((HF + "---\n" + HF).encode(), ["E001"]),
         "terminal-escape.yaml": (("output_dir: \"\x1b]0;pwned\x07\x1b[2J\"\n" + HF.split("\n", 1)[1]).encode(), []),
         "tabs-and-controls.yaml": (HF.replace("seed: 1", "seed: \"\x01\x02\x7f\"").encode(), []),
-        "duplicate-keys.yaml": ((HF + "seed: 2\n").encode(), ["E002"]),
+        "duplicate-keys.yaml": ((HF + "seed: 2\n").encode(), ["YM004"]),
         "huge-line.yaml": ((HF + "comment_key: " + "x" * 20_000 + "\n").encode(), []),
         "sexagesimal-huge.yaml": ((AXOLOTL + "max_steps: " + ":".join(["59"] * 3000) + "\n").encode(), []),
         "tagged-int-huge.yaml": ((AXOLOTL + "max_steps: !!int " + "9" * 5000 + "\n").encode(), []),
