@@ -28,32 +28,9 @@ from sftlint.engine import apply_hints  # noqa: E402
 from sftlint.plan.build import build_plan  # noqa: E402
 from sftlint.settings import Settings  # noqa: E402
 
+from trl_cpu import TorchLogProbs  # noqa: E402
+
 WORDS = [f"w{i}" for i in range(40)]
-
-
-class _TorchLogProbs:
-    """``ChunkedLogProbFunction.apply``'s outputs, computed by PyTorch on any device."""
-
-    @staticmethod
-    def apply(hidden, weight, bias, targets, temperature, chunk_size, softcap=None, logit_scale=1.0,
-              outputs=("entropy", "log_sum_sq_probs", "mean_logits", "is_top1")):
-        import torch
-
-        logits = torch.nn.functional.linear(hidden, weight, bias).float() * logit_scale
-        if softcap is not None:
-            logits = softcap * torch.tanh(logits / softcap)
-        logits = logits / temperature
-        logp = torch.log_softmax(logits, dim=-1)
-        chosen = logp.gather(-1, targets.unsqueeze(-1)).squeeze(-1)
-        probs = logp.exp()
-        extra = {
-            "entropy": -(probs * logp).sum(-1),
-            "log_sum_sq_probs": torch.logsumexp(2 * logp, dim=-1),
-            "mean_logits": logits.mean(-1),
-            "is_top1": logits.argmax(-1) == targets,
-        }
-        return (chosen, *(extra[name] if name in outputs else None for name in
-                          ("entropy", "log_sum_sq_probs", "mean_logits", "is_top1")))
 
 
 @pytest.fixture(autouse=True)
@@ -62,7 +39,7 @@ def _log_probs_on_cpu(monkeypatch):
     import trl.trainer.utils as utils
 
     if not torch.cuda.is_available():
-        monkeypatch.setattr(utils, "_ChunkedLogProbFunction", _TorchLogProbs)
+        monkeypatch.setattr(utils, "_ChunkedLogProbFunction", TorchLogProbs)
 
 
 def tiny(folder):

@@ -11,6 +11,7 @@ cannot be known are None and ``notes`` says why.
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 from ..canonical import TrainingConfig
@@ -152,6 +153,7 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
         sources=sources, notes=notes, lr_scheduler_kwargs=kwargs if isinstance(kwargs, dict) else {},
     )
     _count(config, settings, inputs, plan)
+    _pack(config, settings, plan)
     arguments = tool_conventions.trainer_arguments(config, inputs, plan)
     batches = objectives.apply(config, plan, arguments)
     if plan.objective not in ("sft", "pretraining") and config.dialect.name == "trl" \
@@ -170,6 +172,8 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
 def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any],
            objective_batches: int | None = None) -> trainer_loop.RunLength:
     batch, accumulation, n = plan.per_device_batch_size, plan.gradient_accumulation_steps, plan.num_examples
+    if config.value("packing"):
+        n = plan.packed_rows
     epochs, max_steps = arguments["num_train_epochs"], arguments["max_steps"]
     drop_last = arguments.get("dataloader_drop_last") is True
     batches = None
@@ -182,7 +186,7 @@ def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]
             plan.notes.append(f"{n} examples make no batch: the training dataloader is empty")
     if not accumulation:
         return trainer_loop.RunLength(batches, 1, None, None, None)
-    if packing_unknown(config) and not (max_steps and max_steps > 0):
+    if packing_unknown(config, plan) and not (max_steps and max_steps > 0):
         plan.notes.append("packing joins examples into sequences by token count, so the number of "
                           "optimizer steps cannot be known from the row count; set max_steps to fix it")
         return trainer_loop.RunLength(None, accumulation, None, None, None)
@@ -211,9 +215,34 @@ def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]
     return length
 
 
-def packing_unknown(config: TrainingConfig) -> bool:
+def packing_unknown(config: TrainingConfig, plan: TrainingPlan) -> bool:
     """Packing is on and the packed row count is not known (it replaces the example count when it is)."""
-    return bool(config.value("packing"))
+    return bool(config.value("packing")) and plan.packed_rows is None
+
+
+def _pack(config: TrainingConfig, settings, plan: TrainingPlan) -> None:
+    """With packing, the Trainer's rows are packed sequences: count them where the tool's packing is known."""
+    if not config.value("packing"):
+        return
+    if config.dialect.name != "trl":
+        plan.notes.append(f"{config.dialect.name} packs examples with its own prompt templates, which the plan does "
+                          "not render: the number of packed sequences is unknown")
+        return
+    from .packing import PackingUnknown, trl_packed_rows
+
+    roots = [Path.cwd()]
+    if config.document is not None:
+        roots.append(config.document.path.parent)
+    if settings is not None and getattr(settings, "path", None) is not None:
+        roots.append(settings.path.parent)
+    if settings is not None and getattr(settings, "read_data_outside", False):
+        roots.append(Path("/"))
+    try:
+        plan.packed_rows, how = trl_packed_rows(config, roots)
+    except PackingUnknown as exc:
+        plan.notes.append(f"the number of packed sequences is unknown: {exc}")
+        return
+    plan.notes.append(f"packing: {how}; the Trainer's rows are these sequences")
 
 
 def _warmup_and_schedule(config: TrainingConfig, inputs: _Inputs, plan: TrainingPlan, arguments: dict[str, Any],

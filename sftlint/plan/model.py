@@ -51,6 +51,8 @@ class TrainingPlan:
     lr_scheduler_kwargs: dict[str, Any] = field(default_factory=dict)
     #: Why the real Trainer (or the tool around it) would raise with these settings; rule WS011 reports each.
     trainer_errors: list[str] = field(default_factory=list)
+    #: With packing: the packed sequences the Trainer iterates over (None when not packing or unknown).
+    packed_rows: int | None = None
     #: What the run trains for (sft, dpo, orpo, kto, grpo ...); rows are pairs, completions or prompts.
     objective: str = "sft"
     #: What one optimizer step holds under that objective (pairs, or GRPO's prompts and completions).

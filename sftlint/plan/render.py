@@ -75,6 +75,8 @@ def render_table(plan: TrainingPlan, config=None) -> str:
     ]
     if plan.eval_examples is not None:
         derived.append(("evaluation examples", _fmt(plan.eval_examples)))
+    if plan.packed_rows is not None:
+        derived.append(("packed sequences", f"{plan.packed_rows} (the Trainer's rows)"))
     for d in plan.dataset_counts if len(plan.dataset_counts) > 1 else []:
         derived.append((f"  {d['dataset']}", f"{_fmt(d['rows'])} rows ({d['source']})"))
     derived += [
