@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from sftlint import Severity
 
 from ._band import BandRule
@@ -36,7 +38,11 @@ class LearningRateOutOfBand(BandRule):
       fine-tuning.
 
     Only supervised fine-tuning is checked: preference training (DPO, KTO, RL), pretraining and
-    embedding or encoder (BERT-like) models use other ranges.
+    embedding or encoder (BERT-like) models use other ranges. The full fine-tuning range is that of
+    the 7B-70B models the references below trained; small models are fully fine-tuned at much
+    higher rates (the SmolLM2 recipes use 3e-4 to 1e-3), so a full fine-tune of a model whose name
+    gives fewer than `full-min-params-billion` parameters (`SmolLM2-360M`, `Qwen2.5-0.5B`) is not
+    checked.
 
     ## Fix safety
     No fix: the right rate depends on the model size and the data; the message gives the range.
@@ -45,18 +51,26 @@ class LearningRateOutOfBand(BandRule):
     - Dettmers et al., QLoRA (2023), Appendix B: learning rates 2e-4 (7B, 13B) and 1e-4 (33B, 65B)
     - Unsloth, LoRA hyperparameters guide: 2e-4 as the starting point for LoRA and QLoRA
     - TRL `SFTConfig.learning_rate` (default 2e-5) and the PEFT integration docs
+    - Full fine-tuning of 7B-70B models at 1e-5..2e-5: Taori et al., Stanford Alpaca (2023); Ivison
+      et al., Tulu 2 (2023); Tunstall et al., Zephyr (2023)
+    - Small models: the alignment-handbook SmolLM2 SFT recipes (360M-1.7B, 3e-4 and 1e-3)
     """
 
     code = "HP001"
     name = "learning-rate-out-of-band"
     severity = Severity.WARNING
-    options = {"lora-min": 5e-5, "lora-max": 2e-4, "full-min": 5e-6, "full-max": 5e-5}
+    options = {"lora-min": 5e-5, "lora-max": 2e-4, "full-min": 5e-6, "full-max": 5e-5, "full-min-params-billion": 3.0}
     field = "learning_rate"
     label = "learning rate"
     report_defaults = True
 
     def applies(self, ctx) -> bool:
-        return ctx.config.value("finetuning_type") in ("lora", "full", "freeze")
+        if ctx.config.value("finetuning_type") not in ("lora", "full", "freeze"):
+            return False
+        if ctx.config.method == "full":
+            size = params_billion(str(ctx.config.value("base_model") or ""))
+            return size is None or size >= float(ctx.options["full-min-params-billion"])
+        return True
 
     def band(self, ctx):
         if ctx.config.uses_adapter:
@@ -68,3 +82,13 @@ class LearningRateOutOfBand(BandRule):
         self.below = f"{kind} fine-tuning at this rate learns very little per step"
         self.above = f"{kind} fine-tuning at a LoRA-sized rate tends to forget what the model knew, or diverge"
         return float(ctx.options["full-min"]), float(ctx.options["full-max"]), f"{kind} fine-tuning range"
+
+
+_SIZE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)([mb])(?![a-z])", re.I)
+
+
+def params_billion(model: str) -> float | None:
+    """The parameter count a model name gives (``SmolLM2-360M`` -> 0.36, ``Llama-3.1-8B`` -> 8.0)."""
+    name = model.rstrip("/").rsplit("/", 1)[-1]
+    sizes = [float(n) / (1000 if unit.lower() == "m" else 1) for n, unit in _SIZE.findall(name.replace("_", "-"))]
+    return max(sizes) if sizes else None

@@ -77,7 +77,8 @@ class RemovedValue(Rule):
         values = load("values")
         for key, field in TRANSFORMERS_KEYS.get(dialect, {}).items():
             yield from self._check(ctx, key, field, values["transformers"], "transformers", dialect in STRICT)
-        if dialect == "trl":
+        # the values are SFTConfig's (DPOConfig's loss_type: sigmoid is not one of them)
+        if dialect == "trl" and config.objective == "sft":
             for key in TRL_KEYS:
                 yield from self._check(ctx, key, key, values["trl"], "trl", True)
         if dialect == "llamafactory":
