@@ -14,7 +14,6 @@ nothing outside one.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import stat
 import sys
@@ -100,6 +99,8 @@ def signature(path: str, listed: bool = False) -> list:
             names = sorted(os.listdir(path))
         except OSError:
             return ["dir", None]
+        import hashlib
+
         return ["dir", hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()]
     return ["other"]
 
