@@ -1,6 +1,7 @@
 """axolotl's config validators that a config file alone can trip, read in the source of commit
-067b021c (axolotl 0.18.x): ``src/axolotl/utils/schemas/validation.py``, ``peft.py`` and
-``config.py``. ``since`` is the first release with the check, from the git history."""
+067b021c: ``src/axolotl/utils/schemas/validation.py``, ``peft.py`` and ``config.py``, and run
+against the released axolotl 0.19.0's ``validate_config``. ``since`` is the first release with the
+check, from the git history (the batch-size check took its present, looser form in 0.19.0)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,13 @@ def _qlora(data: dict) -> bool:
     return lower(data.get("adapter")) == "qlora" and not data.get("merge_lora")
 
 
+def _fsdp(data: dict, key: str):
+    """An fsdp_config entry, written with or without the ``fsdp_`` prefix axolotl strips."""
+    config = data.get("fsdp_config") or {}
+    value = config.get(key)
+    return config.get(f"fsdp_{key}") if value is None else value
+
+
 def _lora_kernels(data: dict) -> bool:
     return any(data.get(k) for k in ("lora_mlp_kernel", "lora_qkv_kernel", "lora_o_kernel"))
 
@@ -46,10 +54,9 @@ CHECKS = (
           "`adapter: qlora` cannot load in 8 bits (`load_in_8bit`); QLoRA is 4-bit"),
     Check("DatasetValidationMixin.deprecate_sharegpt_datasets", "0.5.0", ("datasets", "test_datasets"),
           _sharegpt, "`type: sharegpt.*` datasets are no longer supported; use `type: chat_template`"),
-    Check("TrainingValidationMixin.check_batch_size_fields", "0.5.0",
-          ("micro_batch_size", "gradient_accumulation_steps", "batch_size"),
-          lambda d: sum(bool(d.get(k)) for k in ("micro_batch_size", "gradient_accumulation_steps", "batch_size")) < 2,
-          "at least two of micro_batch_size, gradient_accumulation_steps, batch_size must be set"),
+    Check("TrainingValidationMixin.check_batch_size_fields", "0.19.0", ("batch_size",),
+          lambda d: truthy(d, "batch_size") and not d.get("micro_batch_size") and not d.get("gradient_accumulation_steps"),
+          "`batch_size` alone is not enough: set micro_batch_size or gradient_accumulation_steps too"),
     Check("TrainingValidationMixin.check_gas_bsz", "0.2.1", ("batch_size", "gradient_accumulation_steps"),
           lambda d: truthy(d, "gradient_accumulation_steps") and truthy(d, "batch_size"),
           "set only one of gradient_accumulation_steps or batch_size"),
@@ -105,6 +112,22 @@ CHECKS = (
     Check("LoRAValidationMixin.check_lora_kernels_trust_remote_code", "0.15.0", ("trust_remote_code",),
           lambda d: _lora_kernels(d) and truthy(d, "trust_remote_code"),
           "the LoRA kernels (lora_*_kernel) do not support trust_remote_code models"),
+    Check("TrainingValidationMixin.check_early_stopping", "0.3.0", ("early_stopping_patience",),
+          lambda d: truthy(d, "early_stopping_patience") and not (d.get("save_steps") and d.get("eval_steps")),
+          "`early_stopping_patience` requires save_steps and eval_steps"),
+    Check("TrainingValidationMixin.check_early_stopping", "0.3.0", ("early_stopping_patience", "save_steps"),
+          lambda d: truthy(d, "early_stopping_patience") and isinstance(d.get("save_steps"), int)
+          and isinstance(d.get("eval_steps"), int) and d["eval_steps"] > 0 and d["save_steps"] % d["eval_steps"] != 0,
+          "`early_stopping_patience` requires eval_steps to divide save_steps evenly"),
+    Check("AxolotlInputConfig.check_save_strategy_best_requires_metric (config.py)", "0.16.0", ("save_strategy",),
+          lambda d: d.get("save_strategy") == "best" and not d.get("metric_for_best_model"),
+          "`save_strategy: best` requires metric_for_best_model"),
+    Check("FSDPValidationMixin.check_fsdp2_cpu_ram_efficient_loading_w_4bit", "0.19.0",
+          ("fsdp_config", "load_in_4bit"),
+          lambda d: isinstance(d.get("fsdp_config"), dict)
+          and str(d.get("fsdp_version") or _fsdp(d, "fsdp_version") or _fsdp(d, "version")) == "2"
+          and bool(_fsdp(d, "cpu_ram_efficient_loading")) and truthy(d, "load_in_4bit"),
+          "FSDP2 does not support `cpu_ram_efficient_loading` with load_in_4bit"),
     Check("AxolotlInputConfig.check_qat (config.py)", "0.10.0", ("qat", "load_in_4bit"),
           lambda d: truthy(d, "qat") and truthy(d, "load_in_4bit"), "QAT and load_in_4bit cannot be used together"),
 )

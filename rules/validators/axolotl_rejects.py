@@ -17,8 +17,8 @@ class AxolotlRejectsConfig(Rule):
     - `rl: kto` without `remove_unused_columns: false` (since 0.6.0)
     - `adapter: qlora` without `load_in_4bit: true`, or with `load_in_8bit` (since 0.1.0)
     - `datasets[].type: sharegpt...` (since 0.5.0): use `chat_template`
-    - fewer than two of `micro_batch_size`, `gradient_accumulation_steps`, `batch_size` (since
-      0.5.0); both `gradient_accumulation_steps` and `batch_size` (since 0.2.1)
+    - `batch_size` without `micro_batch_size` or `gradient_accumulation_steps` (this form since
+      0.19.0); both `gradient_accumulation_steps` and `batch_size` (since 0.2.1)
     - `save_steps` with a `save_strategy` other than `steps` (since 0.4.0); `save_steps` with
       `saves_per_epoch` (since 0.4.0)
     - `eval_steps` with an `eval_strategy` other than `steps` (since 0.5.1); evaluation settings
@@ -34,6 +34,10 @@ class AxolotlRejectsConfig(Rule):
       `peft_layers_to_transform` (since 0.5.0); `flash_attn_fuse_mlp` with LoRA (since 0.5.0)
     - `lora_*_kernel` with 8-bit LoRA (since 0.12.0) or with `trust_remote_code` (since 0.15.0)
     - `qat` with `load_in_4bit` (since 0.10.0)
+    - `early_stopping_patience` without both `save_steps` and `eval_steps`, or with `eval_steps`
+      not dividing `save_steps` (since 0.3.0); `save_strategy: best` without
+      `metric_for_best_model` (since 0.16.0); FSDP2 with `cpu_ram_efficient_loading` and
+      `load_in_4bit` (0.19.0)
 
     ## Why is this bad?
     axolotl validates the whole file before it loads anything, and stops with a pydantic
@@ -60,7 +64,11 @@ class AxolotlRejectsConfig(Rule):
 
     ## References
     - axolotl `src/axolotl/utils/schemas/validation.py`, `peft.py` and `config.py` at commit
-      067b021 (0.18.x): the validators named in each finding; first releases from the git history
+      067b021: the validators named in each finding; first releases from the git history
+    - Checked against the released axolotl 0.19.0 (`axolotl.utils.config.validate_config`, in a
+      separate environment, since it pins other transformers and TRL releases): one config per
+      check, each refused by axolotl exactly where this rule reports it, and the valid ones
+      accepted by both
     """
 
     code = "TV001"
@@ -69,4 +77,4 @@ class AxolotlRejectsConfig(Rule):
     dialects = frozenset({"axolotl"})
 
     def check(self, ctx):
-        yield from run(ctx, CHECKS, "axolotl", "0.18")
+        yield from run(ctx, CHECKS, "axolotl", "0.19")
