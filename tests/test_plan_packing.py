@@ -74,7 +74,7 @@ def _examples(kind: str, count: int, seed: int = 0) -> list[dict]:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("kind, strategy", [("text", "bfd"), ("text", "wrapped"), ("prompt-completion", "bfd")])
+@pytest.mark.parametrize("kind, strategy", [("text", "bfd"), ("prompt-completion", "wrapped")])
 def test_plan_counts_sfttrainers_packed_rows(tmp_path, monkeypatch, kind, strategy):
     from sftlint.dialects.trl import TRL
     from sftlint.document import parse_document
@@ -83,9 +83,10 @@ def test_plan_counts_sfttrainers_packed_rows(tmp_path, monkeypatch, kind, strate
     from transformers import AutoTokenizer, TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
-    from trl_cpu import use_torch_log_probs
+    from trl_cpu import freeze_heap, use_torch_log_probs
 
     use_torch_log_probs(monkeypatch)
+    freeze_heap()
     monkeypatch.chdir(tmp_path)
     _tiny_model(tmp_path / "model")
     rows = _examples(kind, 57)
