@@ -139,6 +139,15 @@ def test_step_sets_stay_compact_for_any_run_length():
     assert len(_events(beyond, logging_steps=7).logging) == 10**19 // 7
 
 
+def test_a_plan_past_any_index_size_stays_small_and_renders():
+    from sftlint.plan.render import render_json, render_table
+
+    p = plan(max_steps=10**19, save_steps=1, logging_steps=1, eval_strategy="steps", num_examples=1000)
+    assert p.total_steps == 10**19 and p.save_steps.count == 10**19 and p.lr_schedule is None
+    assert "every 1 to 10000000000000000000" in render_table(p)
+    assert render_json(p)["eval_steps"]["count"] == 10**19
+
+
 def test_step_set_equality_and_membership():
     steps = StepSet(5, 17, 5, extra=[1, 18])
     assert list(steps) == [1, 5, 10, 15, 18] and steps == [1, 5, 10, 15, 18] and len(steps) == 5

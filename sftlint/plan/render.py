@@ -25,11 +25,11 @@ def _fmt(value: Any) -> str:
         if not value:
             return "none"
         shown = ", ".join(str(v) for v in value.head(8))
-        if value.every is not None and len(value) > 8:
+        if value.every is not None and value.count > 8:
             shown += f", ... every {value.every} to {value.last}"
             if value.extra and value.extra[-1] > value.last:
                 shown += ", " + ", ".join(str(v) for v in value.extra if v > value.last)
-        return shown + (f" ({len(value)} in all)" if len(value) > 8 else "")
+        return shown + (f" ({value.count} in all)" if value.count > 8 else "")
     if isinstance(value, list):
         if not value:
             return "none"

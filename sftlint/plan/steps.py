@@ -43,8 +43,13 @@ class StepSet:
     def _progression_length(self) -> int:
         return 0 if self.first is None else (self.last - self.first) // self.every + 1
 
-    def __len__(self) -> int:
+    @property
+    def count(self) -> int:
+        """How many steps; unlike ``len()``, not limited to ``sys.maxsize``."""
         return self._progression_length() + len(self.extra)
+
+    def __len__(self) -> int:
+        return self.count
 
     def __bool__(self) -> bool:
         return self.first is not None or bool(self.extra)
@@ -67,7 +72,7 @@ class StepSet:
                 return True
         elif not isinstance(other, (list, tuple)):
             return NotImplemented
-        if len(self) != len(other):
+        if self.count != (other.count if isinstance(other, StepSet) else len(other)):
             return False
         return all(a == b for a, b in zip(self, other))
 
@@ -79,7 +84,7 @@ class StepSet:
             if index.start not in (None, 0) or index.step not in (None, 1) or index.stop is None or index.stop < 0:
                 raise IndexError("a StepSet is sliced only from its start: steps[:n]")
             return self.head(index.stop)
-        if not 0 <= index < len(self):
+        if not 0 <= index < self.count:
             raise IndexError(index)
         return next(itertools.islice(iter(self), index, None))
 
@@ -90,9 +95,9 @@ class StepSet:
     def to_json(self) -> dict[str, Any]:
         """``{"count", "progression": {"first", "last", "every"} | None, "also": [...]}``."""
         progression = None if self.first is None else {"first": self.first, "last": self.last, "every": self.every}
-        return {"count": len(self), "progression": progression, "also": list(self.extra)}
+        return {"count": self.count, "progression": progression, "also": list(self.extra)}
 
     def __repr__(self) -> str:
         shown = self.head(6)
-        more = f", ... ({len(self)} in all)" if len(self) > len(shown) else ""
+        more = f", ... ({self.count} in all)" if self.count > len(shown) else ""
         return f"StepSet([{', '.join(map(str, shown))}{more}])"
