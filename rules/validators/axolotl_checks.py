@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from ._checks import Check, lower, truthy
 
-RL_WORDS = frozenset({"dpo", "ipo", "kto", "orpo", "simpo", "grpo", "gdpo", "gspo"})
+#: Deprecated settings axolotl 0.19 refuses (``raise DeprecationWarning``) when set to a true value.
+REFUSED_DEPRECATED = ("max_packed_sequence_len", "rope_scaling", "dpo_use_logits_to_keep", "dpo_generate_during_eval",
+                      "dpo_norm_loss", "rpo_alpha", "s2_attention", "flash_attn_rms_norm")
 
 
 def _sharegpt(data: dict) -> bool:
@@ -128,6 +130,10 @@ CHECKS = (
           and str(d.get("fsdp_version") or _fsdp(d, "fsdp_version") or _fsdp(d, "version")) == "2"
           and bool(_fsdp(d, "cpu_ram_efficient_loading")) and truthy(d, "load_in_4bit"),
           "FSDP2 does not support `cpu_ram_efficient_loading` with load_in_4bit"),
+    Check("DeprecatedParameters (deprecated.py)", None, REFUSED_DEPRECATED,
+          lambda d: any(d.get(k) for k in REFUSED_DEPRECATED) or d.get("rpo_alpha") is not None,
+          "these settings are no longer supported and are refused when set: " + ", ".join(REFUSED_DEPRECATED)
+          + " (rope_scaling now goes under model_config)"),
     Check("AxolotlInputConfig.check_qat (config.py)", "0.10.0", ("qat", "load_in_4bit"),
           lambda d: truthy(d, "qat") and truthy(d, "load_in_4bit"), "QAT and load_in_4bit cannot be used together"),
 )

@@ -38,6 +38,9 @@ class AxolotlRejectsConfig(Rule):
       not dividing `save_steps` (since 0.3.0); `save_strategy: best` without
       `metric_for_best_model` (since 0.16.0); FSDP2 with `cpu_ram_efficient_loading` and
       `load_in_4bit` (0.19.0)
+    - deprecated settings it now refuses when set: `max_packed_sequence_len`, `rope_scaling`
+      (now under `model_config`), `dpo_use_logits_to_keep`, `dpo_generate_during_eval`,
+      `dpo_norm_loss`, `rpo_alpha`, `s2_attention`, `flash_attn_rms_norm` (0.19.0)
 
     ## Why is this bad?
     axolotl validates the whole file before it loads anything, and stops with a pydantic
