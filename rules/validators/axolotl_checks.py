@@ -134,6 +134,9 @@ CHECKS = (
           lambda d: any(d.get(k) for k in REFUSED_DEPRECATED) or d.get("rpo_alpha") is not None,
           "these settings are no longer supported and are refused when set: " + ", ".join(REFUSED_DEPRECATED)
           + " (rope_scaling now goes under model_config)"),
+    Check("ModelInputConfig.validate_save_safetensors (model.py)", None, ("save_safetensors",),
+          lambda d: d.get("save_safetensors") is False,
+          "`save_safetensors: false` is not supported with transformers 5 (it always saves safetensors)"),
     Check("AxolotlInputConfig.check_qat (config.py)", "0.10.0", ("qat", "load_in_4bit"),
           lambda d: truthy(d, "qat") and truthy(d, "load_in_4bit"), "QAT and load_in_4bit cannot be used together"),
 )

@@ -40,7 +40,8 @@ class AxolotlRejectsConfig(Rule):
       `load_in_4bit` (0.19.0)
     - deprecated settings it now refuses when set: `max_packed_sequence_len`, `rope_scaling`
       (now under `model_config`), `dpo_use_logits_to_keep`, `dpo_generate_during_eval`,
-      `dpo_norm_loss`, `rpo_alpha`, `s2_attention`, `flash_attn_rms_norm` (0.19.0)
+      `dpo_norm_loss`, `rpo_alpha`, `s2_attention`, `flash_attn_rms_norm` (0.19.0);
+      `save_safetensors: false` (0.19.0, with transformers 5)
 
     ## Why is this bad?
     axolotl validates the whole file before it loads anything, and stops with a pydantic
