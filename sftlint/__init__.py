@@ -10,6 +10,8 @@ hookimpl = pluggy.HookimplMarker("sftlint")
 __all__ = ["__version__", "hookimpl"]
 
 from .findings import Applicability, Edit, Fix, FixAvailability, Severity  # noqa: E402
+from .options import Option, SettingsTable  # noqa: E402
 from .rule import Rule, RuleContext, Violation  # noqa: E402
 
-__all__ += ["Applicability", "Edit", "Fix", "FixAvailability", "Rule", "RuleContext", "Severity", "Violation"]
+__all__ += ["Applicability", "Edit", "Fix", "FixAvailability", "Option", "Rule", "RuleContext", "SettingsTable",
+            "Severity", "Violation"]

@@ -12,22 +12,22 @@ from pathlib import Path
 from . import heap
 from .cli import EXIT_CLEAN, EXIT_ERROR, EXIT_FINDINGS, UsageError
 from .discovery import discover
-from .engine import FileResult, error_finding, lint_file
-from .plugins import Registries, Registry, build_registry
-from .safe_paths import is_dir, is_file
+from .engine import FileResult, error_finding
 from .findings import Severity
-from .settings import SettingsError, SettingsResolver
+from .safe_paths import is_dir, is_file
+from .session import Session
+from .settings import MAX_EXAMPLES, MAX_WORLD_SIZE, SettingsError, SettingsResolver
 
 
 def _overrides(args) -> dict:
     out = {}
     if getattr(args, "world_size", None) is not None:
-        if args.world_size < 1:
-            raise UsageError("--world-size must be at least 1")
+        if not 1 <= args.world_size <= MAX_WORLD_SIZE:
+            raise UsageError(f"--world-size must be from 1 to {MAX_WORLD_SIZE:,}")
         out["world_size"] = args.world_size
     if getattr(args, "num_examples", None) is not None:
-        if args.num_examples < 1:
-            raise UsageError("--num-examples must be at least 1")
+        if not 1 <= args.num_examples <= MAX_EXAMPLES:
+            raise UsageError(f"--num-examples must be from 1 to {MAX_EXAMPLES:,}")
         out["num_examples"] = args.num_examples
     if getattr(args, "dialect", None):
         out["dialect"] = args.dialect
@@ -48,12 +48,6 @@ def _overrides(args) -> dict:
     return out
 
 
-def _resolver(args) -> SettingsResolver:
-    if args.config is not None and not is_file(args.config):
-        raise UsageError(f"settings file {args.config} does not exist")
-    return SettingsResolver(args.config, _overrides(args))
-
-
 #: Whether a plugin failed to load or configure in this command: the run then exits 2, so a CI
 #: job whose team rules did not run never passes silently.
 _plugin_failed = False
@@ -68,16 +62,21 @@ def _warn(problem) -> None:
         print(f"sftlint: error: plugin {problem.plugin!r} was not loaded: {problem.message}", file=sys.stderr)
 
 
-def _registries(resolver: SettingsResolver, anchor: Path) -> tuple[Registries, Registry]:
-    """The registries for every settings file met, and the one for ``anchor``'s settings."""
-    registries = Registries(_warn)
-    anchored = registries.for_settings(resolver.for_path(anchor))
-    resolver.bind(registries.for_settings, anchored)  # codes and options in settings are checked now
+def _session(args) -> Session:
+    """The run's session: settings from ``--config`` or found upward, command-line overrides."""
+    try:
+        return Session(args.config, _overrides(args), warn=_warn)
+    except SettingsError as exc:  # --config names a folder or nothing
+        raise UsageError(str(exc)) from None
+
+
+def _settled(session: Session, anchor: Path) -> None:
+    """Load the anchor's settings and plugins, then freeze the long-lived objects (start-up time)."""
+    session.settings_for(anchor)  # codes and options in settings are checked now
     from .composer import event_parser
 
     event_parser()  # the YAML parser, too, lives as long as the process
     heap.settle()  # the long-lived objects (modules, rules, dialects, parser) exist now
-    return registries, anchored
 
 
 def _use_color(args, stream=None) -> bool:
@@ -123,10 +122,9 @@ def _check_usage(args) -> bool:
     return stdin
 
 
-def _read_as(path: Path, resolver, registries) -> str:
+def _read_as(path: Path, session: Session) -> str:
     """``--show-files -v``: how the file is read (its dialect), or why it is not linted."""
-    settings = resolver.for_path(path)
-    result = lint_file(path, settings, registries.for_settings(settings))
+    result = session.lint(path)
     if result.skipped:
         return f": skipped: {result.skipped}"
     if result.choice is not None and result.choice.dialect is not None:
@@ -141,24 +139,24 @@ def _lint_all(args, report, stdin: bool) -> tuple[int, tuple | None]:
     run is over (an error, ``--show-files``, ``--show-settings``, standard input), else the results."""
     paths = args.paths or [Path(".")]
     anchor = Path(args.stdin_filename) if stdin and args.stdin_filename else paths[0]
-    resolver = _resolver(args)
+    session = _session(args)
     try:
-        registries, _ = _registries(resolver, anchor)
+        _settled(session, anchor)
         if args.show_settings:
-            return _show_settings(resolver.for_path(anchor), anchor, report), None
-        files, missing = ([], []) if stdin else discover(paths, resolver, force_exclude=args.force_exclude)
-        fmt = _output_format(args, resolver.for_path(anchor))
+            return _show_settings(session.settings_for(anchor), anchor, report), None
+        files, missing = ([], []) if stdin else discover(paths, session.resolver, force_exclude=args.force_exclude)
+        fmt = _output_format(args, session.settings_for(anchor))
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR, None
     if args.show_files:  # as ruff does: what would be linted, one per line, then stop
         for path in files:
-            report.write(f"{path}{_read_as(path, resolver, registries) if args.verbose else ''}\n")
+            report.write(f"{path}{_read_as(path, session) if args.verbose else ''}\n")
         for path in missing:
             print(f"sftlint: error: {path}: no such file or folder", file=sys.stderr)
         return (EXIT_ERROR if missing else EXIT_CLEAN), None
     if stdin:
-        return _check_stdin(args, anchor if args.stdin_filename else Path("-"), resolver, registries, fmt, report), None
+        return _check_stdin(args, anchor if args.stdin_filename else Path("-"), session, fmt, report), None
     results: list[FileResult] = []
     settings_error = False
     for path in missing:
@@ -168,7 +166,7 @@ def _lint_all(args, report, stdin: bool) -> tuple[int, tuple | None]:
         try:
             # settings errors are reported here, once, before any linting; this also loads the
             # plugins each settings names, before any worker process starts
-            registries.for_settings(resolver.for_path(path))
+            session.settings_for(path)
         except SettingsError as exc:
             print(f"sftlint: error: {exc}", file=sys.stderr)
             settings_error = True
@@ -176,27 +174,12 @@ def _lint_all(args, report, stdin: bool) -> tuple[int, tuple | None]:
         linted.append(path)
     fixed = 0
     if args.fix or args.fix_only or args.unsafe_fixes or args.diff:
-        from .fixer import apply_fixes
-
-        # the fixer needs each file's full result (node tree, config) in this process
-        results += [_timed(lint_file, path, settings, registries.for_settings(settings))
-                    for path in linted for settings in (resolver.for_path(path),)]
-        before = {str(r.path): r.document.text for r in results if r.document is not None}
-        results, fix_exit = apply_fixes(results, resolver, registries.for_settings, unsafe=args.unsafe_fixes,
-                                        diff_only=args.diff, stream=report)
-        # files whose text the fixes changed (the fixer itself says how many findings it fixed)
-        fixed = sum(1 for r in results if r.document is not None and str(r.path) in before
-                    and r.document.text != before[str(r.path)])
+        done, fix_exit, fixed = session.fix_many(linted, unsafe=args.unsafe_fixes, diff_only=args.diff, stream=report)
+        results += done
     else:
-        from .parallel import lint_paths
-
-        def lint(path: Path) -> FileResult:
-            settings = resolver.for_path(path)
-            return _timed(lint_file, path, settings, registries.for_settings(settings))
-
-        results += lint_paths(linted, lint)
+        results += session.lint_many(linted)
         fix_exit = EXIT_CLEAN
-    return EXIT_CLEAN, (results, fix_exit, settings_error, registries, resolver, fmt, fixed)
+    return EXIT_CLEAN, (results, fix_exit, settings_error, session, fmt, fixed)
 
 
 def cmd_check(args) -> int:
@@ -208,7 +191,7 @@ def cmd_check(args) -> int:
         status, linted = _lint_all(args, report, stdin)
     if linted is None:
         return status
-    results, fix_exit, settings_error, registries, resolver, fmt, fixed = linted
+    results, fix_exit, settings_error, session, fmt, fixed = linted
     errors = settings_error or _plugin_failed or any(f.is_error_code for r in results for f in r.findings)
     if args.diff:
         return EXIT_ERROR if errors else fix_exit
@@ -222,15 +205,7 @@ def cmd_check(args) -> int:
         if errors:
             return EXIT_ERROR
         return EXIT_FINDINGS if fixed and args.exit_non_zero_on_fix else EXIT_CLEAN
-    return _report(args, fmt, results, registries, resolver, errors, fixed, stream=report)
-
-
-def _timed(lint, path: Path, *rest) -> FileResult:
-    """``lint(path, ...)`` with the seconds it took recorded on the result (for JUnit's ``time``)."""
-    start = time.perf_counter()
-    result = lint(path, *rest)
-    result.seconds = time.perf_counter() - start
-    return result
+    return _report(args, fmt, results, session, errors, fixed, stream=report)
 
 
 def _failing(results, resolver: SettingsResolver) -> list:
@@ -242,7 +217,7 @@ def _failing(results, resolver: SettingsResolver) -> list:
     return out
 
 
-def _report(args, fmt: str, results, registries, resolver: SettingsResolver, errors: bool, fixed: int,
+def _report(args, fmt: str, results, session: Session, errors: bool, fixed: int,
             stream=None, fixed_in_summary: bool = False) -> int:
     """Render ``results``, print the summary, and return the exit code (``fixed``: findings the
     fixes removed; the fixer says so itself for files, the summary does for standard input)."""
@@ -253,8 +228,8 @@ def _report(args, fmt: str, results, registries, resolver: SettingsResolver, err
     if args.statistics:  # counts per rule instead of the findings, as ruff does
         _statistics(findings, fmt, stream)
     else:
-        render(fmt, results, stream, color=_use_color(args, stream), verbose=args.verbose, registry=registries.combined())
-    failing = _failing(results, resolver)
+        render(fmt, results, stream, color=_use_color(args, stream), verbose=args.verbose, registry=session.combined_registry())
+    failing = _failing(results, session.resolver)
     if not args.quiet and fmt in ("full", "concise"):
         _summary(results, findings, failing, fixed=fixed if fixed_in_summary else 0)
     if errors:
@@ -266,7 +241,7 @@ def _report(args, fmt: str, results, registries, resolver: SettingsResolver, err
     return EXIT_CLEAN
 
 
-def _check_stdin(args, path: Path, resolver: SettingsResolver, registries: Registries, fmt: str, report) -> int:
+def _check_stdin(args, path: Path, session: Session, fmt: str, report) -> int:
     """Lint the config on standard input as ``path`` (``--stdin-filename``); with ``--fix`` the fixed
     text goes to standard output and the report to standard error, as ruff does, so an editor can
     pipe a buffer through sftlint."""
@@ -278,22 +253,24 @@ def _check_stdin(args, path: Path, resolver: SettingsResolver, registries: Regis
     except UnicodeDecodeError as exc:
         result = FileResult(path, [error_finding(path, f"not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset "
                                                         f"{exc.start}); save the config as UTF-8")])
-        return _report(args, fmt, [result], registries, resolver, True, 0,
+        return _report(args, fmt, [result], session, True, 0,
                        stream=sys.stderr if (args.fix or args.fix_only) else report)
-    settings = resolver.for_path(path)
-    registry = registries.for_settings(settings)
+    settings = session.settings_for(path)
+    registry = session.registry_for(settings)
     if not (args.fix or args.fix_only or args.unsafe_fixes or args.diff):
-        result = _timed(lint_text, path, text, settings, registry)
+        start = time.perf_counter()
+        result = lint_text(path, text, settings, registry, session=session)
+        result.seconds = time.perf_counter() - start
         errors = any(f.is_error_code for f in result.findings)
-        return _report(args, fmt, [result], registries, resolver, errors, 0, stream=report)
+        return _report(args, fmt, [result], session, errors, 0, stream=report)
     from .fixer import fix_text, redacted_diff
 
-    first = lint_text(path, text, settings, registry)
+    first = lint_text(path, text, settings, registry, session=session)
     outcome = None
     if any(f.is_error_code for f in first.findings):  # unreadable: the text goes back unchanged
         outcome_text, result = text, first
     else:
-        outcome = fix_text(path, text, settings, registry, unsafe=args.unsafe_fixes)
+        outcome = fix_text(path, text, settings, registry, unsafe=args.unsafe_fixes, session=session)
         outcome_text, result = outcome.text, (outcome.result or first)
         for problem in outcome.problems:
             print(f"sftlint: warning: {problem}", file=sys.stderr)
@@ -308,7 +285,7 @@ def _check_stdin(args, path: Path, resolver: SettingsResolver, registries: Regis
         if errors:
             return EXIT_ERROR
         return EXIT_FINDINGS if fixed and args.exit_non_zero_on_fix else EXIT_CLEAN
-    return _report(args, fmt, [result], registries, resolver, errors, fixed, stream=sys.stderr, fixed_in_summary=True)
+    return _report(args, fmt, [result], session, errors, fixed, stream=sys.stderr, fixed_in_summary=True)
 
 
 def _show_settings(settings, anchor: Path, report) -> int:
@@ -410,11 +387,12 @@ def cmd_plan(args) -> int:
 
     global _plugin_failed
     _plugin_failed = False
-    resolver = _resolver(args)
+    session = _session(args)
     try:
-        settings = resolver.for_path(args.path)
         with contextlib.redirect_stdout(sys.stderr):  # what plugins print is not the plan
-            _, registry = _registries(resolver, args.path)
+            _settled(session, args.path)
+            settings = session.settings_for(args.path)
+            registry = session.registry_for(settings)
     except SettingsError as exc:
         print(f"sftlint: error: {exc}", file=sys.stderr)
         return EXIT_ERROR
@@ -428,7 +406,7 @@ def cmd_plan(args) -> int:
         return EXIT_ERROR
     try:
         with contextlib.redirect_stdout(sys.stderr):
-            result = lint_document(document, settings, registry)
+            result = lint_document(document, settings, registry, session=session)
     except (Exception, SystemExit) as exc:  # as in check: one line saying what broke, never a traceback
         if os.environ.get("SFTLINT_DEBUG"):
             raise
@@ -454,19 +432,25 @@ def cmd_plan(args) -> int:
     return EXIT_ERROR if broken or _plugin_failed else EXIT_CLEAN
 
 
-def _quiet_registry() -> Registry:
-    """The registry, with anything plugins print while loading sent to standard error."""
+def _quiet_registry(args=None):
+    """The rules and dialects in force here (built-in, installed and named in the settings), with
+    anything plugins print while loading sent to standard error."""
     with contextlib.redirect_stdout(sys.stderr):
-        return build_registry()
+        try:
+            return Session(getattr(args, "config", None), warn=_warn).registry()
+        except SettingsError as exc:
+            raise UsageError(str(exc)) from None
 
 
 def cmd_rules(args) -> int:
-    registry = _quiet_registry()
+    from .options import defaults
+
+    registry = _quiet_registry(args)
     rows = sorted(registry.rules.values(), key=lambda r: r.code)
     if args.output_format == "json":
         json.dump([
             {"code": r.code, "name": r.name, "severity": str(r.severity), "fix": r.fix_availability.value,
-             "summary": r.summary(), "options": r.options}
+             "summary": r.summary(), "options": defaults(r.options)}
             for r in rows
         ], sys.stdout, indent=2, default=str)
         sys.stdout.write("\n")
@@ -480,7 +464,7 @@ def cmd_rules(args) -> int:
 def cmd_rule(args) -> int:
     from .rule_docs import render_rule
 
-    registry = _quiet_registry()
+    registry = _quiet_registry(args)
     rule = registry.rule(args.code)
     if rule is None:
         from .error_codes import error_code
@@ -495,7 +479,7 @@ def cmd_rule(args) -> int:
 def cmd_schema(args) -> int:
     from .schema import dialect_schema, render
 
-    registry = _quiet_registry()
+    registry = _quiet_registry(args)
     dialect = registry.dialects.get(args.dialect)
     if dialect is None:
         raise UsageError(f"unknown dialect {args.dialect!r} (known: {', '.join(sorted(registry.dialects))})")

@@ -21,7 +21,7 @@ from .plugin_calls import CAUGHT, call_impls, check_violation, describe
 from .plugins import Registry
 from .records import field, record
 from .rule import RuleContext
-from .selection import is_selected, severity_for
+from .selection import severity_for
 from .settings import Settings
 from .suppressions import skips_file, suppressions
 
@@ -114,20 +114,12 @@ def check_ranges(result: FileResult, config: TrainingConfig) -> None:
         break
 
 
-def _selected_rules(registry: Registry, settings: Settings, file_ignores: tuple[str, ...]) -> list:
-    """(code, rule) pairs that run for a file; the same few settings serve every file, so cache."""
-    cache = settings.selection_cache
-    key = (id(registry), file_ignores)
-    if key not in cache:
-        cache[key] = [(c, r) for c, r in sorted(registry.rules.items()) if is_selected(c, settings, file_ignores)]
-    return cache[key]
-
-
-def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
+def lint_file(path: Path, settings: Settings, registry: Registry, session=None) -> FileResult:
+    """Read and lint one file; every problem becomes a finding, nothing is raised."""
     result = FileResult(path)
     try:
         document = load_document(path)
-        return lint_document(document, settings, registry, result)
+        return lint_document(document, settings, registry, result, session=session)
     except DocumentError as exc:
         result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
         return result
@@ -137,14 +129,14 @@ def lint_file(path: Path, settings: Settings, registry: Registry) -> FileResult:
         return crashed(result, exc)
 
 
-def lint_text(path: Path, text: str, settings: Settings, registry: Registry) -> FileResult:
+def lint_text(path: Path, text: str, settings: Settings, registry: Registry, session=None) -> FileResult:
     """Lint ``text`` as the content of ``path``: an editor's unsaved buffer, linted exactly as the
     file would be once saved (its folder decides the settings), with the same handling of bad
     input and crashes as :func:`lint_file`."""
     result = FileResult(path)
     try:
         document = load_text(path, text)
-        return lint_document(document, settings, registry, result)
+        return lint_document(document, settings, registry, result, session=session)
     except DocumentError as exc:
         result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
         return result
@@ -200,7 +192,12 @@ def _non_training(document: Document, registry: Registry, result: FileResult) ->
     return None
 
 
-def lint_document(document: Document, settings: Settings, registry: Registry, result: FileResult | None = None) -> FileResult:
+def plan_document(document: Document, settings: Settings, registry: Registry, result: FileResult | None = None) -> FileResult:
+    """Recognise, read and plan a composed document, without running any rule.
+
+    The result has the dialect choice, the canonical config and the plan (with plugin notes), or
+    says why the file was skipped; an unknown forced dialect and out-of-range values are findings.
+    """
     path = document.path
     result = result or FileResult(path)
     result.document = document
@@ -231,15 +228,26 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
     result.config = config
     from .plan.build import build_plan
 
-    plan = build_plan(config, settings)
-    result.plan = plan
+    result.plan = build_plan(config, settings)
     _add_plugin_notes(result, registry)
+    return result
+
+
+def lint_document(document: Document, settings: Settings, registry: Registry, result: FileResult | None = None,
+                  session=None) -> FileResult:
+    """Lint a composed document: :func:`plan_document`, then every selected rule that applies."""
+    path = document.path
+    result = plan_document(document, settings, registry, result)
+    config, plan, choice = result.config, result.plan, result.choice
+    if config is None or choice is None or choice.dialect is None:
+        result.findings.sort(key=Finding.sort_key)
+        return result
     silenced = suppressions(document)
     file_ignores = settings.ignored_for(path)
-    for code, rule in _selected_rules(registry, settings, tuple(file_ignores)):
+    for code, rule in registry.selected(settings, tuple(file_ignores)):
         if not rule.applies_to(config):
             continue
-        ctx = RuleContext(document, config, plan, settings, settings.options_for(rule))
+        ctx = RuleContext(document, config, plan, settings, settings.options_for(rule), session)
         violations = []
         try:
             for v in rule().check(ctx):

@@ -15,7 +15,7 @@ import sys
 import tempfile
 from collections import Counter
 from pathlib import Path
-from typing import Callable, TextIO
+from typing import TextIO
 
 from .document import Document, DocumentError, parse_document
 from .edits import apply_edits
@@ -24,7 +24,7 @@ from .findings import Applicability, Finding
 from .plugins import Registry
 from .records import field, record
 from .redact import redact_diff_line
-from .settings import Settings, SettingsResolver
+from .settings import Settings
 
 MAX_PASSES = 10
 
@@ -34,7 +34,10 @@ class FixOutcome:
     text: str
     applied: list[str] = field(default_factory=list)  # codes, one per applied fix
     problems: list[str] = field(default_factory=list)
+    #: the lint of the text as it ends up
     result: FileResult | None = None
+    #: the lint of the text as it was given (the first pass)
+    first: FileResult | None = None
 
 
 def _wanted(finding: Finding, unsafe: bool) -> bool:
@@ -66,7 +69,8 @@ def _breakage(path: Path, before: Document, text: str) -> str | None:
     return None
 
 
-def fix_text(path: Path, text: str, settings: Settings, registry: Registry, unsafe: bool = False) -> FixOutcome:
+def fix_text(path: Path, text: str, settings: Settings, registry: Registry, unsafe: bool = False, *,
+             session=None, document: Document | None = None) -> FixOutcome:
     """Fix ``text`` (the content of ``path``) in memory and return the outcome.
 
     Each pass lints the current text and applies every wanted fix that does not overlap one already
@@ -80,13 +84,15 @@ def fix_text(path: Path, text: str, settings: Settings, registry: Registry, unsa
     why_not = f"they still change it after {MAX_PASSES} passes"
     first: FileResult | None = None
     for pass_number in range(MAX_PASSES + 1):
-        try:
-            document = parse_document(path, outcome.text)
-        except DocumentError:
-            return outcome  # only the original can fail here: a fixed text is checked before it is kept
-        result = lint_document(document, settings, registry)
+        if document is None or pass_number > 0:
+            try:
+                document = parse_document(path, outcome.text)
+            except DocumentError:
+                return outcome  # only the original can fail here: a fixed text is checked before it is kept
+        result = lint_document(document, settings, registry, session=session)
         outcome.result = result
         first = first or result
+        outcome.first = first
         candidates = [f for f in result.findings if _wanted(f, unsafe) and (f.code, f.message) not in blocked
                       and _changes(outcome.text, f)]
         if not candidates:
@@ -266,63 +272,101 @@ def redacted_diff(path: Path, original: str, fixed: str) -> tuple[list[str], lis
     return lines, masked
 
 
-def apply_fixes(results: list[FileResult], resolver: SettingsResolver, registry_for: Callable[[Settings], Registry],
-                *, unsafe: bool,
-                diff_only: bool, stream: TextIO) -> tuple[list[FileResult], int]:
-    """Fix every linted file; with ``diff_only`` print a unified diff and write nothing.
+@record
+class FixReport:
+    """What fixing one file produced, for the caller to print in order: the findings to report,
+    a diff (with ``diff_only``), the masked lines of that diff, warnings, and how many fixes were
+    written."""
 
-    Returns the results to report (re-linted after fixing) and 1 when ``diff_only`` found changes.
+    result: FileResult
+    diff: list[str] = field(default_factory=list)
+    masked: list[int] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    fixed: int = 0
+
+
+def fix_path(session, path: Path, *, unsafe: bool, diff_only: bool) -> FixReport:
+    """Fix one file (or only work out its diff); never raises for a problem with the file.
+
+    The first pass of the fix loop is the file's lint, so a file is linted once when it has
+    nothing to fix, and once per pass when it has.
     """
-    out: list[FileResult] = []
+    from .document import load_document
+
+    settings = session.settings_for(path)
+    registry = session.registry_for(settings)
+    try:
+        document = load_document(path)
+    except DocumentError as exc:
+        return FixReport(FileResult(path, [error_finding(path, exc.message, exc.line, exc.column, exc.code)]))
+    original = document.text
+    try:
+        outcome = fix_text(path, original, settings, registry, unsafe, session=session, document=document)
+    except Exception as exc:  # as in lint_file: a bug met in one file must not stop the others
+        if os.environ.get("SFTLINT_DEBUG"):
+            raise
+        result = FileResult(path, [error_finding(
+            path, f"sftlint crashed while fixing this file: {type(exc).__name__}: {exc}; nothing was written; "
+            "please report this with the config (SFTLINT_DEBUG=1 shows a traceback)", code="E999",
+            name="internal-error")])
+        return FixReport(result)
+    report = FixReport(outcome.result or FileResult(path), problems=list(outcome.problems))
+    if outcome.text == original:
+        return report
+    if diff_only:
+        report.diff, report.masked = redacted_diff(path, original, outcome.text)
+        report.result = outcome.first or report.result  # the findings of the file as it is
+        return report
+    try:
+        write_fixed(path, original, outcome.text)
+    except ChangedSinceRead:
+        report.problems.append(f"{path} changed since it was read (another process wrote it); its fixes were not "
+                               "written: run again")
+        report.result = outcome.first or report.result
+        return report
+    except OSError as exc:
+        first = outcome.first or report.result
+        first.findings.append(error_finding(path, f"cannot write fixes: {exc.strerror or exc}", code="E005",
+                                            name="write-failed"))
+        report.result = first
+        return report
+    report.fixed = len(outcome.applied)
+    return report
+
+
+def fix_paths(session, paths: list[Path], *, unsafe: bool, diff_only: bool,
+              stream: TextIO) -> tuple[list[FileResult], int, int]:
+    """Fix every file, on as many cores as pays off; with ``diff_only`` print a unified diff and
+    write nothing. Warnings go to stderr, in the order of ``paths``.
+
+    Returns the results to report (of the fixed files), 1 when ``diff_only`` found changes (else
+    0), and how many findings the written fixes removed.
+    """
+    import time
+
+    from .parallel import map_paths, slim
+
+    def one(path: Path) -> FixReport:
+        start = time.perf_counter()
+        report = fix_path(session, path, unsafe=unsafe, diff_only=diff_only)
+        report.result = slim(report.result)
+        report.result.seconds = time.perf_counter() - start
+        return report
+
+    reports = [r if isinstance(r, FixReport) else FixReport(r) for r in map_paths(paths, one)]
     changed_any = False
     total_fixed = 0
-    for result in results:
-        if result.document is None or result.config is None or not any(_wanted(f, unsafe) for f in result.findings):
-            out.append(result)
-            continue
-        path = result.path
-        original = result.document.text
-        try:
-            settings = resolver.for_path(path)
-            outcome = fix_text(path, original, settings, registry_for(settings), unsafe)
-        except Exception as exc:  # as in lint_file: a bug met in one file must not stop the others
-            if os.environ.get("SFTLINT_DEBUG"):
-                raise
-            result.findings.append(error_finding(
-                path, f"sftlint crashed while fixing this file: {type(exc).__name__}: {exc}; nothing was written; "
-                "please report this with the config (SFTLINT_DEBUG=1 shows a traceback)", code="E999",
-                name="internal-error"))
-            out.append(result)
-            continue
-        for problem in outcome.problems:
+    for report in reports:
+        for problem in report.problems:
             print(f"sftlint: warning: {problem}", file=sys.stderr)
-        if outcome.text == original:
-            out.append(outcome.result or result)
-            continue
-        changed_any = True
-        if diff_only:
-            lines, masked = redacted_diff(path, original, outcome.text)
-            stream.writelines(lines)
-            if masked:
-                where = f"line{'s' if len(masked) > 1 else ''} {', '.join(map(str, masked))}"
-                print(f"sftlint: warning: {path}: the diff masks the credentials on {where}, so it cannot be "
-                      "applied with patch; --fix applies it", file=sys.stderr)
-            out.append(result)
-            continue
-        try:
-            write_fixed(path, original, outcome.text)
-        except ChangedSinceRead:
-            print(f"sftlint: warning: {path} changed since it was read (another process wrote it); "
-                  "its fixes were not written: run again", file=sys.stderr)
-            out.append(result)
-            continue
-        except OSError as exc:
-            result.findings.append(error_finding(path, f"cannot write fixes: {exc.strerror or exc}", code="E005",
-                                                 name="write-failed"))
-            out.append(result)
-            continue
-        total_fixed += len(outcome.applied)
-        out.append(outcome.result or result)
+        if report.diff:
+            changed_any = True
+            stream.writelines(report.diff)
+            if report.masked:
+                where = f"line{'s' if len(report.masked) > 1 else ''} {', '.join(map(str, report.masked))}"
+                print(f"sftlint: warning: {report.result.path}: the diff masks the credentials on {where}, so it "
+                      "cannot be applied with patch; --fix applies it", file=sys.stderr)
+        total_fixed += report.fixed
     if total_fixed and not diff_only:
         print(f"Fixed {total_fixed} finding{'s' if total_fixed != 1 else ''}.", file=sys.stderr)
-    return out, (1 if diff_only and changed_any else 0)
+    return [r.result for r in reports], (1 if diff_only and changed_any else 0), total_fixed

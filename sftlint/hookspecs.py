@@ -39,6 +39,7 @@ import pluggy
 if TYPE_CHECKING:
     from .dialects.base import Dialect
     from .document import Document
+    from .options import SettingsTable
     from .rule import Rule
     from .settings import Settings
 
@@ -75,6 +76,20 @@ def sftlint_dialects() -> "list[Dialect]":
     ``# sftlint: dialect=NAME`` and the ``dialect`` setting) is unique among all plugins.
 
     :returns: A list of dialect instances.
+    """
+
+
+@hookspec
+def sftlint_settings_tables() -> "dict[str, SettingsTable]":
+    """Declare settings tables this plugin owns: ``[tool.sftlint.NAME]`` in pyproject.toml.
+
+    Each :class:`sftlint.options.SettingsTable` lists its keys as :class:`sftlint.options.Option`
+    specs (type, range, choices, description) and may check the keys against each other. The table
+    is parsed and checked when the settings load, with the file and line of any problem, and rules
+    read the parsed values from ``ctx.settings.tables[NAME]`` (only the keys written). A table that
+    no loaded plugin declares is an unknown setting.
+
+    :returns: Table name (kebab-case) -> its declaration.
     """
 
 

@@ -22,7 +22,7 @@ import signal
 import time
 from collections import deque
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from . import records
 from .engine import FileResult, error_finding
@@ -35,7 +35,7 @@ CHUNK = 16
 #: One file linting longer than this (a config lints in milliseconds) counts as hung.
 FILE_SECONDS = 120.0
 
-_lint_one: Callable[[Path], FileResult] | None = None
+_lint_one: Callable[[Path], Any] | None = None
 _paths: list[Path] = []
 
 
@@ -82,7 +82,7 @@ def _worker(conn) -> None:
         for index in chunk:
             path = _paths[index]
             try:
-                answer = slim(_lint_one(path))
+                answer = _lint_one(path)
                 conn.send((index, answer))
             except Exception as exc:  # a result that cannot be sent (unpicklable plugin data, say)
                 conn.send((index, FileResult(path, [error_finding(
@@ -137,18 +137,29 @@ class _Worker:
 
 
 def lint_paths(paths: list[Path], lint_one: Callable[[Path], FileResult]) -> list[FileResult]:
-    """``lint_one`` applied to every path, in order, on as many cores as pays off."""
+    """``lint_one`` applied to every path, in order, on as many cores as pays off; what comes back
+    from a worker is :func:`slim`."""
+    if workers_for(len(paths)) == 1:
+        return [lint_one(p) for p in paths]
+    return map_paths(paths, lambda path: slim(lint_one(path)))
+
+
+def map_paths(paths: list[Path], work: Callable[[Path], Any]) -> list[Any]:
+    """``work`` applied to every path, in order, on as many cores as pays off. What ``work``
+    returns travels back from forked workers by pickling, so it should be small. A file whose
+    worker died, hung or could not send its answer comes back as a :class:`FileResult` holding
+    an E999 finding, whatever ``work`` returns otherwise."""
     global _lint_one, _paths
     jobs = workers_for(len(paths))
     if jobs == 1:
-        return [lint_one(p) for p in paths]
+        return [work(p) for p in paths]
     import multiprocessing
 
-    _lint_one, _paths = lint_one, list(paths)  # inherited by the forked workers
+    _lint_one, _paths = work, list(paths)  # inherited by the forked workers
     try:
         return _run_pool(multiprocessing.get_context("fork"), jobs)
     except OSError:  # no processes to be had: do it here
-        return [lint_one(p) for p in paths]
+        return [work(p) for p in paths]
     finally:
         _lint_one, _paths = None, []
 

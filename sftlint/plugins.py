@@ -49,6 +49,25 @@ class Registry:
     problems: list[PluginProblem] = field(default_factory=list)
     #: rule code -> the plugin that provided it
     origins: dict[str, str] = field(default_factory=dict)
+    #: plugin settings tables by name (``scaling`` for ``[tool.sftlint.scaling]``)
+    tables: dict[str, Any] = field(default_factory=dict)
+    #: id(settings) -> (settings, {per-file ignores: selected (code, rule) pairs}); the settings
+    #: object is kept so that its id cannot be reused while the entry lives
+    _selections: dict = field(default_factory=dict, repr=False, compare=False)
+
+    def selected(self, settings, file_ignores: tuple[str, ...] = ()) -> list:
+        """The (code, rule) pairs that run for a file under ``settings``, sorted by code; the same
+        few settings serve every file, so each answer is computed once."""
+        from .selection import is_selected
+
+        entry = self._selections.get(id(settings))
+        if entry is None or entry[0] is not settings:
+            entry = self._selections[id(settings)] = (settings, {})
+        cache = entry[1]
+        if file_ignores not in cache:
+            cache[file_ignores] = [(c, r) for c, r in sorted(self.rules.items())
+                                   if is_selected(c, settings, file_ignores)]
+        return cache[file_ignores]
 
     def rule(self, code_or_name: str) -> type[Rule] | None:
         found = self.rules.get(code_or_name.upper())
@@ -192,6 +211,11 @@ def _collect(registry: Registry) -> None:
             if impl.plugin is plugin:
                 for dialect in _call(registry, name, impl):
                     _add_dialect(registry, name, dialect)
+        for impl in pm.hook.sftlint_settings_tables.get_hookimpls():
+            if impl.plugin is plugin:
+                answer = _call_one(registry, name, impl)
+                for table_name, table in (answer or {}).items():
+                    _add_table(registry, name, table_name, table)
 
 
 def _call(registry: Registry, name: str, impl) -> list:
@@ -207,6 +231,26 @@ def _call(registry: Registry, name: str, impl) -> list:
 
         registry.problems.append(PluginProblem(name, f"{impl.function.__name__} failed: {describe(exc)}"))
         return []
+
+
+def _call_one(registry: Registry, name: str, impl) -> Any:
+    try:
+        return impl.function()
+    except Exception as exc:
+        registry.problems.append(PluginProblem(name, f"{impl.function.__name__} failed: {type(exc).__name__}: {exc}"))
+        return None
+
+
+def _add_table(registry: Registry, plugin: str, name: Any, table: Any) -> None:
+    from .options import SettingsTable
+    from .settings import KNOWN_KEYS
+
+    if not isinstance(name, str) or not isinstance(table, SettingsTable):
+        registry.problems.append(PluginProblem(plugin, f"settings table {name!r} is not a sftlint.options.SettingsTable"))
+    elif name in KNOWN_KEYS or name in registry.tables:
+        registry.problems.append(PluginProblem(plugin, f"settings table {name!r} is already taken"))
+    else:
+        registry.tables[name] = table
 
 
 def _add_rule(registry: Registry, plugin: str, rule: Any) -> None:

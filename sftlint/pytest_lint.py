@@ -77,18 +77,21 @@ def pytest_testnodedown(node, error) -> None:
 
 
 class _LintState:
-    """The session's settings, registries and cache entries (relative path -> entry)."""
+    """The lint session (settings and plugins) and the cache entries (relative path -> entry)."""
 
     def __init__(self, config: pytest.Config) -> None:
-        from .settings import SettingsResolver
+        from .session import Session
+
+        def warn(problem) -> None:  # shown in pytest's warnings summary, as the CLI warns
+            message = f"sftlint: plugin {problem.plugin!r} was not loaded: {problem.message}"
+            warnings.warn(pytest.PytestWarning(message))
 
         self.config = config
         self.root = Path(config.rootpath)
-        self.resolver = SettingsResolver()
+        self.session = Session(warn=warn)
         from .gitignore import GitIgnore
 
         self.gitignore = GitIgnore()
-        self._registries = None  # a plugins.Registries, made when the first file is linted
         #: pytest's cache, absent with ``-p no:cacheprovider``
         self.cache = getattr(config, "cache", None)
         self.previous: dict[str, dict] = self.cache.get(CACHE_KEY, {}) if self.cache is not None else {}
@@ -102,7 +105,7 @@ class _LintState:
         from .settings import SettingsError
 
         try:
-            return found_by_search(path, self.root, self.resolver, self.gitignore)
+            return found_by_search(path, self.root, self.session.resolver, self.gitignore)
         except SettingsError:
             return True  # collected, so that the item reports the settings error
 
@@ -119,19 +122,6 @@ class _LintState:
             return path.relative_to(start)
         except ValueError:
             return path
-
-    def registry(self, settings):
-        """The plugin registry ``settings`` asks for; every settings is checked against its own."""
-        if self._registries is None:
-            from .plugins import Registries
-
-            def warn(problem) -> None:  # shown in pytest's warnings summary, as the CLI warns
-                message = f"sftlint: plugin {problem.plugin!r} was not loaded: {problem.message}"
-                warnings.warn(pytest.PytestWarning(message))
-
-            self._registries = Registries(warn)
-            self.resolver.bind(self._registries.for_settings, self._registries.for_settings(settings))
-        return self._registries.for_settings(settings)
 
     def save(self) -> None:
         """Write the cache, even when empty, keeping entries of files not run this time."""
@@ -207,8 +197,8 @@ class SftlintItem(pytest.Item):
         state = self.config.stash[_STATE]
         rel = state.relative(self.path)
         try:
-            settings = state.resolver.for_path(self.path)
-            registry = state.registry(settings)
+            settings = state.session.settings_for(self.path)
+            registry = state.session.registry_for(settings)
         except SettingsError as exc:
             state.failed.add(rel)
             raise SftlintFindings(f"sftlint: error: {exc}") from None
@@ -218,7 +208,7 @@ class SftlintItem(pytest.Item):
         entry = state.previous.get(rel)
         if entry is None or entry.get("key") != key or "inputs" not in entry or not unchanged(entry["inputs"]):
             with recording() as seen:
-                result = lint_file(state.shown(self.path), settings, registry)
+                result = lint_file(state.shown(self.path), settings, registry, session=state.session)
             if result.findings:
                 state.failed.add(rel)
                 raise SftlintFindings(_render(result, registry))

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from .canonical import Setting, TrainingConfig
     from .document import Document, Node
     from .plan import TrainingPlan
+    from .session import Session
     from .settings import Settings
 
 #: Sections every rule docstring has, in this order (``sftlint rule CODE`` prints them).
@@ -46,6 +47,9 @@ class RuleContext:
     plan: "TrainingPlan"
     settings: "Settings"
     options: dict[str, Any]
+    #: The session linting the file, for rules that need another file's plan (a reference
+    #: config); None when a rule is run on its own, as in tests.
+    session: "Session | None" = None
 
     def node_of(self, setting: "Setting | None") -> "Node | None":
         """The value node to point at for a setting, falling back to its key."""
@@ -64,7 +68,8 @@ class Rule:
     code: ClassVar[str]
     name: ClassVar[str]
     severity: ClassVar[Severity] = Severity.WARNING
-    #: Option names (kebab-case, as written in settings) and their defaults.
+    #: Option names (kebab-case, as written in settings) and their :class:`sftlint.options.Option`
+    #: specs (a plain default is accepted too: its type is taken from it).
     options: ClassVar[dict[str, Any]] = {}
     fix_availability: ClassVar[FixAvailability] = FixAvailability.NONE
     #: Dialects the rule applies to; empty means all.

@@ -29,9 +29,16 @@ _toml_value = toml_value
 
 
 def option_defaults(rule: type[Rule]) -> str:
-    """The rule's options with their defaults, as the settings table that sets them."""
+    """The rule's options with their defaults, as the settings table that sets them, each with
+    what it accepts."""
+    from .options import as_option
+
     lines = [f"[tool.sftlint.rules.{rule.code}]  # defaults"]
-    lines += [f"{name} = {_toml_value(value)}" for name, value in rule.options.items()]
+    for name, declared in rule.options.items():
+        spec = as_option(declared)
+        accepts = spec.describe()
+        note = f"{spec.doc}; {accepts}" if spec.doc else accepts
+        lines.append(f"{name} = {_toml_value(spec.default)}  # {note}")
     return "```toml\n" + "\n".join(lines) + "\n```"
 
 

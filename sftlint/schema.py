@@ -174,14 +174,17 @@ def _usual_ranges(rules) -> dict[str, str]:
     """Canonical field -> the usual range the range rules give it, as a phrase with the rule code.
 
     A range rule names its ``field`` and has options in pairs ``<what>-min``/``<what>-max``."""
+    from .options import defaults
+
     out: dict[str, str] = {}
     for rule in sorted(rules, key=lambda r: r.code):
         field = getattr(rule, "field", None)
         if not isinstance(field, str):
             continue
         pairs = []
-        for name, low in rule.options.items():
-            high = rule.options.get(name[:-3] + "max")
+        options = defaults(rule.options)
+        for name, low in options.items():
+            high = options.get(name[:-3] + "max")
             if name.endswith("min") and isinstance(low, (int, float)) and isinstance(high, (int, float)):
                 what = name[:-3].rstrip("-")
                 pairs.append(f"{what + ' ' if what else ''}{low:g}..{high:g}")

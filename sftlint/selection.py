@@ -95,11 +95,15 @@ def check_settings(settings: Settings, registry: "Registry") -> None:
             names = [*codes, *(r.name for r in registry.rules.values())]
             raise settings.error((_raw(settings, "rules"), key), str(unknown_key(("rules", key), names, "rule")))
         _check_options(settings, key, rule, options)
+    check_tables(settings, registry)
 
 
 def _check_options(settings: Settings, key: str, rule: "type[Rule]", options: dict[str, Any]) -> None:
+    """Parse each option value of ``[tool.sftlint.rules.KEY]`` in place, or raise naming the line."""
+    from .options import OptionError, as_option
+
     where = f"rule {rule.code} ({rule.name})"
-    for name, value in options.items():
+    for name, value in list(options.items()):
         path = (_raw(settings, "rules"), key, name)
         if name not in rule.options:
             if not rule.options:
@@ -109,26 +113,41 @@ def _check_options(settings: Settings, key: str, rule: "type[Rule]", options: di
             close = difflib.get_close_matches(name, list(rule.options), n=1, cutoff=0.6)
             hint = f"; did you mean '{close[0]}'?" if close else f" (its options: {', '.join(sorted(rule.options))})"
             raise settings.error(path, f"unknown option '{name}' for {where}{hint}")
-        default = rule.options[name]
-        if default is not None and not _same_kind(value, default):
-            raise settings.error(path, f"option '{name}' of {where} must be {_kind(default)}, not {value!r}")
+        spec = as_option(rule.options[name])
+        if spec.default is None and spec.type is object:
+            continue  # declared without a default: anything goes, as before typed options
+        try:
+            options[name] = spec.parse(value, settings.root)
+        except OptionError as exc:
+            raise settings.error(path, f"option '{name}' of {where} {exc}") from None
 
 
-def _same_kind(value: Any, default: Any) -> bool:
-    if isinstance(default, bool) or isinstance(value, bool):
-        return isinstance(value, bool) and isinstance(default, bool)
-    if isinstance(default, float):
-        return isinstance(value, (int, float))
-    if isinstance(default, (list, tuple)):
-        return isinstance(value, list)
-    return isinstance(value, type(default))
+def check_tables(settings: Settings, registry: "Registry") -> None:
+    """Parse the plugin tables of ``settings`` (``[tool.sftlint.scaling]``) with the specs their
+    plugins declare; a table no loaded plugin declares is an unknown setting."""
+    from .options import OptionError
+    from .settings import KNOWN_KEYS
 
-
-def _kind(default: Any) -> str:
-    if isinstance(default, bool):
-        return "true or false"
-    return {int: "a whole number", float: "a number", str: "a string", list: "a list", tuple: "a list",
-            dict: "a table"}.get(type(default), type(default).__name__)
+    parsed: dict[str, dict[str, Any]] = {}
+    for raw, values in settings.raw_tables.items():
+        name = raw.replace("_", "-")
+        table = registry.tables.get(name)
+        if table is None:
+            raise settings.error((raw,), str(unknown_key((raw,), [*KNOWN_KEYS, *registry.tables])))
+        out: dict[str, Any] = {}
+        for raw_key, value in values.items():
+            option = raw_key.replace("_", "-")
+            if option not in table.options:
+                raise settings.error((raw, raw_key), str(unknown_key((raw, raw_key), table.options, f"{name} setting")))
+            try:
+                out[option] = table.options[option].parse(value, settings.root)
+            except OptionError as exc:
+                raise settings.error((raw, raw_key), f"'{name}.{raw_key}' {exc}") from None
+        problem = table.check(out) if table.check else None
+        if problem:
+            raise settings.error((raw,), f"'{name}': {problem}")
+        parsed[name] = out
+    settings.tables = parsed
 
 
 def _raw(settings: Settings, key: str) -> str:

@@ -7,7 +7,8 @@ keys at its top level. Unknown keys and values of the wrong type are errors, not
 never silently disables a setting: the message names the file, the line and the nearest known key.
 
 What can only be checked once the plugins are loaded (rule codes in ``select``, options of each
-rule) is checked by :mod:`sftlint.selection` when the resolver is bound to the registry.
+rule, plugin tables such as ``[tool.sftlint.scaling]``) is checked by :mod:`sftlint.selection`,
+called by :class:`sftlint.session.Session` for each settings file it meets.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from .safe_paths import is_dir, is_file
 
 SETTINGS_FILES = (".sftlint.toml", "sftlint.toml", "pyproject.toml")
 PYPROJECT_TABLE = ("tool", "sftlint")
-#: How ``[tool.sftlint.scaling]`` may scale the learning rate with the batch size.
-SCALING_RULES = ("linear", "sqrt", "none")
+#: Upper bounds that keep later arithmetic finite and fast; no real run comes near them.
+MAX_WORLD_SIZE = 1_000_000
+MAX_EXAMPLES = 10**12 - 1
+MAX_GPU_MEMORY_GIB = 1_000_000.0
 
 
 class SettingsError(Exception):
@@ -50,8 +53,11 @@ class Settings:
     severity: dict[str, Severity] = field(default_factory=dict)
     #: rule code or name, as written -> {option (kebab-case): value}
     rule_options: dict[str, dict[str, Any]] = field(default_factory=dict)
-    #: kebab-case keys of ``[tool.sftlint.scaling]``, validated; reference-config is resolved.
-    scaling: dict[str, Any] = field(default_factory=dict)
+    #: Plugin tables (``[tool.sftlint.scaling]``) as written, until checked against the plugins
+    #: that declare them (:mod:`sftlint.options`)...
+    raw_tables: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ...and then parsed: table name -> {kebab-case key: value}, only the keys written.
+    tables: dict[str, dict[str, Any]] = field(default_factory=dict)
     world_size: int = 1
     plugins: list[str] = field(default_factory=list)
     #: training examples when the data cannot be read locally: one number for every file...
@@ -77,8 +83,8 @@ class Settings:
     #: Attributes set from the command line (checked as options, not as this file's keys).
     overridden: frozenset[str] = frozenset()
     _resolved_root: str | None = field(default=None, repr=False, compare=False)
-    #: (registry id, per-file ignores) -> selected (code, rule) pairs; filled by the engine.
-    selection_cache: dict = field(default_factory=dict, repr=False, compare=False)
+    #: rule class -> its merged options (the defaults, then this file's values)
+    _options: dict = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def root(self) -> Path:
@@ -139,12 +145,23 @@ class Settings:
             folder = os.path.dirname(folder)
         return False
 
+    @property
+    def scaling(self) -> dict[str, Any]:
+        """``[tool.sftlint.scaling]``, parsed (empty when not written)."""
+        return self.tables.get("scaling", {})
+
     def options_for(self, rule) -> dict[str, Any]:
-        merged = dict(rule.options)
-        for key, options in self.rule_options.items():
-            if key.upper() == rule.code or key == rule.name:
-                merged.update(options)
-        return merged
+        """The rule's options: its defaults, overridden by ``[tool.sftlint.rules.CODE]``."""
+        merged = self._options.get(rule)
+        if merged is None:
+            from .options import defaults
+
+            merged = defaults(rule.options)
+            for key, options in self.rule_options.items():
+                if key.upper() == rule.code or key == rule.name:
+                    merged.update(options)
+            self._options[rule] = merged
+        return dict(merged)
 
     def error(self, key: tuple[str, ...], message: str) -> SettingsError:
         """A :class:`SettingsError` for ``key`` of this file, with the file, table and line."""
@@ -189,20 +206,37 @@ def _codes(key: tuple[str, ...], value: Any) -> list[str]:
     return out
 
 
-def _positive_int(key: tuple[str, ...], value: Any) -> int:
-    from .bounds import MAX_COUNT
-
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise SettingsError(f"'{'.'.join(key)}' must be a whole number of at least 1, not {value!r}", key)
-    if value >= MAX_COUNT:
-        raise SettingsError(f"'{'.'.join(key)}' must be below 10^12", key)
+def _positive_int(key: tuple[str, ...], value: Any, limit: int = MAX_EXAMPLES) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise SettingsError(f"'{'.'.join(key)}' must be a whole number from 1 to {limit:,}, not {_short(value)}", key)
     return value
 
 
-def _positive_number(key: tuple[str, ...], value: Any) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise SettingsError(f"'{'.'.join(key)}' must be a positive number, not {value!r}", key)
+def _positive_number(key: tuple[str, ...], value: Any, limit: float = MAX_GPU_MEMORY_GIB) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value <= limit:
+        raise SettingsError(f"'{'.'.join(key)}' must be a positive number up to {limit:g}, not {_short(value)}", key)
     return float(value)
+
+
+def _short(value: Any) -> str:
+    """``repr`` of a value for a message, cut short (a settings file may hold a 5,000-digit number)."""
+    text = repr(value) if not isinstance(value, int) or abs(value) < 10**30 else "a number of over 30 digits"
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+_VERSION = None
+
+
+def _version(key: tuple[str, ...], value: Any) -> str:
+    """A release such as ``"5.24"`` or ``"1.15.0"``: what ``target-transformers`` compares against."""
+    global _VERSION
+    if _VERSION is None:
+        import re
+
+        _VERSION = re.compile(r"^[0-9]{1,4}(\.[0-9]{1,4}){0,2}$")
+    if not isinstance(value, str) or not _VERSION.match(value.strip()):
+        raise SettingsError(f"'{'.'.join(key)}' must be a release number such as \"5.24\", not {_short(value)}", key)
+    return value.strip()
 
 
 def _bool(key: tuple[str, ...], value: Any) -> bool:
@@ -231,36 +265,6 @@ def unknown_key(key: tuple[str, ...], known, what: str = "setting") -> SettingsE
     close = difflib.get_close_matches(name.replace("_", "-"), list(known), n=1, cutoff=0.6)
     hint = f"; did you mean '{close[0]}'?" if close else f" (known: {', '.join(sorted(known))})"
     return SettingsError(f"unknown {what} '{'.'.join(key)}'{hint}", key)
-
-
-def _parse_scaling(value: Any, folder: Path) -> dict[str, Any]:
-    key = ("scaling",)
-    out: dict[str, Any] = {}
-    for raw, item in _table(key, value).items():
-        name = raw.replace("_", "-")
-        sub = (*key, raw)
-        if name == "reference-batch-size":
-            out[name] = _positive_int(sub, item)
-        elif name in ("reference-learning-rate", "tolerance"):
-            out[name] = _positive_number(sub, item)
-        elif name == "rule":
-            if item not in SCALING_RULES:
-                raise SettingsError(f"'scaling.{raw}' must be one of {', '.join(SCALING_RULES)}, not {item!r}", sub)
-            out[name] = item
-        elif name == "reference-config":
-            ref = folder / _string(sub, item, "a path to a training config")
-            if not ref.is_file():
-                raise SettingsError(f"'scaling.{raw}': {ref} does not exist (paths are relative to this file)", sub)
-            out[name] = ref
-        else:
-            raise unknown_key(sub, _SCALING_KEYS, "scaling setting")
-    if ("reference-batch-size" in out) != ("reference-learning-rate" in out) and "reference-config" not in out:
-        raise SettingsError("'scaling' needs both reference-batch-size and reference-learning-rate, "
-                            "or a reference-config to read them from", key)
-    return out
-
-
-_SCALING_KEYS = ("reference-batch-size", "reference-learning-rate", "rule", "tolerance", "reference-config")
 
 
 def _severity(key: tuple[str, ...], value: Any) -> dict[str, Severity]:
@@ -304,13 +308,13 @@ _KEYS: dict[str, tuple[str, _Parser]] = {
                          lambda k, v: {g: _codes((*k, g), c) for g, c in _table(k, v).items()}),
     "severity": ("severity", _severity),
     "rules": ("rule_options", _rule_options),
-    "world-size": ("world_size", _positive_int),
+    "world-size": ("world_size", lambda k, v: _positive_int(k, v, MAX_WORLD_SIZE)),
     "plugins": ("plugins", _str_list),
     "num-examples": ("num_examples", _positive_int),
     "dataset-sizes": ("dataset_sizes",
                       lambda k, v: {g: _positive_int((*k, g), n) for g, n in _table(k, v).items()}),
-    "target-transformers": ("target_transformers", lambda k, v: _string(k, v, 'a version such as "5.24"')),
-    "target-trl": ("target_trl", lambda k, v: _string(k, v, 'a version such as "1.16"')),
+    "target-transformers": ("target_transformers", _version),
+    "target-trl": ("target_trl", _version),
     "dialect": ("dialect", lambda k, v: _string(k, v, "a dialect name")),
     "gpu-memory-gib": ("gpu_memory_gib", _positive_number),
     "force-exclude": ("force_exclude", _bool),
@@ -319,20 +323,19 @@ _KEYS: dict[str, tuple[str, _Parser]] = {
     "fail-on": ("fail_on", _fail_on),
     "output-format": ("output_format", _output_format),
 }
-KNOWN_KEYS = (*_KEYS, "scaling", "exclude", "extend-exclude")
+KNOWN_KEYS = (*_KEYS, "exclude", "extend-exclude")
 
 
 def parse_settings(data: dict[str, Any], path: Path | None) -> Settings:
     """Build :class:`Settings` from one settings table (keys as written, ``_`` or ``-``)."""
     s = Settings(path=path)
-    folder = path.parent if path else Path.cwd()
     for raw, value in data.items():
         key = raw.replace("_", "-")
         if key in _KEYS:
             attribute, parse = _KEYS[key]
             setattr(s, attribute, parse((raw,), value))
-        elif key == "scaling":
-            s.scaling = _parse_scaling(value, folder)
+        elif isinstance(value, dict):  # a plugin's table: checked once the plugins are loaded
+            s.raw_tables[raw] = value
         elif key in ("exclude", "extend-exclude"):
             s.exclude += _str_list((raw,), value)
         else:
@@ -440,8 +443,9 @@ _EXTENDING = {"extend_select": "extend_select", "extend_ignore": "extend_ignore"
 class SettingsResolver:
     """Finds, loads and caches the settings for each linted file.
 
-    ``overrides`` (from the command line) replace the file's values. Once :meth:`bind` is given
-    the plugin registry, every settings loaded is also checked against it (rule codes, options).
+    ``overrides`` (from the command line) replace the file's values. Loading only reads and parses
+    each file; what needs the plugins (rule codes, options, plugin tables) is checked by
+    :class:`sftlint.session.Session`, which owns the resolver.
     """
 
     def __init__(self, forced: Path | None = None, overrides: dict[str, Any] | None = None) -> None:
@@ -449,17 +453,6 @@ class SettingsResolver:
         self.overrides = overrides or {}
         self._by_file: dict[Path | None, Settings] = {}
         self._by_dir: dict[Path, Path | None] = {}
-        self._check: Callable[[Settings], None] | None = None
-
-    def bind(self, registry_for: Callable[[Settings], Any], overrides_registry) -> None:
-        """Check every settings, now and later, against the registry it loads (``registry_for``),
-        and the command-line selection against ``overrides_registry``."""
-        from .selection import check_overrides, check_settings
-
-        check_overrides(self.overrides, overrides_registry)
-        self._check = lambda settings: check_settings(settings, registry_for(settings))
-        for settings in list(self._by_file.values()):
-            self._check(settings)
 
     def for_path(self, path: Path) -> Settings:
         if self.forced is not None:
@@ -478,7 +471,5 @@ class SettingsResolver:
                 else:
                     setattr(settings, key, value)
             settings.overridden = frozenset(self.overrides)
-            if self._check is not None:
-                self._check(settings)
             self._by_file[settings_file] = settings
         return self._by_file[settings_file]

@@ -147,10 +147,14 @@ def default_registry() -> Registry:
     return _REGISTRY
 
 
-def case_settings(case: RuleCase, folder: Path) -> Settings:
-    """Settings for one case: its ``settings`` table, then only its rule selected."""
+def case_settings(case: RuleCase, folder: Path, registry: Registry | None = None) -> Settings:
+    """Settings for one case: its ``settings`` table (checked against the plugins, as a settings
+    file is), then only its rule selected."""
+    from .selection import check_settings
+
     try:
         settings = parse_settings(dict(case.settings), folder / "sftlint.toml")
+        check_settings(settings, registry or default_registry())
     except SettingsError as exc:
         raise FixtureError(f"{case.source}: {case.name}: settings: {exc}") from None
     settings.select = [case.rule]
@@ -186,7 +190,7 @@ def lint_case(case: RuleCase, folder: Path, registry: Registry | None = None) ->
         why = "; ".join(f"{p.plugin}: {p.message}" for p in registry.problems) or "is its plugin installed?"
         raise FixtureError(f"{case.source}: rule {case.rule} is not registered ({why})")
     path = write_case(case, folder)
-    settings = case_settings(case, folder)
+    settings = case_settings(case, folder, registry)
     try:
         document = parse_document(path, path.read_text(encoding="utf-8"))
     except DocumentError as exc:

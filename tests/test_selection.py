@@ -7,6 +7,7 @@ import pytest
 from sftlint.findings import Severity
 from sftlint.plugins import build_registry
 from sftlint.selection import check_overrides, check_settings, is_known_selector, is_selected, severity_for
+from sftlint.session import Session
 from sftlint.settings import Settings, SettingsError, SettingsResolver
 
 
@@ -68,28 +69,26 @@ def registry():
 def test_unknown_code_in_settings_is_an_error_with_line(registry, tmp_path):
     path = tmp_path / "sftlint.toml"
     path.write_text('select = ["YM"]\n\nextend-select = ["WS", "YM0001"]\n')
-    resolver = SettingsResolver()
-    resolver.bind(lambda settings: registry, registry)
     with pytest.raises(SettingsError) as info:
-        resolver.for_path(tmp_path / "a.yaml")
+        Session().settings_for(tmp_path / "a.yaml")
     assert str(info.value).startswith(f"{path}:3: settings: unknown rule code or prefix 'YM0001'")
     assert "did you mean YM001?" in str(info.value)
 
 
-def test_settings_loaded_before_binding_are_checked_when_bound(registry, tmp_path):
-    (tmp_path / "sftlint.toml").write_text('[severity]\nQQ = "info"\n')
-    resolver = SettingsResolver()
-    resolver.for_path(tmp_path / "a.yaml")
-    with pytest.raises(SettingsError, match=r":2: settings: unknown rule code or prefix 'QQ'"):
-        resolver.bind(lambda settings: registry, registry)
+def test_each_settings_file_is_checked_when_first_met(tmp_path):
+    (tmp_path / "sftlint.toml").write_text('select = ["YM"]\n')
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "sub" / "sftlint.toml").write_text('[severity]\nQQ = "info"\n')
+    session = Session()
+    assert session.settings_for(tmp_path / "a.yaml").select == ["YM"]
+    with pytest.raises(SettingsError, match=r"sub/sftlint.toml:2: settings: unknown rule code or prefix 'QQ'"):
+        session.settings_for(tmp_path / "sub" / "b.yaml")
 
 
 def test_prefixes_of_real_codes_are_accepted(registry, tmp_path):
     (tmp_path / "sftlint.toml").write_text(
         'select = ["Y", "YM0"]\nignore = ["W"]\n[per-file-ignores]\n"*.yml" = ["YM001"]\n')
-    resolver = SettingsResolver()
-    resolver.bind(lambda settings: registry, registry)
-    assert resolver.for_path(tmp_path / "a.yaml").select == ["Y", "YM0"]
+    assert Session().settings_for(tmp_path / "a.yaml").select == ["Y", "YM0"]
 
 
 def test_unknown_per_file_ignore_code_is_an_error(registry, tmp_path):

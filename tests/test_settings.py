@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 
 from sftlint.findings import Severity
+from sftlint.plugins import build_registry
+from sftlint.selection import check_settings
+from sftlint.session import Session
 from sftlint.settings import (SettingsError, SettingsResolver, find_settings_file, glob_match, load_settings_file,
                               parse_settings)
 from sftlint.toml_lines import key_line
@@ -98,8 +101,9 @@ def test_every_documented_key_parses(hf_config, write, tmp_path):
         reference-config = "ref.yaml"
 
         [rules.WS001]
-        some-option = 3
+        fix-fraction = 0.04
         """)
+    (tmp_path / "ref.yaml").write_text("")
     s = load_settings_file(path)
     assert s.ignore == ["WS001"], "codes are upper-cased"
     assert s.severity == {"YM": Severity.WARNING, "YM001": Severity.INFO}
@@ -107,9 +111,13 @@ def test_every_documented_key_parses(hf_config, write, tmp_path):
     assert (s.world_size, s.num_examples, s.gpu_memory_gib) == (4, 1000, 80.0)
     assert s.dataset_sizes == {"data/*.jsonl": 52000}
     assert s.exclude == ["old/**", "scratch"]
+    assert s.raw_tables == {"scaling": {"reference-batch-size": 32, "reference-learning-rate": 2e-4, "rule": "sqrt",
+                                        "tolerance": 0.5, "reference-config": "ref.yaml"}}
+    assert s.rule_options == {"WS001": {"fix-fraction": 0.04}}
+    s.plugins = []  # the plugins named are not installed; the built-in scaling table is checked
+    check_settings(s, build_registry())
     assert s.scaling == {"reference-batch-size": 32, "reference-learning-rate": 2e-4, "rule": "sqrt",
                          "tolerance": 0.5, "reference-config": tmp_path / "ref.yaml"}
-    assert s.rule_options == {"WS001": {"some-option": 3}}
 
 
 def test_underscore_spelling_is_accepted(tmp_path):
@@ -139,35 +147,52 @@ def test_unknown_key_without_close_match_lists_the_known_keys(write):
         load_settings_file(path)
 
 
-def test_unknown_scaling_key_points_into_its_table(write):
-    path = write("sftlint.toml", '[scaling]\nreference-batch-size = 8\nreference-learning-rate = 1e-4\nrule = "linear"\ntolerence = 0.2\n')
+def test_unknown_scaling_key_points_into_its_table(write, tmp_path):
+    write("sftlint.toml", '[scaling]\nreference-batch-size = 8\nreference-learning-rate = 1e-4\nrule = "linear"\ntolerence = 0.2\n')
     with pytest.raises(SettingsError, match=r":5: settings: unknown scaling setting 'scaling.tolerence'; did you mean 'tolerance'"):
-        load_settings_file(path)
+        Session().settings_for(tmp_path / "a.yaml")
+
+
+def test_unknown_table_is_an_unknown_setting(write, tmp_path):
+    write("sftlint.toml", '[scalng]\nrule = "linear"\n')
+    with pytest.raises(SettingsError, match=r":1: settings: unknown setting 'scalng'; did you mean 'scaling'"):
+        Session().settings_for(tmp_path / "a.yaml")
 
 
 @pytest.mark.parametrize("text, fragment", [
     ("select = 3", "'select' must be a list of strings, not 3"),
     ('select = ["YM", 1]', "'select' must be a list of strings"),
-    ("world-size = 0", "'world-size' must be a whole number of at least 1, not 0"),
+    ("world-size = 0", "'world-size' must be a whole number from 1 to 1,000,000, not 0"),
+    ("world-size = 10000000000000000000000000000000000000000", "not a number of over 30 digits"),
     ("world-size = true", "'world-size' must be a whole number"),
     ('num-examples = "100"', "'num-examples' must be a whole number"),
     ("gpu-memory-gib = -1", "'gpu-memory-gib' must be a positive number"),
     ('severity = { YM001 = "fatal" }', "'severity.YM001': unknown severity 'fatal'"),
-    ("target-trl = 1.16", "'target-trl' must be a version such as"),
+    ("target-trl = 1.16", "'target-trl' must be a release number such as"),
+    ('target-transformers = "banana"', "'target-transformers' must be a release number such as \"5.24\", not 'banana'"),
+    ("gpu-memory-gib = nan", "'gpu-memory-gib' must be a positive number"),
+    ("gpu-memory-gib = 1e308", "'gpu-memory-gib' must be a positive number up to"),
     ('per-file-ignores = ["x"]', "'per-file-ignores' must be a table"),
     ('[dataset-sizes]\n"a.jsonl" = 0', "'dataset-sizes.a.jsonl' must be a whole number"),
-    ("[scaling]\nrule = \"cubic\"", "'scaling.rule' must be one of linear, sqrt, none"),
-    ("[scaling]\ntolerance = 0", "'scaling.tolerance' must be a positive number"),
-    ("[scaling]\nreference-batch-size = 8", "needs both reference-batch-size and reference-learning-rate"),
-    ('[scaling]\nreference-config = "missing.yaml"', "missing.yaml does not exist"),
     ("[rules]\nYM001 = 3", "'rules.YM001' must be a table"),
+    # checked against the plugins that declare them: rule options and plugin tables
+    ("[scaling]\nrule = \"cubic\"", "'scaling.rule' must be one of 'linear', 'sqrt', not 'cubic'"),
+    ("[scaling]\nrule = \"none\"", "'scaling.rule' must be one of 'linear', 'sqrt', not 'none'"),
+    ("[scaling]\ntolerance = 0", "'scaling.tolerance' must be a number from 0 (excluded) to 100"),
+    ("[scaling]\ntolerance = nan", "'scaling.tolerance' must be a number"),
+    ("[scaling]\nreference-batch-size = 8", "needs both reference-batch-size and reference-learning-rate"),
+    ('[scaling]\nreference-config = "missing.yaml"', "'missing.yaml' does not exist"),
+    ("[rules.WS001]\nfix-fraction = -3.0", "option 'fix-fraction' of rule WS001 (warmup-exceeds-total-steps) must be a number from 0 to 1, not -3.0"),
+    ("[rules.WS001]\nfix-fraction = nan", "option 'fix-fraction' of rule WS001"),
+    ("[rules.WS001]\nfix-fraction = 1e308", "option 'fix-fraction' of rule WS001"),
+    ("[rules.WS002]\nmin-total-steps = 2.5", "option 'min-total-steps' of rule WS002 (warmup-outside-band) must be a whole number"),
 ])
-def test_bad_values_are_errors(write, text, fragment):
+def test_bad_values_are_errors(write, tmp_path, text, fragment):
     path = write("sftlint.toml", text + "\n")
     with pytest.raises(SettingsError) as info:
-        load_settings_file(path)
+        Session().settings_for(tmp_path / "a.yaml")
     assert fragment in str(info.value)
-    assert str(info.value).startswith(str(path))
+    assert str(info.value).startswith(f"{path}:")
 
 
 def test_bad_value_error_has_the_line(write):

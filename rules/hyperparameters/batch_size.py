@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Severity
+from sftlint.options import Option
 
 from ._band import BandRule
 
@@ -44,7 +45,10 @@ class PerDeviceBatchOutOfBand(BandRule):
     code = "HP002"
     name = "per-device-batch-out-of-band"
     severity = Severity.INFO
-    options = {"min": 1, "max": 8}
+    options = {
+        "min": Option(1, int, "smallest per-device batch accepted", minimum=1, maximum=10**9),
+        "max": Option(8, int, "largest per-device batch accepted", minimum=1, maximum=10**9),
+    }
     methods = frozenset({"lora", "qlora"})
     field = "per_device_train_batch_size"
     label = "per-device batch size"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Severity
+from sftlint.options import Option
 
 from .._shared import number
 from ._band import BandRule
@@ -43,7 +44,10 @@ class EpochsOutOfBand(BandRule):
     code = "HP004"
     name = "epochs-out-of-band"
     severity = Severity.INFO
-    options = {"min": 1, "max": 5}
+    options = {
+        "min": Option(1, float, "fewest epochs accepted", minimum=0, maximum=10**6),
+        "max": Option(5, float, "most epochs accepted", minimum=0, maximum=10**6),
+    }
     field = "num_train_epochs"
     label = "epochs"
     below = "part of the training data is never seen"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Severity
+from sftlint.options import Option
 
 from ._band import BandRule
 
@@ -44,7 +45,10 @@ class GradientAccumulationOutOfBand(BandRule):
     code = "HP003"
     name = "gradient-accumulation-out-of-band"
     severity = Severity.INFO
-    options = {"min": 1, "max": 16}
+    options = {
+        "min": Option(1, int, "fewest accumulation steps accepted", minimum=1, maximum=10**9),
+        "max": Option(16, int, "most accumulation steps accepted", minimum=1, maximum=10**9),
+    }
     field = "gradient_accumulation_steps"
     label = "gradient accumulation"
     below = "each optimizer step needs at least one micro-batch"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 
 from sftlint import Severity
+from sftlint.options import Option
 
 from ._band import BandRule
 
@@ -59,7 +60,14 @@ class LearningRateOutOfBand(BandRule):
     code = "HP001"
     name = "learning-rate-out-of-band"
     severity = Severity.WARNING
-    options = {"lora-min": 5e-5, "lora-max": 2e-4, "full-min": 5e-6, "full-max": 5e-5, "full-min-params-billion": 3.0}
+    options = {
+        "lora-min": Option(5e-5, float, "lowest LoRA/QLoRA learning rate accepted", minimum=0, maximum=1),
+        "lora-max": Option(2e-4, float, "highest LoRA/QLoRA learning rate accepted", minimum=0, maximum=1),
+        "full-min": Option(5e-6, float, "lowest full fine-tuning learning rate accepted", minimum=0, maximum=1),
+        "full-max": Option(5e-5, float, "highest full fine-tuning learning rate accepted", minimum=0, maximum=1),
+        "full-min-params-billion": Option(3.0, float, "full fine-tunes of smaller models are not checked", minimum=0,
+                                          maximum=10**6),
+    }
     field = "learning_rate"
     label = "learning rate"
     report_defaults = True

@@ -3,6 +3,7 @@ from __future__ import annotations
 import math
 
 from sftlint import Rule, Severity, Violation
+from sftlint.options import Option
 
 from .._shared import fmt, number
 
@@ -48,7 +49,10 @@ class LoraAlphaScale(Rule):
     code = "HP007"
     name = "lora-alpha-scale-out-of-band"
     severity = Severity.INFO
-    options = {"min-scale": 0.25, "max-scale": 2.0}
+    options = {
+        "min-scale": Option(0.25, float, "smallest alpha / r accepted", minimum=0, exclusive_minimum=True, maximum=10**6),
+        "max-scale": Option(2.0, float, "largest alpha / r accepted", minimum=0, exclusive_minimum=True, maximum=10**6),
+    }
     methods = frozenset({"lora", "qlora"})
 
     def check(self, ctx):

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Severity
+from sftlint.options import Option
 
 from ._band import BandRule
 
@@ -42,7 +43,10 @@ class LoraDropoutOutOfBand(BandRule):
     code = "HP006"
     name = "lora-dropout-out-of-band"
     severity = Severity.WARNING
-    options = {"min": 0.0, "max": 0.1}
+    options = {
+        "min": Option(0.0, float, "lowest LoRA dropout accepted", minimum=0, maximum=1),
+        "max": Option(0.1, float, "highest LoRA dropout accepted", minimum=0, maximum=1),
+    }
     methods = frozenset({"lora", "qlora"})
     field = "lora_dropout"
     label = "LoRA dropout"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Severity, Violation
+from sftlint.options import Option
 
 from .._shared import fmt, number, origin_phrase
 from ._band import BandRule
@@ -45,7 +46,10 @@ class MaxGradNormFarFromQlora(BandRule):
     code = "HP008"
     name = "max-grad-norm-far-from-qlora"
     severity = Severity.INFO
-    options = {"reference": 0.3, "factor": 4.0}
+    options = {
+        "reference": Option(0.3, float, "the QLoRA paper's clipping norm", minimum=0, exclusive_minimum=True, maximum=10**6),
+        "factor": Option(4.0, float, "how far from the reference, either way, is accepted", minimum=1, maximum=10**6),
+    }
     methods = frozenset({"qlora"})
     field = "max_grad_norm"
     label = "max grad norm"

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Severity
+from sftlint.options import Option
 
 from ._band import BandRule
 
@@ -41,7 +42,10 @@ class WeightDecayOutOfBand(BandRule):
     code = "HP005"
     name = "weight-decay-out-of-band"
     severity = Severity.WARNING
-    options = {"min": 0.0, "max": 0.1}
+    options = {
+        "min": Option(0.0, float, "lowest weight decay accepted", minimum=0, maximum=10),
+        "max": Option(0.1, float, "highest weight decay accepted", minimum=0, maximum=10),
+    }
     field = "weight_decay"
     label = "weight decay"
     below = "negative decay pushes weights away from zero"

@@ -6,6 +6,7 @@ from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violati
 from sftlint.dialects.evidence import near_miss
 from sftlint.edits import rename_key
 from sftlint.schemas import for_dialect
+from sftlint.options import Option
 
 from ._walk import EXTENSIBLE, consequence, entries, severity_for
 
@@ -63,7 +64,8 @@ class UnknownKey(Rule):
     code = "KT001"
     name = "unknown-key"
     severity = Severity.WARNING
-    options = {"cutoff": 0.8}
+    options = {"cutoff": Option(0.8, float, "how close a key must be to a known one to be suggested", minimum=0,
+                                 exclusive_minimum=True, maximum=1)}
     fix_availability = FixAvailability.SOMETIMES
 
     def check(self, ctx):

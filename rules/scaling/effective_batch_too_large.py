@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
+from sftlint.options import Option
 
 from .learning_rate_not_scaled import _parts
 
@@ -46,7 +47,7 @@ class EffectiveBatchTooLarge(Rule):
     code = "SC002"
     name = "effective-batch-too-large"
     severity = Severity.WARNING
-    options = {"max-effective-batch": 32}
+    options = {"max-effective-batch": Option(32, int, "largest effective batch accepted", minimum=1, maximum=10**9)}
     objectives = frozenset({"sft"})
     methods = frozenset({"lora", "qlora"})
 

@@ -58,7 +58,7 @@ class LearningRateNotScaled(Rule):
 
     def check(self, ctx):
         try:
-            reference = load_reference(ctx.settings)
+            reference = load_reference(ctx)
         except ScalingSettingsError as exc:
             yield Violation(f"[tool.sftlint.scaling] cannot be used: {exc}", None)
             return

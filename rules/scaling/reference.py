@@ -2,7 +2,8 @@
 
 Either given as numbers (``reference-batch-size``, ``reference-learning-rate``) or read from
 another config (``reference-config``, relative to the settings file), whose own effective batch and
-learning rate are worked out exactly as for the linted file.
+learning rate are worked out by the same session, exactly as for the linted file. The table's keys
+are declared here as typed options, so a bad value is a settings error when the settings load.
 """
 
 from __future__ import annotations
@@ -10,14 +11,38 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from sftlint.options import Option, SettingsTable
 from sftlint.records import record
 
-KEYS = ("reference-batch-size", "reference-learning-rate", "reference-config", "rule", "tolerance")
-RULES = ("linear", "sqrt")
+
+def _complete(table: dict[str, Any]) -> str | None:
+    if "reference-config" in table:
+        return None
+    if ("reference-batch-size" in table) != ("reference-learning-rate" in table):
+        return ("needs both reference-batch-size and reference-learning-rate, or a reference-config to read "
+                "them from")
+    return None
+
+
+SCALING_TABLE = SettingsTable(
+    doc="The reference run the learning rate is scaled from (rule SC001).",
+    options={
+        "reference-batch-size": Option(None, int, "effective batch size of the reference run", minimum=1,
+                                       maximum=10**9),
+        "reference-learning-rate": Option(None, float, "learning rate of the reference run", minimum=0,
+                                          exclusive_minimum=True, maximum=10.0),
+        "reference-config": Option(None, Path, "a training config whose effective batch and learning rate are "
+                                   "the reference (relative to the settings file)"),
+        "rule": Option("linear", str, "how the learning rate scales with the batch", choices=("linear", "sqrt")),
+        "tolerance": Option(0.25, float, "relative difference allowed", minimum=0, exclusive_minimum=True,
+                            maximum=100.0),
+    },
+    check=_complete,
+)
 
 
 class ScalingSettingsError(ValueError):
-    """``[tool.sftlint.scaling]`` cannot be used; the message says which key and why."""
+    """The reference run cannot be worked out; the message says why."""
 
 
 @record(frozen=True)
@@ -33,72 +58,37 @@ class Reference:
         return self.learning_rate * (ratio if self.rule == "linear" else ratio ** 0.5)
 
 
-def _positive(table: dict[str, Any], key: str) -> float | None:
-    value = table.get(key)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
-        raise ScalingSettingsError(f"'{key}' must be a positive number, not {value!r}")
-    return float(value)
-
-
-def load_reference(settings) -> Reference | None:
-    """The reference run, or None when ``[tool.sftlint.scaling]`` does not give one."""
-    table = {str(k).replace("_", "-"): v for k, v in (settings.scaling or {}).items()}
-    unknown = sorted(set(table) - set(KEYS))
-    if unknown:
-        raise ScalingSettingsError(f"unknown key{'s' if len(unknown) > 1 else ''} {', '.join(unknown)} "
-                                   f"(known: {', '.join(KEYS)})")
+def load_reference(ctx) -> Reference | None:
+    """The reference run for the file ``ctx`` lints, or None when the settings give none."""
+    table = ctx.settings.scaling
     rule = table.get("rule", "linear")
-    if rule not in RULES:
-        raise ScalingSettingsError(f"'rule' must be \"linear\" or \"sqrt\", not {rule!r}")
-    tolerance = _positive(table, "tolerance")
-    tolerance = 0.25 if tolerance is None else tolerance
+    tolerance = table.get("tolerance", 0.25)
     if "reference-config" in table:
-        return _from_config(settings, str(table["reference-config"]), rule, tolerance)
-    batch, lr = _positive(table, "reference-batch-size"), _positive(table, "reference-learning-rate")
-    if batch is None and lr is None:
+        path: Path = table["reference-config"]
+        batch, lr = _from_config(ctx, path)
+        return Reference(batch, lr, rule, tolerance, _shown(path, ctx.settings.root))
+    if "reference-batch-size" not in table:
         return None
-    if batch is None or lr is None:
-        missing = "reference-batch-size" if batch is None else "reference-learning-rate"
-        raise ScalingSettingsError(f"'{missing}' is needed too (or 'reference-config')")
-    return Reference(int(batch), lr, rule, tolerance, "settings")
+    return Reference(table["reference-batch-size"], table["reference-learning-rate"], rule, tolerance, "settings")
 
 
-_CACHE: dict[tuple[str, float], tuple[int, float]] = {}
-
-
-def _from_config(settings, relative: str, rule: str, tolerance: float) -> Reference:
-    path = (settings.root / relative).resolve()
+def _shown(path: Path, root: Path) -> str:
     try:
-        mtime = path.stat().st_mtime
-    except OSError:
-        raise ScalingSettingsError(f"'reference-config' {relative} does not exist") from None
-    key = (str(path), mtime)
-    if key not in _CACHE:
-        _CACHE[key] = _read_reference(path, settings, relative)
-    batch, lr = _CACHE[key]
-    return Reference(batch, lr, rule, tolerance, relative)
+        return str(path.relative_to(root))
+    except ValueError:
+        return str(path)
 
 
-def _read_reference(path: Path, settings, relative: str) -> tuple[int, float]:
-    from sftlint.dialects import choose_dialect
-    from sftlint.document import DocumentError, load_document
-    from sftlint.engine import apply_hints
-    from sftlint.plan.build import build_plan
-    from sftlint.plugins import build_registry
+def _from_config(ctx, path: Path) -> tuple[int, float]:
+    from sftlint.session import PlanError, Session
 
+    session = ctx.session or Session()
+    shown = _shown(path, ctx.settings.root)
     try:
-        document = load_document(path)
-    except DocumentError as exc:
-        raise ScalingSettingsError(f"'reference-config' {relative}: {exc.message}") from None
-    choice = choose_dialect(document, build_registry(settings.plugins).dialects)
-    if choice.dialect is None:
-        raise ScalingSettingsError(f"'reference-config' {relative} is not a training config sftlint recognises")
-    config = choice.dialect.read(document)
-    apply_hints(config, settings)
-    plan = build_plan(config, settings)
+        config, plan = session.plan(path)
+    except PlanError as exc:
+        raise ScalingSettingsError(f"'reference-config' {shown}: {exc}") from None
     lr = config.value("learning_rate")
     if not plan.effective_batch_size or isinstance(lr, bool) or not isinstance(lr, (int, float)):
-        raise ScalingSettingsError(f"'reference-config' {relative} has no known effective batch size and learning rate")
+        raise ScalingSettingsError(f"'reference-config' {shown} has no known effective batch size and learning rate")
     return plan.effective_batch_size, float(lr)

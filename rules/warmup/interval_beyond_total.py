@@ -4,6 +4,7 @@ from sftlint import Applicability, FixAvailability, Rule, Severity, Violation
 from sftlint.plan.values import as_number
 
 from sftlint.rules._shared import key_name, set_field_fix
+from sftlint.options import Option
 
 from ._common import why_total
 
@@ -78,7 +79,7 @@ class IntervalBeyondTotal(Rule):
     code = "WS007"
     name = "interval-beyond-total"
     severity = Severity.WARNING
-    options = {"min-total-steps": 50}
+    options = {"min-total-steps": Option(50, int, "shorter runs are not checked", minimum=0, maximum=10**9)}
     fix_availability = FixAvailability.SOMETIMES
 
     def check(self, ctx):

@@ -4,6 +4,7 @@ from sftlint import Rule, Severity, Violation
 from sftlint.plan.values import as_number
 
 from sftlint.rules._shared import key_name
+from sftlint.options import Option
 
 
 class MaxStepsLength(Rule):
@@ -40,7 +41,8 @@ class MaxStepsLength(Rule):
     code = "WS006"
     name = "max-steps-length"
     severity = Severity.INFO
-    options = {"max-epochs": 20}
+    options = {"max-epochs": Option(20, float, "passes over the data above which the run is reported", minimum=0,
+                                     exclusive_minimum=True, maximum=10**6)}
 
     def check(self, ctx):
         plan, config = ctx.plan, ctx.config

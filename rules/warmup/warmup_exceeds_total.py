@@ -4,6 +4,7 @@ import math
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.edits import format_scalar, set_value
+from sftlint.options import Option
 
 from ._common import why_total as _why
 
@@ -44,7 +45,7 @@ class WarmupExceedsTotal(Rule):
     code = "WS001"
     name = "warmup-exceeds-total-steps"
     severity = Severity.ERROR
-    options = {"fix-fraction": 0.05}
+    options = {"fix-fraction": Option(0.05, float, "warmup fraction the fix writes", minimum=0, maximum=1)}
     fix_availability = FixAvailability.SOMETIMES
 
     def check(self, ctx):

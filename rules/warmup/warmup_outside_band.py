@@ -4,6 +4,7 @@ import math
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.edits import format_scalar, set_value
+from sftlint.options import Option
 
 from ._common import dotted, warmup_in_file, why_total
 
@@ -51,7 +52,12 @@ class WarmupOutsideBand(Rule):
     code = "WS002"
     name = "warmup-outside-band"
     severity = Severity.WARNING
-    options = {"low-fraction": 0.03, "high-fraction": 0.10, "fix-fraction": 0.05, "min-total-steps": 50}
+    options = {
+        "low-fraction": Option(0.03, float, "smallest warmup fraction of the total steps", minimum=0, maximum=1),
+        "high-fraction": Option(0.10, float, "largest warmup fraction of the total steps", minimum=0, maximum=1),
+        "fix-fraction": Option(0.05, float, "warmup fraction the fix writes", minimum=0, maximum=1),
+        "min-total-steps": Option(50, int, "shorter runs are not checked", minimum=0, maximum=10**9),
+    }
     #: The band is that of the supervised fine-tuning recipes cited below.
     objectives = frozenset({"sft"})
     fix_availability = FixAvailability.ALWAYS
