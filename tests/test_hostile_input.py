@@ -67,7 +67,7 @@ def test_command_line_counts_are_range_checked(write, cli, args):
 @pytest.mark.parametrize("content,words", [
     (b'[tool.sftlint]\nselect = ["\xff"]\n', "not valid UTF-8"),
     (b"[tool.sftlint]\nworld-size = " + b"9" * 5000 + b"\n", "invalid TOML"),
-    (b"[tool.sftlint]\nworld-size = " + b"1" * 20 + b"\n", "below 10^12"),
+    (b"[tool.sftlint]\nworld-size = " + b"1" * 20 + b"\n", "must be a whole number from 1 to 1,000,000"),
     (b"[tool.sftlint]\nx = " + b"[" * 3000 + b"]" * 3000 + b"\n", "too deep"),
 ])
 def test_hostile_settings_files_are_clear_errors(tmp_path, write, cli, content, words):
