@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, TextIO
 
-from .engine import FileResult, lint_document, lint_file, plan_document
+from .engine import FileResult, lint_file, plan_document
 from .plugins import PluginProblem, Registries, Registry
 from .settings import Settings, SettingsError, SettingsResolver
 
@@ -90,15 +90,10 @@ class Session:
 
     def lint_text(self, path: Path, text: str) -> FileResult:
         """Lint ``text`` as if it were the content of ``path`` (an editor's unsaved buffer)."""
-        from .document import DocumentError, parse_document
-        from .engine import error_finding
+        from .engine import lint_text
 
         settings = self.settings_for(path)
-        try:
-            document = parse_document(path, text)
-        except DocumentError as exc:
-            return FileResult(path, [error_finding(path, exc.message, exc.line, exc.column, exc.code)])
-        return lint_document(document, settings, self.registry_for(settings), session=self)
+        return lint_text(path, text, settings, self.registry_for(settings), session=self)
 
     def lint_many(self, paths: list[Path]) -> list[FileResult]:
         """Lint files on as many cores as pays off; each path's settings must be checked already

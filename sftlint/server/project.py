@@ -1,11 +1,11 @@
 """The settings and plugins the server lints with, kept in step with the files on disk.
 
 Settings are resolved exactly as ``sftlint check`` resolves them (the nearest settings file above
-each config, the plugins it names, its codes checked against those plugins), by the same resolver
-and registries. The server lives for hours, so before each lint it looks again at what decides the
+each config, the plugins it names, its codes checked against those plugins), by the same
+:class:`~sftlint.session.Session`. The server lives for hours, so before each lint it looks again at what decides the
 result: which settings file governs the config's folder and when that file last changed, and when
 the modules of the plugins named in settings last changed. When any of those moved, the resolver
-and the registries are thrown away and built again, and settings-named plugin modules are imported
+is thrown away and a new one made, and settings-named plugin modules are imported
 afresh, so an edited ``sftlint.toml`` or plugin rule takes effect on the next keystroke, with no
 restart.
 """
@@ -18,9 +18,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from ..engine import FileResult, error_finding, lint_text
-from ..plugins import PluginProblem, Registries, Registry
-from ..settings import Settings, SettingsError, SettingsResolver, find_settings_file
+from ..engine import FileResult, error_finding
+from ..plugins import PluginProblem, Registry
+from ..session import Session
+from ..settings import Settings, SettingsError, find_settings_file
 
 
 def _stamp(path: Path | str | None) -> tuple:
@@ -46,9 +47,7 @@ class Project:
 
     # -- keeping in step -----------------------------------------------------------------------
     def _reset(self) -> None:
-        self.resolver = SettingsResolver(self.config, {})
-        self.registries = Registries(self._plugin_problem)
-        self.resolver.bind(self.registries.for_settings, self.registries.for_settings(Settings()))
+        self.session = Session(self.config, {}, warn=self._plugin_problem)
         #: folder -> (settings file governing it, its stamp)
         self._folders: dict[Path, tuple] = {}
         #: settings file -> its stamp when first used
@@ -90,8 +89,8 @@ class Project:
         if self._stale(folder):
             self.reload()
             self._stale(folder)  # note what governs it now
-        settings = self.resolver.for_path(path)
-        registry = self.registries.for_settings(settings)
+        settings = self.session.settings_for(path)
+        registry = self.session.registry_for(settings)
         for name in settings.plugins:
             if name not in self._plugin_files:
                 module = sys.modules.get(name)
@@ -104,13 +103,13 @@ class Project:
         the settings exclude is not linted (as ``sftlint check --force-exclude`` and the pre-commit
         hooks treat it)."""
         try:
-            settings, registry = self.settings_for(path)
+            settings, _ = self.settings_for(path)
         except SettingsError as exc:
             return FileResult(path, [error_finding(path, f"the settings cannot be used: {exc}", code="E003",
                                                    name="invalid-settings")])
         if settings.is_excluded_with_parents(path):  # as with --force-exclude: the editor names every file
             return FileResult(path, skipped="excluded by the settings")
-        return lint_text(path, text, settings, registry)
+        return self.session.lint_text(path, text)
 
 
 def _forget_module(name: str) -> None:
