@@ -517,8 +517,17 @@ def test_code_lens_and_inlay_hint_summarise_the_run(editor, folder, capsys):
     lens = editor.code_lens(uri)
     assert [(c.range.start.line, c.command.title) for c in lens] == [(0, expected)]
     hints = editor.inlay_hints(uri, types.Range(types.Position(0, 0), types.Position(20, 0)))
-    assert [h.label.strip() for h in hints] == [expected]
+    assert hints[0].label.strip() == expected
     assert hints[0].position == types.Position(0, len(AXOLOTL.splitlines()[0]))
+    beside = {(h.position.line, h.position.character): h.label.strip() for h in hints[1:]}
+    assert beside == {
+        (6, len("micro_batch_size: 2")): f"effective batch {plan['effective_batch_size']}",
+        (7, len("gradient_accumulation_steps: 4")): f"effective batch {plan['effective_batch_size']}",
+        (8, len("num_epochs: 1")): f"= {plan['total_steps']} steps",
+        (11, len("warmup_ratio: 0.1")): f"= {plan['warmup_steps']} warmup steps",
+    }
+    later = editor.inlay_hints(uri, types.Range(types.Position(9, 0), types.Position(20, 0)))
+    assert [h.label.strip() for h in later] == [f"= {plan['warmup_steps']} warmup steps"]  # only in the range
     table = editor.command("sftlint.showPlan", uri)
     assert "Training plan" in table and f"total steps        {plan['total_steps']}" in table
 

@@ -1,5 +1,6 @@
 """The run at a glance on the config's first line: a code lens, and an inlay hint for editors
-that show those instead (``369 steps · effective batch 16 · warmup 11 · ~14.2 GiB``).
+that show those instead (``369 steps · effective batch 16 · warmup 11 · ~14.2 GiB``); and beside
+the keys that shape the run, what the plan makes of them (``warmup_ratio: 0.03  = 11 warmup steps``).
 
 The lens runs ``sftlint.showPlan``, which answers with the whole plan as ``sftlint plan`` prints
 it. A buffer that does not parse keeps the summary of its last version that did, marked as such.
@@ -27,6 +28,42 @@ def _summary(ls, uri: str) -> str | None:
     return text
 
 
+#: Canonical fields whose value the plan turns into a number worth seeing beside it.
+_KEY_HINTS = {
+    "warmup_ratio": lambda plan: f"= {plan.warmup_steps} warmup steps" if plan.warmup_steps is not None else None,
+    "warmup_steps": lambda plan: f"= {plan.warmup_steps} warmup steps" if plan.warmup_steps is not None else None,
+    "num_train_epochs": lambda plan: f"= {plan.total_steps} steps" if plan.total_steps is not None else None,
+    "max_steps": lambda plan: f"= {plan.total_steps} steps" if plan.total_steps is not None else None,
+    "per_device_train_batch_size": lambda plan: (f"effective batch {plan.effective_batch_size}"
+                                                 if plan.effective_batch_size else None),
+    "gradient_accumulation_steps": lambda plan: (f"effective batch {plan.effective_batch_size}"
+                                                 if plan.effective_batch_size else None),
+}
+
+
+def key_hints(ls, uri: str, rng: types.Range) -> list[types.InlayHint]:
+    """What the plan makes of the run-shape keys, after their values (``warmup_ratio: 0.1  = 37
+    warmup steps``); only for a version that parsed and is the one shown, so positions hold."""
+    current = ls.current.get(uri)
+    try:
+        live = ls.workspace.get_text_document(uri).version
+    except Exception:
+        return []
+    if current is None or not current.parsed or current.version != live or current.result.plan is None:
+        return []
+    plan = current.result.plan
+    hints = []
+    for field, words in _KEY_HINTS.items():
+        setting = current.result.config.get(field) if current.result.config else None
+        if setting is None or not setting.in_file or setting.node is None:
+            continue
+        label = words(plan)
+        position = current.lines.position(setting.node.end.offset)
+        if label and rng.start.line <= position.line <= rng.end.line:
+            hints.append(types.InlayHint(position=position, label=f"  {label}", padding_left=True))
+    return hints
+
+
 def register(server) -> None:
     @server.feature(types.TEXT_DOCUMENT_CODE_LENS)
     def code_lens(ls, params: types.CodeLensParams) -> list[types.CodeLens] | None:
@@ -40,15 +77,15 @@ def register(server) -> None:
     @server.feature(types.TEXT_DOCUMENT_INLAY_HINT)
     def inlay_hint(ls, params: types.InlayHintParams) -> list[types.InlayHint] | None:
         uri = params.text_document.uri
-        if params.range.start.line > 0:
-            return None
-        text = _summary(ls, uri)
-        if text is None:
-            return None
-        lines = Lines(ls.workspace.get_text_document(uri).source,
-                      ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
-        end = lines.position(len(lines.line(0)))
-        return [types.InlayHint(position=end, label=f"  {text}", kind=None, padding_left=True)]
+        hints: list[types.InlayHint] = []
+        text = _summary(ls, uri) if params.range.start.line == 0 else None
+        if text is not None:
+            lines = Lines(ls.workspace.get_text_document(uri).source,
+                          ls.workspace.position_encoding or types.PositionEncodingKind.Utf16)
+            hints.append(types.InlayHint(position=lines.position(len(lines.line(0))), label=f"  {text}",
+                                         padding_left=True))
+        hints += key_hints(ls, uri, params.range)
+        return hints or None
 
     @server.command(COMMAND_SHOW_PLAN)
     def show_plan(ls, *arguments) -> str | None:
