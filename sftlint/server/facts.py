@@ -70,7 +70,8 @@ def _events(plan, attribute: str, verb: str) -> str:
         return f"{verb} at steps unknown (total steps unknown: {steps_unknown(plan)})"
     if not steps:
         return f"never {verb.removesuffix('s')}s during the run" if verb != "logs" else "logs at no step"
-    shown = ", ".join(str(s) for s in steps[:6]) + (f", ... ({len(steps)} in all)" if len(steps) > 6 else "")
+    count = steps.count  # a StepSet: held compactly, counted without len()'s size limit
+    shown = ", ".join(str(s) for s in steps.head(6)) + (f", ... ({count} in all)" if count > 6 else "")
     return f"{verb} at steps {shown}"
 
 
