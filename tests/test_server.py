@@ -236,6 +236,23 @@ def test_files_the_settings_exclude_get_no_diagnostics(editor, folder):
     assert "YM001" in editor.codes(kept, 1)
 
 
+def test_a_settings_file_named_in_the_options_that_is_missing_is_one_finding(tmp_path):
+    missing = tmp_path / "team" / "sftlint.toml"
+    config = tmp_path / "hf.yaml"
+    config.write_text(HF)
+    editor = Editor(tmp_path, options={"config": str(missing)})
+    try:
+        uri = editor.open(config)
+        got = editor.diagnostics(uri, 1)
+        assert [d.code for d in got] == ["E003"] and "does not exist" in got[0].message
+        missing.parent.mkdir()
+        missing.write_text("ignore = []\n")  # mended: the next lint uses it
+        version = editor.change(uri, HF + "\n")
+        assert "YM001" in editor.codes(uri, version)
+    finally:
+        editor.close()
+
+
 # --- settings and plugins without a restart -------------------------------------------------------
 
 

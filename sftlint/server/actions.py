@@ -54,11 +54,13 @@ def minimal_edit(before: str, after: str) -> Edit:
     return Edit(start, end_b, after[start:end_a])
 
 
-def fix_all_action(analysis: Analysis, settings, registry, kind: str = FIX_ALL_KIND) -> types.CodeAction | None:
+def fix_all_action(analysis: Analysis, settings, registry, kind: str = FIX_ALL_KIND,
+                   session=None) -> types.CodeAction | None:
     """Every safe fix of the file at once, as ``sftlint check --fix`` would write it."""
     outcome = analysis.memo.get("fix-all")
     if outcome is None:  # editors ask for actions at every cursor move: fix each version once
-        outcome = analysis.memo["fix-all"] = fix_text(analysis.path, analysis.text, settings, registry, unsafe=False)
+        outcome = analysis.memo["fix-all"] = fix_text(analysis.path, analysis.text, settings, registry, unsafe=False,
+                                                      session=session)
     if outcome.text == analysis.text:
         return None
     count = len(outcome.applied)
@@ -105,7 +107,8 @@ def disable_action(analysis: Analysis, finding: Finding) -> types.CodeAction | N
                             edit=_workspace_edit(analysis, [edit]))
 
 
-def actions_for(analysis: Analysis, rng: types.Range, only: list[str] | None, settings_registry) -> list[types.CodeAction]:
+def actions_for(analysis: Analysis, rng: types.Range, only: list[str] | None, settings_registry,
+                session=None) -> list[types.CodeAction]:
     """The actions for a range: fixes and suppressions of the findings there, then "fix all"."""
     def wanted(kind: str) -> bool:
         return not only or any(kind == k or kind.startswith(k + ".") for k in only)
@@ -121,7 +124,7 @@ def actions_for(analysis: Analysis, rng: types.Range, only: list[str] | None, se
         settings, registry = settings_registry
         kind = FIX_ALL_KIND if FIX_ALL_KIND in kinds and (only or types.CodeActionKind.QuickFix not in kinds) \
             else types.CodeActionKind.QuickFix
-        action = fix_all_action(analysis, settings, registry, kind)
+        action = fix_all_action(analysis, settings, registry, kind, session)
         if action is not None:
             out.append(action)
     return out
@@ -138,7 +141,7 @@ def register(server) -> None:
             settings_registry = ls.project.settings_for(analysis.path)
         except Exception:  # bad settings: the finding on line 1 says so; no fixes until repaired
             settings_registry = None
-        return actions_for(analysis, params.range, params.context.only, settings_registry) or None
+        return actions_for(analysis, params.range, params.context.only, settings_registry, ls.project.session) or None
 
 
 __all__ = ["FIX_ALL_KIND", "actions_for", "disable_edit", "minimal_edit", "register"]

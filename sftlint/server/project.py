@@ -47,7 +47,13 @@ class Project:
 
     # -- keeping in step -----------------------------------------------------------------------
     def _reset(self) -> None:
-        self.session = Session(self.config, {}, warn=self._plugin_problem)
+        #: Why the settings file named in the options cannot be used (it lints nothing until mended).
+        self.config_error: SettingsError | None = None
+        try:
+            self.session = Session(self.config, {}, warn=self._plugin_problem)
+        except SettingsError as exc:  # a missing --config file: say so on every config, keep serving
+            self.config_error = exc
+            self.session = Session(None, {}, warn=self._plugin_problem)
         #: folder -> (settings file governing it, its stamp)
         self._folders: dict[Path, tuple] = {}
         #: settings file -> its stamp when first used
@@ -103,6 +109,10 @@ class Project:
         the settings exclude is not linted (as ``sftlint check --force-exclude`` and the pre-commit
         hooks treat it)."""
         try:
+            if self.config_error is not None:
+                self.reload()  # the file may exist by now
+                if self.config_error is not None:
+                    raise self.config_error
             settings, _ = self.settings_for(path)
         except SettingsError as exc:
             return FileResult(path, [error_finding(path, f"the settings cannot be used: {exc}", code="E003",
