@@ -4,8 +4,8 @@
 #
 # The machine runs Debian 12, whose only Python is 3.11. Debian 13's python3.13 needs its newer C
 # library, so the packages are unpacked (never installed) into .python3.13/ with a private package
-# list, and the interpreter is re-linked with patchelf to the unpacked C library: nothing on the
-# system changes. Needs apt-get, dpkg-deb and patchelf (installed with apt-get when missing).
+# list, and the interpreter is re-linked with patchelf to the unpacked C library: nothing else on
+# the system changes. Needs apt-get, dpkg-deb and patchelf (installed with apt-get when missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root="$PWD/.python3.13"
@@ -13,7 +13,7 @@ python="$root/usr/bin/python3.13"
 libs="$root/usr/lib/x86_64-linux-gnu"
 
 if [ ! -x "$python" ] || ! "$python" -c "import ssl, sqlite3" 2>/dev/null; then
-  command -v patchelf >/dev/null || apt-get install -y -qq patchelf >/dev/null
+  command -v patchelf >/dev/null || { apt-get update -qq && apt-get install -y -qq patchelf >/dev/null; }
   apt_dir="$root.apt"
   mkdir -p "$apt_dir/lists/partial" "$apt_dir/cache/archives/partial" "$apt_dir/debs"
   echo "deb http://deb.debian.org/debian trixie main" >"$apt_dir/sources.list"
@@ -41,4 +41,4 @@ if [ ! -x "$venv/bin/python" ]; then
   "$venv/bin/python" "$wheel/pip" install -q --disable-pip-version-check --no-index "$wheel"
 fi
 pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
-"${pip[@]}" install -e ".[test]"
+"${pip[@]}" install setuptools -e ".[test]"  # setuptools: tests build a plugin package without isolation
