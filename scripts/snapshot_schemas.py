@@ -59,7 +59,8 @@ TRL_REMOVED = {
     # ModelConfig: renamed with transformers' own rename, dropped in "Remove deprecated functions
     # and parameters" (first in v0.27.0)
     "torch_dtype": {"since": "0.27", "to": "dtype"},
-    # DPOConfig: gone with the DPO refactor (first in v0.29.0); prompts are no longer cut apart
+    # gone from GRPOConfig in v0.28.0 and from DPOConfig (the DPO refactor) and RLOOConfig in v0.29.0;
+    # the later release is recorded, so that no release still accepting it is reported
     "max_prompt_length": {"since": "0.29", "to": None},
 }
 
