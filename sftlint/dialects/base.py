@@ -76,6 +76,12 @@ class Dialect:
 
     def accepted_keys(self) -> frozenset[str]:
         """The keys the tool knows, and those that older releases knew (they are the tool's, if stale)."""
+        cached = self.__dict__.get("_accepted_keys")
+        if cached is None:
+            cached = self.__dict__["_accepted_keys"] = self._accepted_keys()
+        return cached
+
+    def _accepted_keys(self) -> frozenset[str]:
         from ..schemas import for_dialect
 
         try:
