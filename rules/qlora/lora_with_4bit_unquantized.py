@@ -1,8 +1,7 @@
 from __future__ import annotations
 
-from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
+from sftlint import Rule, Severity, Violation
 from sftlint.document import Scalar
-from sftlint.edits import set_value
 
 #: The first axolotl release that builds the 4-bit quantization config for ``adapter: qlora`` only.
 SINCE = "0.13.0"
@@ -36,8 +35,8 @@ class LoraWith4bitUnquantized(Rule):
     None.
 
     ## Fix safety
-    Unsafe: changing `adapter` to `qlora` quantises the model as the file intends, but it changes
-    the memory, speed and numerics of the run compared with what axolotl >= 0.13 does today.
+    No fix: `adapter` names the training method, which fixes leave to the author; changing it
+    to `qlora` (or dropping `load_in_4bit`) is the author's choice between two runs.
 
     ## References
     - axolotl `src/axolotl/loaders/model.py` (`ModelLoader._set_quantization_config`), changed in
@@ -48,7 +47,6 @@ class LoraWith4bitUnquantized(Rule):
     code = "QL011"
     name = "lora-adapter-with-4bit-not-quantized"
     severity = Severity.WARNING
-    fix_availability = FixAvailability.ALWAYS
     dialects = frozenset({"axolotl"})
     methods = frozenset({"lora", "qlora"})
 
@@ -64,12 +62,9 @@ class LoraWith4bitUnquantized(Rule):
             return
         if config.value("load_in_8bit") is True:
             return  # the 8-bit path applies to adapter: lora; the pair is another mistake
-        quoted = adapter.node.style in ('"', "'")
-        text = f"{adapter.node.style}qlora{adapter.node.style}" if quoted else "qlora"
-        fix = Fix(Applicability.UNSAFE, "Set 'adapter' to qlora", (set_value(adapter.node, text),))
         yield Violation(
             f"'adapter: lora' with 'load_in_4bit: true': axolotl >= {SINCE} builds the 4-bit quantization "
             "config only for 'adapter: qlora', so the base model loads in 16 bits and any bnb_4bit settings "
             "do nothing; write 'adapter: qlora' for QLoRA",
-            ctx.node_of(four_bit), fix, data={"since": SINCE},
+            ctx.node_of(four_bit), data={"since": SINCE},
         )
