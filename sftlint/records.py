@@ -15,7 +15,16 @@ needs it).
 
 from __future__ import annotations
 
-from typing import Any, Callable
+import sys
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # every Python version, as type checkers see it
+    from typing_extensions import dataclass_transform
+elif sys.version_info >= (3, 11):
+    from typing import dataclass_transform
+else:  # Python 3.10 at run time: only type checkers read the marker, so a no-op stands in
+    def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
+        return lambda function: function
 
 _MISSING = object()
 
@@ -40,8 +49,11 @@ def field(*, default: Any = _MISSING, default_factory: Callable[[], Any] | None 
     return Field(default, default_factory, repr, compare)
 
 
-def record(cls: type | None = None, *, frozen: bool = False):
-    """Turn the annotated class attributes of ``cls`` into fields, as ``@dataclass`` does."""
+@dataclass_transform(field_specifiers=(field, Field))
+def record(cls: type | None = None, *, frozen: bool = False) -> Any:
+    """Turn the annotated class attributes of ``cls`` into fields, as ``@dataclass`` does.
+
+    Declared a dataclass transform, so type checkers see the generated ``__init__`` and fields."""
     if cls is None:
         return lambda cls: _build(cls, frozen)
     return _build(cls, frozen)
