@@ -169,13 +169,15 @@ def test_the_cpu_dry_run_fails_loudly_when_a_run_disagrees_with_its_plan(tmp_pat
     text = proc.stdout + proc.stderr
     assert proc.returncode == 1, text
     # the faulted run fails on the step check, by name; the other run is judged, not failed
-    failed = [line for line in text.splitlines() if line.startswith("FAIL       memory    hf tiny seq 32 gc on: ")]
-    assert failed and "runner checks failed: " in failed[0] and "steps: 5 optimizer steps, plan 6" in failed[0], text
-    assert "N/A        memory    hf tiny seq 32 gc off" in text
-    assert "gate: FAILED" in text
     report = json.loads((out / "memory.json").read_text())
+    faulted = [r["id"] for r in report["records"] if r.get("fault") == "one-step-short"]
+    assert len(faulted) == 1 and faulted[0].startswith("hf tiny seq 32 gc o"), report["records"]
+    other = ({"hf tiny seq 32 gc on", "hf tiny seq 32 gc off"} - set(faulted)).pop()
+    failed = [line for line in text.splitlines() if line.startswith(f"FAIL       memory    {faulted[0]}: ")]
+    assert failed and "runner checks failed: " in failed[0] and "steps: 5 optimizer steps, plan 6" in failed[0], text
+    assert f"N/A        memory    {other}: plan estimate vs peak allocated" in text
+    assert "gate: FAILED" in text
     assert {v["status"] for v in report["verdicts"]} == {"FAIL", "N/A"}
-    assert [r["fault"] for r in report["records"] if "fault" in r] == ["one-step-short"]
     assert "memory     FAILED (a figure or check)" in (out / "summary.txt").read_text()
     assert sorted(p.name for p in out.iterdir()) == ["memory.json", "report.md", "run.log", "runs.tgz", "summary.txt"]
 

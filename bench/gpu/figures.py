@@ -181,8 +181,9 @@ def speed_figures(records: list[dict], skip: int) -> dict:
             timed = len((r.get("step_seconds") or [])[skip:])
             if seconds and tokens:
                 tps.append(tokens * timed / seconds)
-            if r.get("peak_memory_bytes"):
-                peaks.append(r["peak_memory_bytes"])
+            peak = r.get("peak_memory_bytes")
+            if peak and (r.get("allocated_before_bytes") or 0) <= LEFTOVER_SHARE * peak:  # this run's own peak
+                peaks.append(peak)
         out[backend] = {"tokens_per_second": spread(tps), "peak_memory_bytes": spread(peaks)}
     u, h = out["unsloth"], out["hf"]
 

@@ -18,7 +18,7 @@
 # speed.json, report.md, runs.tgz. Settings (environment): RUN_DEADLINE_S (default 480; 4x on a CPU, RUN_CAP_SCALE),
 # RUN_STEPS (default gpu-tests,memory,overhead,speed), RUN_MEMORY_ARGS, RUN_OVERHEAD_ARGS,
 # RUN_SPEED_ARGS (extra options of bench/gpu/steps.py), RUN_FAULT=one-step-short (self-test: the
-# first runner run of each lane trains one step fewer than its plan, so the gate must fail),
+# first runner run of each step trains one step fewer than its plan, so the gate must fail),
 # RUN_INSTALL (1: install sftlint from the tree into a private folder, default on a GPU; 0: use the
 # environment as it is), PY (the Python), RUN_WORK and RUN_CACHE (working and model folders).
 set -uo pipefail

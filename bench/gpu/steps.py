@@ -6,10 +6,10 @@
     python bench/gpu/steps.py gate     RESULTS_DIR --device cuda        (all verdicts, the exit status)
 
 * ``memory``: QLoRA through the runner for every size x sequence length x gradient checkpointing
-  x backend; the plan's estimate against ``torch.cuda.max_memory_allocated``. One lane (process)
-  per backend, size and sequence length, several at once (as many as fit in 80% of the GPU's
-  memory by their estimates): the allocator's peak is per process, so lanes running side by side
-  do not disturb each other's figure.
+  x backend; the plan's estimate against ``torch.cuda.max_memory_allocated``. Each run in a lane
+  (process) of its own, several at once (as many as fit in 80% of the GPU's memory by their
+  estimates): the allocator's peak is per process, so lanes running side by side do not disturb
+  each other's figure.
 * ``overhead``: the runner's ``unsloth`` backend against ``bench/bare_unsloth.py``, one lane,
   runs alternating bare, runner, runner, bare, bare, runner (so a drift of the machine lands on
   both), after one untimed warm-up run.
@@ -56,19 +56,25 @@ class Lanes:
         self.work, self.deadline, self.parallel, self.fault, self.device = work, deadline, parallel, fault, device
         #: GPU bytes the lanes running at once may reserve together (None: no limit)
         self.memory_budget = memory_budget
+        self.faulted = False
         self.pending: list[dict] = []
         self.running: list[tuple[dict, subprocess.Popen]] = []
         self.results: list[Path] = []
 
     def add(self, name: str, backend: str, jobs: list[dict], reserve: int = 0) -> None:
+        if self.fault and not self.faulted:  # a self-test's fault goes to the step's first runner run only
+            first = next((j for j in jobs if j["kind"] == "runner"), None)
+            if first is not None:
+                first["fault"] = self.fault
+                self.faulted = True
         lane_dir = self.work / "lanes" / name
         lane_dir.mkdir(parents=True, exist_ok=True)
         results = lane_dir / "results.jsonl"
         results.unlink(missing_ok=True)
         self.results.append(results)
         self.pending.append({"name": name, "backend": backend, "device": self.device, "jobs": jobs,
-                             "results": str(results), "deadline": self.deadline, "fault": self.fault,
-                             "dir": str(lane_dir), "reserve": reserve})
+                             "results": str(results), "deadline": self.deadline, "dir": str(lane_dir),
+                             "reserve": reserve})
 
     def _start(self, lane: dict) -> subprocess.Popen:
         lane_dir = Path(lane["dir"])
@@ -163,7 +169,7 @@ def memory_step(args) -> dict:
                 for backend in args.backends:
                     run_id = f"{backend} {shape_id}"
                     runs.append(run_id)
-                    lanes_jobs.setdefault((backend, size, seq), []).append({
+                    lanes_jobs.setdefault((backend, size, seq, gc), []).append({
                         "id": run_id, "kind": "runner", "config": str(config), "steps": args.steps,
                         "out": str(args.out / "runs" / run_id.replace(" ", "-")),
                         "tags": {"size": size, "seq_len": seq, "batch": args.batch, "gradient_checkpointing": gc,
@@ -172,10 +178,12 @@ def memory_step(args) -> dict:
     if cuda:  # lanes side by side must not run the GPU out of memory: start one only where it fits
         budget = int(args.gpu_share * args.environment["gpu_bytes"])
     lanes = Lanes(args.out, args.deadline, args.parallel, args.fault, args.device, budget)
-    # the largest shapes first: with fewer lanes at once than lanes, the longest start earliest
-    for (backend, size, seq), jobs in sorted(lanes_jobs.items(), key=lambda kv: (-shapes.parameters(kv[0][1]),
-                                                                                   -kv[0][2])):
-        lanes.add(f"memory-{backend}-{size}-{seq}", backend, jobs, lane_reserve(jobs, backend))
+    # One run per lane: each measured in a fresh process, as `sftlint run` measures it, so that no
+    # run's peak can hold what an earlier one left. The largest first: they take longest.
+    reserves = {key: lane_reserve(jobs, key[0]) for key, jobs in lanes_jobs.items()}
+    for key in sorted(lanes_jobs, key=lambda k: -reserves[k]):
+        backend, size, seq, gc = key
+        lanes.add(f"memory-{backend}-{size}-{seq}-gc{'on' if gc else 'off'}", backend, lanes_jobs[key], reserves[key])
     setup = {"sizes": {s: shapes.parameters(s) for s in args.sizes}, "seq_lens": args.seq_lens, "batch": args.batch,
              "steps": args.steps, "backends": args.backends, "parallel_lanes": args.parallel,
              "estimate_terms": estimate_terms(args.out / "configs"), "gpu_memory_budget_bytes": budget,
@@ -419,14 +427,14 @@ def parse_args(argv: list[str] | None):
     p.add_argument("--skip", type=int, default=0, help="overhead/speed: untimed steps before the timed ones")
     p.add_argument("--runs", type=int, default=figures.MIN_RUNS, help="overhead/speed: runs per path")
     p.add_argument("--backends", type=_names, default=["unsloth", "hf"])
-    p.add_argument("--parallel", type=int, default=12, help="memory: lanes at once")
+    p.add_argument("--parallel", type=int, default=12, help="memory: lanes (runs) at once")
     p.add_argument("--gpu-share", type=float, default=0.8,
                    help="memory: the share of GPU memory that lanes running at once may reserve together "
                         f"({RESERVE_FACTOR} x a lane's largest estimate + 1 GiB each)")
     p.add_argument("--tolerance", type=float, default=figures.MEMORY_TOLERANCE)
     p.add_argument("--budget", type=float, default=300, help="seconds for the whole step")
     p.add_argument("--fault", choices=("one-step-short",), default=None,
-                   help="self-test: make the first runner run of each lane stop one step short of its plan")
+                   help="self-test: make the step's first runner run stop one step short of its plan")
     args = p.parse_args(argv)
     if args.step == "gate":
         if args.results is None:
