@@ -197,3 +197,22 @@ def test_memory_lanes_start_only_where_their_estimates_fit(tmp_path, monkeypatch
     assert started == ["3b-2048", "0.5b-512", "1b-512"]
     lanes.running = []
     assert lanes._next()["name"] == "1b-2048"  # with nothing running, the next lane starts whatever its size
+
+
+def test_a_lane_that_dies_fails_its_runs_with_the_cause(tmp_path, monkeypatch, figures):
+    monkeypatch.syspath_prepend(str(GPU))
+    import time
+
+    import steps
+
+    lanes = steps.Lanes(tmp_path, deadline=time.time() + 120, parallel=1, fault=None, device="cpu")
+    lanes.add("broken", "no-such-backend", [{"id": "no-such-backend tiny seq 32 gc on", "kind": "runner",
+                                              "config": str(tmp_path / "none.yaml"), "steps": 2,
+                                              "out": str(tmp_path / "run")}])
+    seen = []
+    lanes.run(seen.append)
+    records = [r for r in seen[-1] if "id" in r]
+    assert len(records) == 1 and records[0]["status"].startswith("error: the lane process exited with 1")
+    assert "unknown backend 'no-such-backend'" in records[0]["status"]
+    verdicts = figures.memory_verdicts(seen[-1], ["no-such-backend tiny seq 32 gc on"], "cpu")
+    assert [v["status"] for v in verdicts] == ["FAIL"]

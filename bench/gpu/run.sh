@@ -190,12 +190,12 @@ if [ -n "$BUILD_LATER" ] && { wants memory || wants overhead || wants speed; }; 
     timeout -k 10 $(( 240 * CAP_SCALE )) "$PY" bench/gpu/shapes.py $BUILD_LATER > "$WORK/build-later.log" 2>&1 &
     BUILD_PID=$!
 fi
-wants gpu-tests && step gpu-tests 200 170 gpu_tests
+wants gpu-tests && step gpu-tests 200 200 gpu_tests
 if [ -n "$BUILD_PID" ]; then
     wait "$BUILD_PID"; echo "build of $BUILD_LATER: exit $?"; cat "$WORK/build-later.log"
 fi
 # shellcheck disable=SC2086
-wants memory && step memory 200 0 measure memory $MEMORY_ARGS
+wants memory && step memory 230 0 measure memory $MEMORY_ARGS
 # shellcheck disable=SC2086
 wants overhead && step overhead 260 0 measure overhead $OVERHEAD_ARGS
 # shellcheck disable=SC2086

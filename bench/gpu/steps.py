@@ -6,10 +6,10 @@
     python bench/gpu/steps.py gate     RESULTS_DIR --device cuda        (all verdicts, the exit status)
 
 * ``memory``: QLoRA through the runner for every size x sequence length x gradient checkpointing
-  x backend; the plan's estimate against ``torch.cuda.max_memory_allocated``. Each run in a lane
-  (process) of its own, several at once (as many as fit in 80% of the GPU's memory by their
-  estimates): the allocator's peak is per process, so lanes running side by side do not disturb
-  each other's figure.
+  x backend; the plan's estimate against ``torch.cuda.max_memory_allocated``. One lane (process)
+  per backend, size and sequence length, several at once (as many as fit in 85% of the GPU's
+  memory by their estimates): the allocator's peak is per process, so lanes running side by side
+  do not disturb each other's figure.
 * ``overhead``: the runner's ``unsloth`` backend against ``bench/bare_unsloth.py``, one lane,
   runs alternating bare, runner, runner, bare, bare, runner (so a drift of the machine lands on
   both), after one untimed warm-up run.
@@ -60,6 +60,8 @@ class Lanes:
         self.pending: list[dict] = []
         self.running: list[tuple[dict, subprocess.Popen]] = []
         self.results: list[Path] = []
+        #: lanes that ended with a non-zero status, before every one of their runs had a record
+        self.crashed: list[tuple[dict, int]] = []
 
     def add(self, name: str, backend: str, jobs: list[dict], reserve: int = 0) -> None:
         if self.fault and not self.faulted:  # a self-test's fault goes to the step's first runner run only
@@ -113,6 +115,15 @@ class Lanes:
                         out.append(json.loads(line))
                     except json.JSONDecodeError:  # a line being written
                         pass
+        done = {r["id"] for r in out if "id" in r}
+        for lane, code in self.crashed:  # a lane that died (at import, say) names its runs' cause
+            log = Path(lane["dir"]) / "lane.log"
+            tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()[-3:] if log.is_file() else []
+            for job in lane["jobs"]:
+                if job["id"] not in done:
+                    out.append({"id": job["id"], "kind": job["kind"], "backend": lane["backend"], **job.get("tags", {}),
+                                "status": f"error: the lane process exited with {code} before this run ended: "
+                                          + " | ".join(tail)[-400:]})
         return out
 
     def run(self, on_update) -> None:
@@ -131,6 +142,8 @@ class Lanes:
                 if proc.poll() is not None:
                     self.running.remove(item)
                     print(f"-- lane {lane['name']} ended with {proc.returncode}", flush=True)
+                    if proc.returncode != 0:
+                        self.crashed.append((lane, proc.returncode))
             if time.time() > self.deadline:
                 for lane, proc in self.running:
                     print(f"-- lane {lane['name']} stopped: the step's time ran out", flush=True)
@@ -169,7 +182,7 @@ def memory_step(args) -> dict:
                 for backend in args.backends:
                     run_id = f"{backend} {shape_id}"
                     runs.append(run_id)
-                    lanes_jobs.setdefault((backend, size, seq, gc), []).append({
+                    lanes_jobs.setdefault((backend, size, seq), []).append({
                         "id": run_id, "kind": "runner", "config": str(config), "steps": args.steps,
                         "out": str(args.out / "runs" / run_id.replace(" ", "-")),
                         "tags": {"size": size, "seq_len": seq, "batch": args.batch, "gradient_checkpointing": gc,
@@ -178,12 +191,13 @@ def memory_step(args) -> dict:
     if cuda:  # lanes side by side must not run the GPU out of memory: start one only where it fits
         budget = int(args.gpu_share * args.environment["gpu_bytes"])
     lanes = Lanes(args.out, args.deadline, args.parallel, args.fault, args.device, budget)
-    # One run per lane: each measured in a fresh process, as `sftlint run` measures it, so that no
-    # run's peak can hold what an earlier one left. The largest first: they take longest.
+    # One lane per backend, size and sequence length (checkpointing on, then off): imports paid once
+    # per lane, and a lane that finds memory left over from its first run restarts for the second
+    # (lane.py), so no peak holds what another run left. The largest first: they take longest.
     reserves = {key: lane_reserve(jobs, key[0]) for key, jobs in lanes_jobs.items()}
     for key in sorted(lanes_jobs, key=lambda k: -reserves[k]):
-        backend, size, seq, gc = key
-        lanes.add(f"memory-{backend}-{size}-{seq}-gc{'on' if gc else 'off'}", backend, lanes_jobs[key], reserves[key])
+        backend, size, seq = key
+        lanes.add(f"memory-{backend}-{size}-{seq}", backend, lanes_jobs[key], reserves[key])
     setup = {"sizes": {s: shapes.parameters(s) for s in args.sizes}, "seq_lens": args.seq_lens, "batch": args.batch,
              "steps": args.steps, "backends": args.backends, "parallel_lanes": args.parallel,
              "estimate_terms": estimate_terms(args.out / "configs"), "gpu_memory_budget_bytes": budget,
@@ -428,7 +442,7 @@ def parse_args(argv: list[str] | None):
     p.add_argument("--runs", type=int, default=figures.MIN_RUNS, help="overhead/speed: runs per path")
     p.add_argument("--backends", type=_names, default=["unsloth", "hf"])
     p.add_argument("--parallel", type=int, default=12, help="memory: lanes (runs) at once")
-    p.add_argument("--gpu-share", type=float, default=0.8,
+    p.add_argument("--gpu-share", type=float, default=0.85,
                    help="memory: the share of GPU memory that lanes running at once may reserve together "
                         f"({RESERVE_FACTOR} x a lane's largest estimate + 1 GiB each)")
     p.add_argument("--tolerance", type=float, default=figures.MEMORY_TOLERANCE)
