@@ -317,6 +317,14 @@ def run_bare_path(spec: dict, out: Path, timeout: float) -> dict:
             "first_loss": losses[0], "last_loss": losses[-1]}
 
 
+def plan_warmup(config_path: Path, default: int) -> int:
+    """Warmup steps of the config's plan (what the runner trains), or ``default`` without one."""
+    from sftlint.runner.plan_source import load_plan
+
+    _, plan = load_plan(config_path)
+    return int(plan.warmup_steps) if plan is not None and plan.warmup_steps is not None else default
+
+
 def plan_estimate(config_path: Path, backend: str) -> int | None:
     """The plan's memory estimate for the config as ``backend`` runs it (Unsloth's loss is chunked)."""
     from sftlint.runner.memory import estimate_bytes
@@ -381,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
     config_path = out / "bench-config.yaml"
     config_path.write_text(config_text(args, model_path, data_file, bf16=cuda), encoding="utf-8")
     spec = bare_spec(args, model_path, data_file, cuda, out / "bare" / "trainer", "cuda" if cuda else "cpu")
+    # The warmup the tool itself would use (axolotl turns an explicit warmup_steps of 1 into 2), as
+    # the linter's plan says and the runner trains: the bare script gets the same.
+    spec["warmup_steps"] = plan_warmup(config_path, args.warmup)
     tokens_per_step = args.batch * args.accum * args.seq_len
     report = {
         "setup": {"model": args.model, "model_path": model_path,
