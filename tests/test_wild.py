@@ -145,24 +145,26 @@ def test_rule_explains_the_e_codes(tmp_path):
 # -- against the real tools: what sftlint says the tool does with these files, the tool does ---------
 
 PARSE = """
-import sys, yaml
-from trl import ModelConfig, ScriptArguments, TrlParser, {cls}
-parser = TrlParser((ScriptArguments, {cls}, ModelConfig))
-try:
-    parser.parse_args_and_config(["--config", sys.argv[1], "--output_dir", "out", "--use_cpu", "true",
-                                  "--bf16", "false"])
-except ValueError as exc:
-    print("REJECTED", exc)
-else:
-    print("PARSED")
+import sys
+from trl import DPOConfig, ModelConfig, ScriptArguments, SFTConfig, TrlParser
+for arg in sys.argv[1:]:
+    path, cls = arg.split("=")
+    parser = TrlParser((ScriptArguments, {"DPOConfig": DPOConfig, "SFTConfig": SFTConfig}[cls], ModelConfig))
+    try:
+        parser.parse_args_and_config(["--config", path, "--output_dir", "out", "--use_cpu", "true", "--bf16", "false"])
+    except ValueError as exc:
+        print("REJECTED", str(exc).replace(chr(10), " "))
+    else:
+        print("PARSED")
 """
 
 
-def _trl_parse(path: Path, cls: str) -> str:
-    proc = subprocess.run([sys.executable, "-c", PARSE.format(cls=cls), str(path)], capture_output=True, text=True,
-                          timeout=300)
+def _trl_parse(*pairs: tuple[Path, str]) -> list[str]:
+    """What TRL's own parser says of each (file, config class), in one process (TRL imports slowly)."""
+    proc = subprocess.run([sys.executable, "-c", PARSE, *(f"{p}={cls}" for p, cls in pairs)], capture_output=True,
+                          text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    return proc.stdout.strip().splitlines()[-1]
+    return [line for line in proc.stdout.splitlines() if line.startswith(("PARSED", "REJECTED"))]
 
 
 @pytest.mark.slow
@@ -178,13 +180,15 @@ def test_trl_parser_agrees_on_known_and_unknown_keys(tmp_path, registry):
     recipe.write_text(text.replace("bf16: true\n", "").replace("dtype: bfloat16\n", ""))
     reported = {f.data.get("key") or f.message.split("'")[1] for f in lint_file(recipe, Settings(), registry).findings
                 if f.code in ("KT001", "KT002", "WS004")}
-    rejected = _trl_parse(recipe, "DPOConfig")
-    assert rejected.startswith("REJECTED Unknown arguments from config file")
-    assert reported == {"warmup_ratio"} and "'--warmup_ratio'" in rejected
-    recipe.write_text(recipe.read_text().replace("warmup_ratio: 0.1\n", "warmup_steps: 0.1\n"))
-    assert _trl_parse(recipe, "DPOConfig") == "PARSED"
-    assert not [f for f in lint_file(recipe, Settings(), registry).findings if f.code in ("KT001", "KT002", "WS004")]
-    assert _trl_parse(DATA / "trl_typo.yaml", "SFTConfig").startswith("REJECTED Unknown arguments from config file")
+    fixed = tmp_path / "dpo-fixed.yaml"
+    fixed.write_text(recipe.read_text().replace("warmup_ratio: 0.1\n", "warmup_steps: 0.1\n"))
+    as_written, after_fix, typo = _trl_parse((recipe, "DPOConfig"), (fixed, "DPOConfig"),
+                                             (DATA / "trl_typo.yaml", "SFTConfig"))
+    assert as_written.startswith("REJECTED Unknown arguments from config file")
+    assert reported == {"warmup_ratio"} and "'--warmup_ratio'" in as_written
+    assert after_fix == "PARSED"
+    assert not [f for f in lint_file(fixed, Settings(), registry).findings if f.code in ("KT001", "KT002", "WS004")]
+    assert typo.startswith("REJECTED Unknown arguments from config file")
     assert "KT001" in codes(lint_file(DATA / "trl_typo.yaml", Settings(), registry))
 
 
@@ -196,3 +200,25 @@ def test_training_arguments_reject_the_typo_sftlint_reports():
     proc = subprocess.run([sys.executable, "-c", code, str(DATA / "hf_typo.yaml")], capture_output=True, text=True,
                           timeout=300)
     assert "TypeError" in proc.stdout and "lerning_rate" in proc.stdout, proc.stderr[-2000:]
+
+
+def test_a_near_tie_between_two_tools_is_no_choice(tmp_path):
+    """Two tools with the same evidence: the file is skipped with both named, not guessed at."""
+    from sftlint.dialects import choose_dialect
+    from sftlint.dialects.base import Detection, Dialect
+    from sftlint.document import load_document
+
+    class Fake(Dialect):
+        def __init__(self, name, score):
+            self.name, self.title, self.score = name, name.title(), score
+
+        def detect(self, document):
+            return Detection(self.name, self.score, [])
+
+    path = tmp_path / "train.yaml"
+    path.write_text("learning_rate: 1.0e-4\n")
+    document = load_document(path)
+    tie = choose_dialect(document, {"one": Fake("one", 2.0), "two": Fake("two", 1.9)})
+    assert tie.dialect is None and "as much Two (score 1.9) as One (score 2)" in tie.how
+    clear = choose_dialect(document, {"one": Fake("one", 2.0), "two": Fake("two", 1.0)})
+    assert clear.dialect.name == "one"
