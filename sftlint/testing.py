@@ -12,6 +12,8 @@ A fixture file looks like this::
           learning_rate: 0.003
         expect: fail
         messages: ["3e-03", "above"]          # substrings; each must be in some message
+        where: ["3:16"]                       # line:column of every finding of the rule, in order
+        count: 1                              # how many findings of the rule (implied by 'where')
         fixed: |-                             # the text after --fix (--unsafe-fixes with unsafe: true)
           ...
         unsafe: false
@@ -46,7 +48,7 @@ from .settings import Settings, SettingsError, parse_settings
 
 CASE_KEYS = frozenset({
     "name", "dialect", "config", "expect", "messages", "fixed", "unsafe", "settings", "num_examples",
-    "world_size", "files", "filename", "severity",
+    "world_size", "files", "filename", "severity", "where", "count",
 })
 
 
@@ -73,6 +75,10 @@ class RuleCase:
     filename: str | None = None
     #: expected severity of every finding ("error", "warning", "info"), when given
     severity: str | None = None
+    #: the (line, column) of every finding of the rule, in order, when given
+    where: list[tuple[int, int]] | None = None
+    #: how many findings of the rule, when given
+    count: int | None = None
     source: str = ""
 
     @property
@@ -113,14 +119,35 @@ def load_fixture(path: Path) -> list[RuleCase]:
             raise FixtureError(f"{where} ({name}): 'expect' must be pass or fail, not {expect!r}")
         if raw.get("fixed") is not None and expect != "fail":
             raise FixtureError(f"{where} ({name}): 'fixed' only makes sense with 'expect: fail'")
+        positions = _positions(raw.get("where"), f"{where} ({name})")
+        count = raw.get("count")
+        if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 0):
+            raise FixtureError(f"{where} ({name}): 'count' must be a whole number")
+        if positions is not None and count is not None and count != len(positions):
+            raise FixtureError(f"{where} ({name}): 'count' is {count} but 'where' lists {len(positions)} positions")
         cases.append(RuleCase(
             rule=rule, name=name, dialect=raw.get("dialect"), config=raw["config"], expect=expect,
             messages=list(raw.get("messages") or []), fixed=raw.get("fixed"), unsafe=bool(raw.get("unsafe", False)),
             settings=dict(raw.get("settings") or {}), num_examples=raw.get("num_examples"),
             world_size=raw.get("world_size"), files=dict(raw.get("files") or {}), filename=raw.get("filename"),
-            severity=raw.get("severity"), source=str(path),
+            severity=raw.get("severity"), where=positions, count=count, source=str(path),
         ))
     return cases
+
+
+def _positions(value: Any, where: str) -> list[tuple[int, int]] | None:
+    """``["3:16", "5:1"]`` as ``[(3, 16), (5, 1)]``; None when not given."""
+    if value is None:
+        return None
+    if not isinstance(value, list):
+        raise FixtureError(f"{where}: 'where' must be a list of \"line:column\" strings")
+    out = []
+    for item in value:
+        line, _, column = str(item).partition(":")
+        if not (line.isdigit() and column.isdigit()):
+            raise FixtureError(f"{where}: 'where' entry {item!r} is not \"line:column\"")
+        out.append((int(line), int(column)))
+    return out
 
 
 def load_fixtures(folder: Path) -> list[RuleCase]:
@@ -209,6 +236,11 @@ def check_case(case: RuleCase, folder: Path, registry: Registry | None = None) -
         assert result.choice is not None and result.choice.dialect is not None
         assert result.choice.dialect.name == case.dialect, f"{case.id}: read as {result.choice.dialect.name}"
     found = [f for f in result.findings if f.code == case.rule]
+    if case.count is not None:
+        assert len(found) == case.count, f"{case.id}: expected {case.count} findings, got {_describe(found)}"
+    if case.where is not None:
+        got = [(f.location.row, f.location.column) for f in found]
+        assert got == case.where, f"{case.id}: findings at {got}, expected at {case.where}"
     if case.expect == "pass":
         assert not found, f"{case.id}: expected no findings, got {_describe(found)}"
         return found

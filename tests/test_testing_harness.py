@@ -45,6 +45,14 @@ def test_wrong_severity_fails(tmp_path):
         check_case(case(severity="error"), tmp_path)
 
 
+def test_exact_positions_and_count_are_checked(tmp_path):
+    assert check_case(case(where=[(4, 22)], count=1), tmp_path), "the finding is on the quant type's value"
+    with pytest.raises(AssertionError, match=r"findings at \[\(4, 22\)\], expected at \[\(4, 1\)\]"):
+        check_case(case(where=[(4, 1)]), tmp_path)
+    with pytest.raises(AssertionError, match="expected 2 findings"):
+        check_case(case(count=2), tmp_path)
+
+
 def test_only_the_rule_under_test_runs(tmp_path):
     found = check_case(case(config=QLORA_FP4 + "trust_remote_code: true\n"), tmp_path)
     assert {f.code for f in found} == {"QL004"}
@@ -56,6 +64,9 @@ def test_only_the_rule_under_test_runs(tmp_path):
     ("rule: QL004\ncases:\n  - {name: a, config: 'x: 1', expect: pass}\n  - {name: a, config: 'x: 1', expect: pass}\n",
      "duplicate case name"),
     ("cases: []\n", "needs 'rule: CODE'"),
+    ("rule: QL004\ncases:\n  - {name: a, config: 'x: 1', expect: fail, where: [4]}\n", "is not \"line:column\""),
+    ("rule: QL004\ncases:\n  - {name: a, config: 'x: 1', expect: fail, where: ['4:2'], count: 2}\n",
+     "'count' is 2 but 'where' lists 1"),
 ])
 def test_malformed_fixtures_are_refused(tmp_path, body, message):
     path = tmp_path / "bad.yaml"
