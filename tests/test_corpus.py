@@ -11,7 +11,8 @@ from sftlint.engine import lint_file
 from sftlint.plugins import build_registry
 from sftlint.settings import Settings
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
+from corpus import CORPUS, FILES
+
 #: Corpus folder -> the dialect its training configs are written in.
 FOLDER_DIALECT = {"axolotl": "axolotl", "llamafactory": "llamafactory", "trl": "trl", "unsloth-studio": "unsloth"}
 #: What a skipped file may be; anything else means a training config went unrecognised.
@@ -19,9 +20,6 @@ NON_TRAINING = ("accelerate launcher config", "DeepSpeed config", "FSDP config",
                 "inference config", "evaluation config", "dataset config", "special tokens config",
                 "cloud launcher config")
 
-FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json")) if CORPUS.is_dir() else []
-
-pytestmark = pytest.mark.skipif(not FILES, reason=f"corpus not found at {CORPUS}")
 
 
 @pytest.fixture(scope="module")

@@ -10,13 +10,13 @@ import pytest
 from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
+from corpus import CORPUS
 from sftlint.engine import lint_file
 from sftlint.plugins import build_registry
 from sftlint.schema import dialect_schema, render
 from sftlint.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-CORPUS = ROOT.parent / "shared" / "corpus"
 BUILTIN = ("axolotl", "hf", "llamafactory", "trl", "unsloth")
 
 
@@ -75,7 +75,6 @@ def test_unknown_keys_and_unusual_values_pass_impossible_values_fail(validators)
 FILES = configs(ROOT / "examples") + configs(CORPUS)
 
 
-@pytest.mark.skipif(not FILES, reason="no example or corpus configs found")
 def test_real_configs_raise_no_schema_error_the_wrong_type_rule_does_not(registry, validators):
     """Each config is read as an editor reads it (YAML 1.2) and validated against its dialect's
     schema; the dialect is the one sftlint detects. Every schema error must be a KT003 finding."""

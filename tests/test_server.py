@@ -18,10 +18,10 @@ pytest.importorskip("pygls")
 
 from lsprotocol import types  # noqa: E402
 
+from corpus import CORPUS  # noqa: E402
 from lsp_client import Editor, apply_text_edits  # noqa: E402
 from sftlint.cli import main  # noqa: E402
 
-CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus"
 
 #: 14 lines of axolotl QLoRA, with 200 examples declared by a comment so the plan has a length.
 AXOLOTL = """\
@@ -125,7 +125,6 @@ def test_open_publishes_the_findings_of_sftlint_check(editor, folder, capsys):
     assert by_code["YM001"].code_description.href.endswith("#ym001")
 
 
-@pytest.mark.skipif(not CORPUS.is_dir(), reason="corpus not found")
 def test_real_configs_get_the_findings_of_sftlint_check(editor, capsys):
     """Configs from the tools' own repositories: the editor shows exactly what the command prints."""
     files = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".yaml", ".yml", ".json"))
