@@ -61,18 +61,35 @@ def normalise(dataset):
     return dataset.select_columns(keep)
 
 
-def load_training_data(data_files, max_rows: int | None = None):
-    """Concatenate the recipe's files, normalised; keep the first ``max_rows`` rows if given."""
+def load_training_data(data_files, max_rows: int | None = None, *, max_rows_each: int | None = None,
+                       val_size: float | None = None, seed: int = 42):
+    """The training rows as the tool would train on them.
+
+    Each dataset's files are concatenated and normalised; ``max_rows_each`` keeps the first rows of
+    every dataset (LLaMA-Factory's ``max_samples``), ``max_rows`` the first rows of the whole set,
+    and ``val_size`` holds rows out as ``train_test_split(test_size=val_size, seed=seed)`` does.
+    """
     from datasets import concatenate_datasets, load_dataset
 
-    parts = []
+    groups: dict[int, list] = {}
+    first = None
     for f in data_files:
         part = normalise(load_dataset(f.builder, data_files=f.path, split="train"))
-        if parts and sorted(part.column_names) != sorted(parts[0].column_names):
-            raise DataError(f"{f.path} has columns {part.column_names}, the first dataset {parts[0].column_names}: "
+        if first is not None and sorted(part.column_names) != sorted(first.column_names):
+            raise DataError(f"{f.path} has columns {part.column_names}, the first dataset {first.column_names}: "
                             "mixed layouts cannot be concatenated")
-        parts.append(part)
-    dataset = parts[0] if len(parts) == 1 else concatenate_datasets(parts)
+        first = first if first is not None else part
+        groups.setdefault(getattr(f, "group", 0), []).append(part)
+    datasets = []
+    for parts in groups.values():
+        dataset = parts[0] if len(parts) == 1 else concatenate_datasets(parts)
+        if max_rows_each is not None and len(dataset) > max_rows_each:
+            dataset = dataset.select(range(max_rows_each))
+        datasets.append(dataset)
+    dataset = datasets[0] if len(datasets) == 1 else concatenate_datasets(datasets)
     if max_rows is not None and len(dataset) > max_rows:
         dataset = dataset.select(range(max_rows))
+    if val_size:
+        test_size = int(val_size) if val_size >= 1 else float(val_size)
+        dataset = dataset.train_test_split(test_size=test_size, seed=seed)["train"]
     return dataset

@@ -11,6 +11,7 @@ only one process unless MPI is installed).
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -57,19 +58,63 @@ def worker_env(offline: bool) -> dict[str, str]:
     return env
 
 
+#: After Ctrl-C, how long the worker may take to write what it has before it is killed.
+INTERRUPT_GRACE_SECONDS = 60
+
+
+class WorkerInterrupted(KeyboardInterrupt):
+    """Ctrl-C reached the runner; the worker was stopped and has written what it had."""
+
+    def __init__(self, returncode: int | None, log_tail: str) -> None:
+        super().__init__("interrupted")
+        self.returncode, self.log_tail = returncode, log_tail
+
+
+def _stop(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
 def run_worker(recipe_path: Path, *, world_size: int = 1, use_cpu: bool | None = None, offline: bool = False,
                stream: bool = False, timeout: float | None = None) -> tuple[int, str]:
-    """Run the worker; return its exit code and log tail. ``stream`` shows its output live."""
+    """Run the worker; return its exit code and log tail. ``stream`` shows its output live.
+
+    The worker runs in its own process group, so a Ctrl-C in the terminal reaches only this
+    process, which passes one SIGINT on and waits for the worker to write its report (the
+    steps done, ``worker.json``); a second Ctrl-C, or the grace period running out, kills it.
+    Raises :class:`WorkerInterrupted` after that.
+    """
     out = recipe_path.parent
     log_path = out / "worker.log"
     port = free_port() if world_size > 1 else None
     command = worker_command(recipe_path, world_size, use_cpu, main_process_port=port)
     (out / "command.txt").write_text(" ".join(command) + "\n", encoding="utf-8")
+
+    def tail() -> str:
+        return log_path.read_text(encoding="utf-8", errors="replace")[-4000:]
+
     with log_path.open("w", encoding="utf-8") as log:
-        kwargs = dict(cwd=str(out), env=worker_env(offline), timeout=timeout)
-        if stream:
-            proc = subprocess.run(command, stdout=sys.stderr, stderr=None, **kwargs)
-        else:
-            proc = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, **kwargs)
-    text = log_path.read_text(encoding="utf-8", errors="replace")
-    return proc.returncode, text[-4000:]
+        sink = dict(stdout=sys.stderr, stderr=None) if stream else dict(stdout=log, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(command, cwd=str(out), env=worker_env(offline), start_new_session=True, **sink)
+        try:
+            try:
+                code = proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                _stop(proc, signal.SIGKILL)
+                proc.wait()
+                raise
+        except KeyboardInterrupt:
+            _stop(proc, signal.SIGINT)
+            try:
+                proc.wait(timeout=INTERRUPT_GRACE_SECONDS)
+            except (KeyboardInterrupt, subprocess.TimeoutExpired):
+                _stop(proc, signal.SIGKILL)
+                proc.wait()
+            raise WorkerInterrupted(proc.returncode, tail()) from None
+        finally:
+            if proc.poll() is None:  # anything else that stops this process stops the worker too
+                _stop(proc, signal.SIGKILL)
+                proc.wait()
+    return code, tail()

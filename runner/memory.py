@@ -18,11 +18,18 @@ def reset_peak() -> None:
         torch.cuda.reset_peak_memory_stats()
 
 
-def peak_bytes() -> tuple[int, str]:
+def peak_bytes(readings=()) -> tuple[int, str]:
+    """The peak, never below a reading taken during the run (``readings``, from :func:`current_bytes`).
+
+    On a CPU the kernel's high-water mark (``ru_maxrss``) is updated lazily and can lag the resident
+    size read at a step; the larger of the two is the honest peak.
+    """
     torch = _cuda()
     if torch is not None:
-        return int(torch.cuda.max_memory_allocated()), "cuda max_memory_allocated"
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024, "cpu peak RSS"
+        peak, kind = int(torch.cuda.max_memory_allocated()), "cuda max_memory_allocated"
+    else:
+        peak, kind = int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss) * 1024, "cpu peak RSS"
+    return max([peak, *(int(r) for r in readings if r)]), kind
 
 
 def current_bytes() -> int:

@@ -29,6 +29,8 @@ class DataFile:
     path: str
     #: ``datasets`` builder: json, csv or parquet.
     builder: str
+    #: Which dataset entry of the config the file belongs to (caps apply per entry).
+    group: int = 0
 
 
 @dataclass
@@ -42,8 +44,12 @@ class Recipe:
     model_label: str
     output_dir: str
     data_files: list[DataFile]
-    #: Use only the first rows of the data (a smoke run's slice); None uses all of it.
+    #: Use only the first rows of the data (a smoke run's slice, or a cap on the whole set); None: all.
     max_rows: int | None
+    #: Use only the first rows of each dataset (LLaMA-Factory's ``max_samples``); None: all.
+    max_rows_each: int | None
+    #: Rows held out for evaluation, as ``train_test_split``'s ``test_size`` (a fraction or a count).
+    val_size: float | None
     learning_rate: float
     lr_scheduler_type: str
     lr_scheduler_kwargs: dict[str, Any]
@@ -77,6 +83,11 @@ class Recipe:
     show_progress: bool = False
     world_size: int = 1
     notes: list[str] = field(default_factory=list)
+    #: Names this run: the worker stamps it on what it writes, so nothing of another run is read.
+    run_id: str = ""
+    dialect: str | None = None
+    #: Build the trainer, write ``trainer_args.json`` and stop without training.
+    prepare_only: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -99,7 +110,7 @@ def resolve_data_files(datasets: Any, config_dir: Path | None) -> list[DataFile]
     """Local data files of the config's training datasets (relative to the config, then the cwd)."""
     specs = datasets if isinstance(datasets, list) else [datasets] if datasets else []
     out: list[DataFile] = []
-    for spec in specs:
+    for group, spec in enumerate(specs):
         if isinstance(spec, str):
             spec = {"path": spec}
         if not isinstance(spec, dict) or spec.get("role", "train") != "train":
@@ -107,7 +118,8 @@ def resolve_data_files(datasets: Any, config_dir: Path | None) -> list[DataFile]
         raw = spec.get("path")
         data_files = spec.get("data_files")
         if data_files:  # ``path: json`` plus ``data_files``, as TRL's dataset mixtures write it
-            out += [_data_file(str(f), config_dir, raw) for f in ([data_files] if isinstance(data_files, str) else data_files)]
+            out += [_data_file(str(f), config_dir, raw, group)
+                    for f in ([data_files] if isinstance(data_files, str) else data_files)]
             continue
         if not raw and spec.get("name"):
             raw = _llamafactory_file(spec, config_dir)
@@ -121,20 +133,20 @@ def resolve_data_files(datasets: Any, config_dir: Path | None) -> list[DataFile]
         for f in files:
             if f.suffix not in BUILDERS:
                 raise RecipeError(f"{f}: unsupported data file; use .jsonl, .json, .csv or .parquet")
-            out.append(DataFile(str(f.resolve()), BUILDERS[f.suffix]))
+            out.append(DataFile(str(f.resolve()), BUILDERS[f.suffix], group))
     if not out:
         raise RecipeError("the config names no training dataset")
     return out
 
 
-def _data_file(raw: str, config_dir: Path | None, builder: str | None) -> DataFile:
+def _data_file(raw: str, config_dir: Path | None, builder: str | None, group: int = 0) -> DataFile:
     found = _find(raw, config_dir)
     if found is None or not found.is_file():
         raise RecipeError(f"data file {raw!r} is not a local file (looked beside the config and in the working directory)")
     name = builder if builder in ("json", "csv", "parquet") else BUILDERS.get(found.suffix)
     if name is None:
         raise RecipeError(f"{found}: unsupported data file; use .jsonl, .json, .csv or .parquet")
-    return DataFile(str(found.resolve()), name)
+    return DataFile(str(found.resolve()), name, group)
 
 
 def _find(raw: str, config_dir: Path | None) -> Path | None:
@@ -178,36 +190,21 @@ def smoke_warmup(fraction: float, steps: int) -> int:
 
 def build_recipe(values: Mapping[str, Any], plan, *, mode: str, backend: str, base_model: str, model_label: str,
                  output_dir: Path, config_dir: Path | None, steps: int = 10, world_size: int = 1,
-                 show_progress: bool = False) -> Recipe:
-    """The recipe for ``mode`` ('smoke' uses ``plan`` as a smoke plan already scaled to ``steps``)."""
+                 show_progress: bool = False, run_id: str = "", dialect: str | None = None) -> Recipe:
+    """The recipe for ``mode`` ('smoke' uses ``plan`` as a smoke plan already scaled to ``steps``).
+
+    Schedule, batch, length and data slicing come from :mod:`sftlint.runner.mapping`, the one
+    mapping from a plan to the Trainer's arguments; the rest are the config's own values.
+    """
+    from .mapping import MappingError, data_slicing, quantization_arguments, schedule_arguments
+
     if values.get("finetuning_type") not in (None, "lora"):
         raise RecipeError(f"finetuning_type {values.get('finetuning_type')!r}: the runner trains LoRA/QLoRA adapters only")
-    notes: list[str] = []
-    batch = int(_number(values, "per_device_train_batch_size", 8))
-    accumulation = int(_number(values, "gradient_accumulation_steps", 1))
-    if mode == "smoke":  # the smoke plan already holds the config's lr and schedule
-        lr, scheduler = plan.learning_rate, plan.lr_scheduler_type
-    else:  # a full run trains the config as written; the plan is only what it is checked against
-        lr, scheduler = _number(values, "learning_rate", None), values.get("lr_scheduler_type")
-        lr = lr if lr is not None else getattr(plan, "learning_rate", None)
-        scheduler = scheduler or getattr(plan, "lr_scheduler_type", None)
-    lr = 5e-5 if lr is None else lr
-    scheduler = scheduler or "linear"
-    if mode == "smoke":
-        max_steps, epochs = int(plan.total_steps), 1.0
-        warmup: float | int = int(plan.warmup_steps or 0)
-        max_rows = steps * batch * accumulation * world_size
-    else:
-        max_steps = int(_number(values, "max_steps", -1))
-        epochs = float(_number(values, "num_train_epochs", 3.0))
-        warmup = _number(values, "warmup_steps", 0)
-        warmup = int(warmup) if float(warmup) >= 1 else float(warmup)
-        cap = values.get("max_samples")
-        max_rows = int(cap) if isinstance(cap, int) and cap > 0 else None
-        if plan is not None and plan.dialect == "axolotl" and plan.total_steps:
-            # axolotl computes the run length and warmup itself and hands the Trainer fixed numbers.
-            max_steps, warmup = int(plan.total_steps), int(plan.warmup_steps or 0)
-            notes.append(f"axolotl passes max_steps={max_steps} and warmup_steps={warmup} to the Trainer")
+    try:
+        schedule, notes = schedule_arguments(plan, values, mode)
+    except MappingError as exc:
+        raise RecipeError(str(exc)) from None
+    dialect = dialect or getattr(plan, "dialect", None)
     targets = values.get("lora_target_modules")
     if isinstance(targets, str) and targets.strip().lower() in ("all", "all-linear", "all_linear"):
         targets = "all-linear"  # LLaMA-Factory's ``all`` and PEFT's ``all-linear`` mean the same
@@ -218,24 +215,20 @@ def build_recipe(values: Mapping[str, Any], plan, *, mode: str, backend: str, ba
     r = int(_number(values, "lora_r", 8))
     return Recipe(
         backend=backend, mode=mode, base_model=base_model, model_label=model_label, output_dir=str(output_dir),
-        data_files=resolve_data_files(values.get("datasets"), config_dir), max_rows=max_rows,
-        learning_rate=float(lr), lr_scheduler_type=str(scheduler),
-        lr_scheduler_kwargs=dict(getattr(plan, "lr_scheduler_kwargs", None) or {}), warmup_steps=warmup,
-        per_device_train_batch_size=batch, gradient_accumulation_steps=accumulation, num_train_epochs=epochs,
-        max_steps=max_steps, weight_decay=float(_number(values, "weight_decay", 0.0)),
+        data_files=resolve_data_files(values.get("datasets"), config_dir),
+        **data_slicing(plan, values, mode, steps, world_size), **schedule,
+        weight_decay=float(_number(values, "weight_decay", 0.0)),
         max_grad_norm=float(_number(values, "max_grad_norm", 1.0)), optim=str(values.get("optim") or "adamw_torch"),
         lora_r=r, lora_alpha=float(_number(values, "lora_alpha", 2 * r)),
         lora_dropout=float(_number(values, "lora_dropout", 0.0)), lora_target_modules=targets,
         use_rslora=bool(values.get("use_rslora")), use_dora=bool(values.get("use_dora")),
         load_in_4bit=bool(values.get("load_in_4bit")), load_in_8bit=bool(values.get("load_in_8bit")),
-        bnb_4bit_quant_type=str(values.get("bnb_4bit_quant_type") or "nf4"),
-        bnb_4bit_compute_dtype=str(values.get("bnb_4bit_compute_dtype") or "bfloat16"),
-        bnb_4bit_use_double_quant=bool(values.get("bnb_4bit_use_double_quant")),
+        **quantization_arguments(values, dialect),
         max_seq_length=int(_number(values, "max_seq_length", 1024)),
         gradient_checkpointing=bool(values.get("gradient_checkpointing", False)),
         bf16=_flag(values.get("bf16")), fp16=_flag(values.get("fp16")), packing=bool(values.get("packing")),
         seed=int(_number(values, "seed", 42)), trust_remote_code=bool(values.get("trust_remote_code")),
-        show_progress=show_progress, world_size=world_size, notes=notes,
+        show_progress=show_progress, world_size=world_size, notes=notes, run_id=run_id, dialect=dialect,
     )
 
 

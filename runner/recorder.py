@@ -4,7 +4,8 @@ The learning rate is read in ``on_optimizer_step``: the Trainer calls it right a
 ``optimizer.step()`` and before the scheduler steps, so the optimizer's lr at that moment is the
 one the update *used* (the lr the Trainer logs is already the next step's). Loss and gradient norm
 come from the per-step log (``logging_steps=1``). Lines are appended as they come, so a run that
-crashes still leaves the steps it made.
+crashes or is interrupted still leaves the steps it made. Tokens are the non-padding tokens the
+Trainer counted (``include_num_input_tokens_seen="non_padding"``), so tokens/s is real text.
 """
 
 from __future__ import annotations
@@ -28,8 +29,11 @@ def json_number(value):
 
 
 class StepRecorder(TrainerCallback):
-    def __init__(self, path: Path | None) -> None:
+    def __init__(self, path: Path | None, run_id: str = "") -> None:
         self.path = path
+        self.run_id = run_id
+        #: Memory read at every step, so the reported peak is never below one of them.
+        self.memory_readings: list[int] = []
         self.lr_used: dict[int, float] = {}
         self.steps: list[dict] = []
         self._last_time = None
@@ -50,8 +54,10 @@ class StepRecorder(TrainerCallback):
         now = time.perf_counter()
         tokens = state.num_input_tokens_seen - self._last_tokens
         seconds = max(now - self._last_time, 1e-9)
+        used = current_bytes()
+        self.memory_readings.append(used)
         self._pending[state.global_step] = {"tokens": int(tokens), "seconds": seconds,
-                                            "tokens_per_second": tokens / seconds, "memory_bytes": current_bytes()}
+                                            "tokens_per_second": tokens / seconds, "memory_bytes": used}
         self._last_time, self._last_tokens = now, state.num_input_tokens_seen
 
     def on_log(self, args, state, control, logs=None, **kwargs):
@@ -59,7 +65,7 @@ class StepRecorder(TrainerCallback):
         if "loss" not in logs or state.global_step in {s["step"] for s in self.steps}:
             return
         step = state.global_step
-        record = {"step": step, "loss": json_number(logs["loss"]), "lr": self.lr_used.get(step),
+        record = {"run_id": self.run_id, "step": step, "loss": json_number(logs["loss"]), "lr": self.lr_used.get(step),
                   "grad_norm": json_number(logs.get("grad_norm")), **self._pending.pop(step, {})}
         self.steps.append(record)
         if self.path is not None and state.is_world_process_zero:

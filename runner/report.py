@@ -48,15 +48,19 @@ def text_report(result: RunResult) -> str:
     s = result.summary()
     lines = [
         f"{result.config}: {result.mode} run, backend {result.backend}, model {result.model}",
-        f"  steps {s['steps']} (plan {s['planned_steps']}), loss {_num(s['first_loss'])} -> {_num(s['last_loss'])}, "
+        f"  steps {s['steps']} (plan {s['planned_steps'] if s['planned_steps'] is not None else 'unknown'}), "
+        f"loss {_num(s['first_loss'])} -> {_num(s['last_loss'])}, "
         f"{_num(s['tokens_per_second'], '.0f')} tokens/s, peak {fmt_mib(s['peak_memory_bytes'], '-')} "
         f"(estimate {fmt_mib(s['estimated_memory_bytes'], '-')})",
     ]
     for c in result.checks:
         lines.append(f"  {c.verdict:<4} {c.name}: {c.message}")
+    for why in result.unchecked:
+        lines.append(f"  not checked: {why}")
     for note in result.notes:
         lines.append(f"  note: {note}")
-    lines.append(f"  {result.verdict}; results in {result.output_dir}")
+    cause = f" ({result.cause})" if result.cause else ""
+    lines.append(f"  {result.verdict}{cause}; results in {result.output_dir}")
     return "\n".join(lines) + "\n"
 
 

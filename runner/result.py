@@ -44,10 +44,22 @@ class StepRecord:
                    num(data.get("seconds")))
 
 
+#: What happened to the run, before any check: it trained to its end, stopped on an error, never
+#: reached its first step, or was stopped by Ctrl-C.
+STATUSES = ("completed", "failed", "not_started", "interrupted")
+#: Exit codes of ``sftlint run`` by verdict.
+EXIT_CODES = {"pass": 0, "FAIL": 1, "not checked": 1, "could not start": 2, "interrupted": 130}
+
+
 @dataclass
 class RunResult:
-    """A finished run judged against its plan; ``passed`` is True when no check failed (a check that
-    could not be made, ``passed is None``, does not fail the run)."""
+    """A run judged against its plan.
+
+    ``verdict`` is "pass" only when the run trained the plan's steps, updated the adapter and no
+    check failed; "FAIL" when a check failed; "not checked" when too little is known or was done
+    to judge (``unchecked`` says why); "could not start" and "interrupted" follow the status
+    (``cause`` says why).
+    """
 
     config: str
     backend: str
@@ -65,14 +77,33 @@ class RunResult:
     world_size: int = 1
     notes: list[str] = field(default_factory=list)
     plan_schedule: list[float] | None = None
-
-    @property
-    def passed(self) -> bool:
-        return all(c.passed is not False for c in self.checks)
+    status: str = "completed"
+    #: One line: why the run could not start, or what stopped it.
+    cause: str | None = None
+    #: Why the run cannot be judged (empty when it can).
+    unchecked: list[str] = field(default_factory=list)
+    #: The linter's findings on the config, shown before the run.
+    lint_findings: list[str] = field(default_factory=list)
 
     @property
     def verdict(self) -> str:
-        return "pass" if self.passed else "FAIL"
+        if self.status == "not_started":
+            return "could not start"
+        if self.status == "interrupted":
+            return "interrupted"
+        if any(c.passed is False for c in self.checks):
+            return "FAIL"
+        if self.unchecked:
+            return "not checked"
+        return "pass"
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "pass"
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_CODES[self.verdict]
 
     @property
     def first_loss(self) -> float | None:
@@ -92,19 +123,23 @@ class RunResult:
     def summary(self) -> dict[str, Any]:
         lr = next((c for c in self.checks if c.name == "lr_schedule"), None)
         return {
-            "config": self.config, "backend": self.backend, "mode": self.mode, "model": self.model,
+            "config": self.config, "status": self.status, "verdict": self.verdict, "cause": self.cause,
+            "backend": self.backend, "mode": self.mode, "model": self.model,
             "world_size": self.world_size, "steps": self.steps, "planned_steps": self.planned_steps,
             "first_loss": _finite_or_text(self.first_loss), "last_loss": _finite_or_text(self.last_loss),
             "lr_matches_plan": None if lr is None else lr.passed,
             "tokens_per_second": self.tokens_per_second, "peak_memory_bytes": self.peak_memory_bytes,
             "memory_kind": self.memory_kind, "estimated_memory_bytes": self.estimated_memory_bytes,
-            "passed": self.passed, "checks": [asdict(c) for c in self.checks], "notes": self.notes,
-            "output_dir": self.output_dir,
+            "passed": self.passed, "not_checked_because": self.unchecked, "checks": [asdict(c) for c in self.checks],
+            "lint_findings": self.lint_findings, "notes": self.notes, "output_dir": self.output_dir,
         }
 
     def explain(self) -> str:
-        """The failed checks, one per line, for assertion messages."""
-        return "\n".join(f"{c.name}: {c.message}" for c in self.failures) or "all checks passed"
+        """Why the run did not pass, one reason per line, for assertion messages."""
+        lines = [f"{self.verdict}: {self.cause}"] if self.cause else []
+        lines += [f"{c.name}: {c.message}" for c in self.failures]
+        lines += [f"not checked: {why}" for why in self.unchecked]
+        return "\n".join(lines) or "all checks passed"
 
 
 def _finite_or_text(value: float | None):

@@ -11,22 +11,31 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..plan.schedules import learning_rates
+from ..plan.values import as_number
 from ..records import replace
 from .recipe import smoke_warmup
 
 
 def warmup_fraction(plan, values: Mapping[str, Any]) -> tuple[float, str]:
-    """The fraction of the run spent warming up, and how it was found."""
+    """The fraction of the run spent warming up, and how it was found.
+
+    From the plan when it knows the warmup and the length; else from the config's ratio
+    (``warmup_steps`` below 1, or ``warmup_ratio``) as the plan would read it.
+    """
     if plan is not None and plan.warmup_steps is not None and plan.total_steps:
         return plan.warmup_steps / plan.total_steps, f"{plan.warmup_steps} of {plan.total_steps} planned steps"
-    raw = values.get("warmup_steps") or 0
+    from .mapping import warmup_argument
+
     try:
-        raw = float(raw)
+        warmup = warmup_argument(values)
     except (TypeError, ValueError):
-        return 0.0, f"warmup_steps {raw!r} is not a number: no warmup"
-    if raw < 1:
-        return raw, f"warmup ratio {raw:g}"
-    return 0.0, f"warmup_steps {raw:g} with an unknown run length: no warmup"
+        warmup = 0
+    if isinstance(warmup, float) and 0 < warmup < 1:
+        name = "warmup_steps" if 0 < (as_number(values.get("warmup_steps")) or 0) < 1 else "warmup_ratio"
+        return warmup, f"{name} {warmup:g}"
+    if warmup:
+        return 0.0, f"warmup_steps {warmup:g} with an unknown run length: no warmup"
+    return 0.0, "no warmup"
 
 
 def make_smoke_plan(plan, values: Mapping[str, Any], steps: int, world_size: int = 1):
@@ -39,8 +48,8 @@ def make_smoke_plan(plan, values: Mapping[str, Any], steps: int, world_size: int
     name = (plan.lr_scheduler_type if plan is not None else None) or str(values.get("lr_scheduler_type") or "linear")
     kwargs = dict(getattr(plan, "lr_scheduler_kwargs", None) or {})
     schedule, why = learning_rates(name, lr, warmup, steps, kwargs)
-    batch = int(values.get("per_device_train_batch_size") or 8)
-    accumulation = int(values.get("gradient_accumulation_steps") or 1)
+    batch = int(getattr(plan, "per_device_batch_size", None) or values.get("per_device_train_batch_size") or 8)
+    accumulation = int(getattr(plan, "gradient_accumulation_steps", None) or values.get("gradient_accumulation_steps") or 1)
     notes = [f"smoke run: {steps} steps, warmup {warmup} ({how}, rounded up)"] + ([why] if why else [])
     fields = dict(
         world_size=world_size, per_device_batch_size=batch, gradient_accumulation_steps=accumulation,

@@ -154,3 +154,46 @@ def build(spec: SyntheticSpec, folder: Path) -> None:
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     (folder / "synthetic.json").write_text(json.dumps({**asdict(spec), "recipe": RECIPE_VERSION}, indent=2))
+
+
+def is_built(model: str, root: Path | None = None) -> bool:
+    target = model_dir(model, root)
+    return (target / "config.json").is_file() and (target / "tokenizer.json").is_file()
+
+
+def ensure_model_quietly(model: str, root: Path | None = None) -> Path:
+    """:func:`ensure_model` in a child process whose output is kept unless the build fails.
+
+    Building imports torch and transformers, whose import-time warnings (torchao's missing
+    kernels, triton's leak report at exit) would otherwise land on the user's terminal; it also
+    keeps those packages out of the process that only judges the run.
+    """
+    import subprocess
+    import sys
+
+    spec_for(model)  # an unknown name fails here, with the known ones
+    if is_built(model, root):
+        return model_dir(model, root)
+    command = [sys.executable, "-m", "sftlint.runner.synthetic_model", model]
+    if root is not None:
+        command.append(str(root))
+    proc = subprocess.run(command, capture_output=True, text=True)
+    if proc.returncode != 0 or not is_built(model, root):
+        tail = " | ".join((proc.stderr or proc.stdout).strip().splitlines()[-3:])
+        raise ValueError(f"could not build the synthetic model {model}: {tail}")
+    return model_dir(model, root)
+
+
+def main(argv: list[str] | None = None) -> int:
+    import sys
+
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) not in (1, 2):
+        print("usage: python -m sftlint.runner.synthetic_model synthetic:NAME [CACHE_ROOT]", file=sys.stderr)
+        return 2
+    print(ensure_model(argv[0], Path(argv[1]) if len(argv) == 2 else None))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import json
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -126,14 +127,91 @@ def adapter_roundtrip(backend, recipe, device, trainer, tokenizer, out: Path) ->
     return result
 
 
+#: What the worker was doing, for the one-line cause of a run that could not start.
+PHASES = {
+    "backend": "loading the training packages",
+    "data": "loading the training data",
+    "model": "loading the model",
+    "trainer": "building the trainer",
+    "train": "training",
+    "adapter": "saving and reloading the adapter",
+}
+#: Phases before the first optimizer step: an error there means the run could not start.
+SETUP_PHASES = ("backend", "data", "model", "trainer")
+
+
+def trainer_arguments(trainer, model) -> dict:
+    """What the real Trainer will do, read from it before training: the figures the plan predicts.
+
+    ``set_initial_training_values`` and ``get_warmup_steps`` are the Trainer's own arithmetic, on
+    the dataloader it built from the rows it was given; LoRA and 4-bit settings are read back from
+    the model the backend loaded.
+    """
+    args = trainer.args
+    dataloader = trainer.get_train_dataloader()
+    _, per_epoch, _, _, total_batch, batches, total = trainer.set_initial_training_values(args, dataloader)
+    out = {
+        "learning_rate": args.learning_rate, "lr_scheduler_type": str(getattr(args.lr_scheduler_type, "value",
+                                                                              args.lr_scheduler_type)),
+        "lr_scheduler_kwargs": dict(args.lr_scheduler_kwargs or {}), "warmup_steps_argument": args.warmup_steps,
+        "warmup_steps": args.get_warmup_steps(total) if total and total > 0 else None,
+        "per_device_train_batch_size": args.per_device_train_batch_size,
+        "gradient_accumulation_steps": args.gradient_accumulation_steps, "num_train_epochs": args.num_train_epochs,
+        "max_steps_argument": args.max_steps, "total_steps": total, "steps_per_epoch": per_epoch,
+        "batches_per_epoch": batches, "total_train_batch_size": total_batch, "train_rows": len(trainer.train_dataset),
+        "train_tokens": _token_count(trainer.train_dataset),
+        "bf16": bool(args.bf16), "fp16": bool(args.fp16),
+    }
+    peft = getattr(model, "peft_config", {}).get("default")
+    if peft is not None:
+        targets = peft.target_modules
+        out["lora"] = {"r": peft.r, "lora_alpha": peft.lora_alpha, "lora_dropout": peft.lora_dropout,
+                       "target_modules": sorted(targets) if isinstance(targets, (set, list, tuple)) else targets,
+                       "use_rslora": bool(peft.use_rslora), "use_dora": bool(peft.use_dora)}
+    quant = getattr(getattr(model, "config", None), "quantization_config", None)
+    if quant is not None:
+        q = quant if isinstance(quant, dict) else quant.to_dict()
+        out["quantization"] = {k: str(q.get(k)) if k == "bnb_4bit_compute_dtype" else q.get(k) for k in
+                               ("load_in_4bit", "load_in_8bit", "bnb_4bit_quant_type", "bnb_4bit_use_double_quant",
+                                "bnb_4bit_compute_dtype")}
+    dtypes = sorted({str(p.dtype).removeprefix("torch.") for p in model.parameters() if p.is_floating_point()
+                     and not p.requires_grad})
+    out["frozen_weight_dtypes"] = dtypes
+    return out
+
+
+def _token_count(dataset) -> int | None:
+    """Tokens in the tokenised training rows (no padding): what one pass over them trains on."""
+    if "input_ids" not in getattr(dataset, "column_names", []):
+        return None
+    return sum(len(ids) for ids in dataset["input_ids"])
+
+
+def precision_note(recipe, device, facts: dict) -> str | None:
+    """What precision the run really used, when it is not what the config asked for."""
+    mixed = "bf16" if facts["bf16"] else "fp16" if facts["fp16"] else None
+    asked = "bf16" if recipe.bf16 else "fp16" if recipe.fp16 else None
+    if asked == mixed:
+        return None
+    weights = "/".join(facts.get("frozen_weight_dtypes") or []) or "unknown"
+    where = "cpu" if not device.cuda else "gpu"
+    return (f"{where}: the config asks for {asked or 'no'} mixed precision; trained with "
+            f"{mixed or 'no'} mixed precision, frozen weights in {weights}")
+
+
+def _write(out: Path, report: dict) -> None:
+    (out / "worker.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+
+
 def run(recipe_path: Path) -> int:
     from .recipe import Recipe
 
     recipe = Recipe.read(recipe_path)
     out = Path(recipe.output_dir)
     main = _rank() == 0
-    report: dict = {"backend": recipe.backend, "rank_count": int(os.environ.get("WORLD_SIZE", "1"))}
-    state = None
+    report: dict = {"run_id": recipe.run_id, "backend": recipe.backend,
+                    "rank_count": int(os.environ.get("WORLD_SIZE", "1")), "phase": "backend"}
+    trainer = recorder = None
     try:
         from . import backends
 
@@ -146,33 +224,58 @@ def run(recipe_path: Path) -> int:
 
         device = dev.detect()
         report["device"] = device.name
-        dataset = load_training_data(recipe.data_files, recipe.max_rows)
+        report["phase"] = "data"
+        dataset = load_training_data(recipe.data_files, recipe.max_rows, max_rows_each=recipe.max_rows_each,
+                                     val_size=recipe.val_size, seed=recipe.seed)
         report["rows"] = len(dataset)
+        report["phase"] = "model"
         model, tokenizer = backend.load_for_training(recipe, device)
+        report["phase"] = "trainer"
         args = sft_config(recipe, device, gradient_checkpointing=backend.gradient_checkpointing_in_trainer(recipe))
-        recorder = StepRecorder(out / "metrics.jsonl" if main else None)
+        recorder = StepRecorder(out / "metrics.jsonl" if main else None, run_id=recipe.run_id)
         trainer = backend.trainer_class(device)(model=model, args=args, train_dataset=dataset,
                                                 processing_class=tokenizer, callbacks=[recorder])
-        state = trainer.state
+        facts = {"run_id": recipe.run_id, **trainer_arguments(trainer, model)}
+        if main:
+            (out / "trainer_args.json").write_text(json.dumps(facts, indent=2, default=str) + "\n", encoding="utf-8")
+        note = precision_note(recipe, device, facts)
+        if note:
+            device.notes.append(note)
+        if recipe.prepare_only:
+            report["phase"] = "prepared"
+            report["notes"] = list(dict.fromkeys(device.notes))
+            if main:
+                _write(out, report)
+            return 0
+        report["phase"] = "train"
         memory.reset_peak()
         trainer.train()
-        report["peak_memory_bytes"], report["memory_kind"] = memory.peak_bytes()
+        report["peak_memory_bytes"], report["memory_kind"] = memory.peak_bytes(recorder.memory_readings)
         report["global_step"] = trainer.state.global_step
         report["optimizer_steps"] = len(recorder.lr_used)
         report["trainable_parameters"] = sum(p.numel() for p in model.parameters() if p.requires_grad)
         if main:
+            report["phase"] = "adapter"
             report["adapter"] = adapter_roundtrip(backend, recipe, device, trainer, tokenizer, out)
+        report["phase"] = "done"
         report["notes"] = list(dict.fromkeys(device.notes))
         code = 0
-    except BaseException as exc:  # the parent turns this into a failed check with numbers
+    except BaseException as exc:  # the parent turns this into a verdict with numbers
+        interrupted = isinstance(exc, KeyboardInterrupt)
+        if interrupted:  # a second Ctrl-C must not stop the report being written
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
         from .memory import is_oom, peak_bytes
 
+        # ``trainer.state`` is replaced when training starts: read it now, never a copy from before.
+        step = trainer.state.global_step if trainer is not None else None
         report["error"] = {"type": type(exc).__name__, "message": str(exc)[:2000], "oom": is_oom(exc),
-                           "step": getattr(state, "global_step", None), "traceback": traceback.format_exc()[-4000:]}
-        report["peak_memory_bytes"], report["memory_kind"] = peak_bytes()
-        code = 1
+                           "step": step, "phase": report["phase"], "interrupted": interrupted,
+                           "traceback": traceback.format_exc()[-4000:]}
+        report["global_step"] = step
+        report["peak_memory_bytes"], report["memory_kind"] = peak_bytes(recorder.memory_readings if recorder else ())
+        code = 130 if interrupted else 1
     if main:
-        (out / "worker.json").write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        _write(out, report)
     return code
 
 

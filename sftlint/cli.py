@@ -129,6 +129,10 @@ def _run_arguments(run: argparse.ArgumentParser) -> None:
                      help="full (a report, the default) or json (the run's summary)")
     run.add_argument("--world-size", type=_count, default=1, metavar="N", help="training processes (accelerate launch)")
     run.add_argument("--num-examples", type=_count, metavar="N", help="training examples, when the data cannot be counted")
+    run.add_argument("--overwrite", action="store_true",
+                     help="reuse --output-dir when it holds an earlier run, removing its contents first")
+    run.add_argument("--allow-lint-errors", action="store_true",
+                     help="train even when the linter finds errors in the config")
 
 
 def _rule_arguments(rule: argparse.ArgumentParser) -> None:

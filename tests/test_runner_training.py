@@ -93,15 +93,17 @@ def test_unsloth_smoke_run_of_an_example_config(tmp_path):
 
 def test_wrong_plan_fails_the_lr_and_step_checks_with_numbers(data, tmp_path):
     values = qlora_values(data, load_in_4bit=False, max_steps=5, warmup_steps=0, learning_rate=1e-3)
-    plan = full_plan(total=6, lr=1e-3, scheduler="constant")  # the trainer runs 5 linear-decay steps
+    plan = full_plan(total=6, lr=1e-3, scheduler="linear")  # the trainer runs 5 steps: it decays faster
     result = run_plan(values, plan, mode="full", backend="hf", model="synthetic:tiny", output_dir=tmp_path / "run")
     assert not result.passed
     lr = result.check("lr_schedule")
     assert lr.passed is False
-    assert lr.message.startswith("step 2: lr 0.0008 used, plan 0.001 (relative error 0.2)")
+    assert lr.message.startswith("step 2: lr 0.0008 used, plan 0.000833333 (relative error 0.04)")
     assert "4 of 5 steps differ" in lr.message
     steps = result.check("steps")
     assert steps.passed is False and steps.message == "5 optimizer steps, plan 6"
+    arguments = result.check("trainer_arguments")
+    assert arguments.passed is False and "optimizer steps 5 (plan 6)" in arguments.message
     assert result.check("adapter_reload").passed
 
 

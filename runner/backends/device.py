@@ -2,7 +2,9 @@
 not its precision or its CUDA-only optimizers.
 
 On a CPU, TRL's default bf16 fails, bitsandbytes' paged and 8-bit optimizers need CUDA, and 4-bit
-matmuls are computed in float32; each change is recorded as a note in the run's summary.
+matmuls are computed in float32; each change is recorded as a note in the run's summary. The
+precision a run really used is read back from the trainer and the model by the worker
+(``precision_note``), since a backend such as Unsloth picks its own weight dtype.
 """
 
 from __future__ import annotations
@@ -69,8 +71,6 @@ def optimizer(recipe, device: Device) -> str:
 def precision_flags(recipe, device: Device) -> dict:
     if device.cuda:
         return {"bf16": recipe.bf16, "fp16": recipe.fp16}
-    if recipe.bf16 or recipe.fp16:
-        device.notes.append("cpu: mixed precision off (bf16/fp16 need an accelerator here)")
     return {"bf16": False, "fp16": False, "use_cpu": True}
 
 

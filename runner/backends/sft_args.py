@@ -35,7 +35,7 @@ def sft_config(recipe, device: dev.Device, *, gradient_checkpointing: bool):
         gradient_checkpointing_kwargs={"use_reentrant": False} if gradient_checkpointing else None,
         logging_steps=1,
         logging_nan_inf_filter=False,
-        include_num_input_tokens_seen="all",
+        include_num_input_tokens_seen="non_padding",
         save_strategy="no",
         eval_strategy="no",
         report_to="none",
