@@ -131,6 +131,34 @@ def grad_norm_blowup(records: list[StepRecord]) -> Check:
     return Check("grad_norm", not blew, ("the gradients blew up: " if blew else "") + msg)
 
 
+#: Trainable weights whose norm grows past this multiple of their norm before training have run away.
+WEIGHT_NORM_BLOWUP_FACTOR = 10.0
+
+
+def weight_norm_blowup(records: list[StepRecord]) -> Check:
+    """Divergence in the updates: the adapter's weights growing far past their size before training.
+
+    LoRA starts with ``B = 0`` and a small random ``A``; a learning rate the model can take moves
+    them a little each step, so their norm changes by a fraction over a fine-tune. Adam moves every
+    weight by about the learning rate per step whatever the gradient, so a learning rate far too
+    large multiplies the norm within a few steps: the check that reads the learning rate's effect
+    on this model, where the loss and the gradients may stay calm.
+    """
+    norms = [(r.step, r.weight_norm) for r in records if r.weight_norm is not None]
+    start = next((r.initial_weight_norm for r in records if r.initial_weight_norm is not None), None)
+    if not norms or not start:
+        return Check("weight_norm", None, "the trainable weights' norm was not recorded")
+    for step, w in norms:
+        if not math.isfinite(w):
+            return Check("weight_norm", False, f"the trainable weights' norm is {w} at step {step}")
+    step, worst = max(norms, key=lambda p: p[1])
+    ratio = worst / start
+    msg = (f"trainable weights' norm {worst:.4g} at step {step}, {ratio:.3g}x its {start:.4g} before training "
+           f"(limit {WEIGHT_NORM_BLOWUP_FACTOR:g}x)")
+    blew = ratio > WEIGHT_NORM_BLOWUP_FACTOR
+    return Check("weight_norm", not blew, ("the weights ran away: " if blew else "") + msg)
+
+
 #: Trainer figures compared with the plan's, as (trainer_args.json key, plan attribute, label).
 ARGUMENT_FIGURES = (
     ("total_steps", "total_steps", "optimizer steps"),
@@ -160,8 +188,8 @@ def trainer_arguments(facts: dict | None, plan, mode: str) -> Check:
         want, got = getattr(plan, attr, None), facts.get(key)
         if want is None:
             continue
-        same = abs(got - want) <= 1e-12 * abs(want) if isinstance(want, float) and isinstance(got, (int, float)) \
-            else str(got) == str(want)
+        numbers = all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in (want, got))
+        same = abs(got - want) <= 1e-12 * abs(want) if numbers else str(got) == str(want)
         (right if same else wrong).append(f"{label} {got!r} (plan {want!r})" if not same else f"{label} {got!r}")
     if wrong:
         return Check("trainer_arguments", False, "the trainer was set up differently from the plan: " + "; ".join(wrong))

@@ -3,7 +3,8 @@
 The learning rate is read in ``on_optimizer_step``: the Trainer calls it right after
 ``optimizer.step()`` and before the scheduler steps, so the optimizer's lr at that moment is the
 one the update *used* (the lr the Trainer logs is already the next step's). Loss and gradient norm
-come from the per-step log (``logging_steps=1``). Lines are appended as they come, so a run that
+come from the per-step log (``logging_steps=1``); the norm of the trainable weights is read after
+each optimizer step, against its norm before training. Lines are appended as they come, so a run that
 crashes or is interrupted still leaves the steps it made. Tokens are the non-padding tokens the
 Trainer counted (``include_num_input_tokens_seen="non_padding"``), so tokens/s is real text.
 """
@@ -28,12 +29,26 @@ def json_number(value):
     return value if math.isfinite(value) else str(value)
 
 
+def trainable_norm(model) -> float | None:
+    """L2 norm of the weights that train (the adapter's): one reduction per step, no copy."""
+    if model is None:
+        return None
+    import torch
+
+    with torch.no_grad():
+        squares = [p.detach().float().pow(2).sum() for p in model.parameters() if p.requires_grad]
+        return float(torch.stack(squares).sum().sqrt()) if squares else None
+
+
 class StepRecorder(TrainerCallback):
     def __init__(self, path: Path | None, run_id: str = "") -> None:
         self.path = path
         self.run_id = run_id
         #: Memory read at every step, so the reported peak is never below one of them.
         self.memory_readings: list[int] = []
+        #: L2 norm of the trainable weights before training and after each optimizer step.
+        self.initial_weight_norm: float | None = None
+        self.weight_norm: dict[int, float | None] = {}
         self.lr_used: dict[int, float] = {}
         self.steps: list[dict] = []
         self._last_time = None
@@ -42,13 +57,15 @@ class StepRecorder(TrainerCallback):
         if path is not None:
             path.write_text("", encoding="utf-8")
 
-    def on_train_begin(self, args, state, control, **kwargs):
+    def on_train_begin(self, args, state, control, model=None, **kwargs):
         self._last_time = time.perf_counter()
         self._last_tokens = state.num_input_tokens_seen
+        self.initial_weight_norm = trainable_norm(model)
 
-    def on_optimizer_step(self, args, state, control, optimizer=None, **kwargs):
+    def on_optimizer_step(self, args, state, control, optimizer=None, model=None, **kwargs):
         if optimizer is not None:
             self.lr_used[state.global_step + 1] = float(optimizer.param_groups[0]["lr"])
+        self.weight_norm[state.global_step + 1] = trainable_norm(model)
 
     def on_step_end(self, args, state, control, **kwargs):
         now = time.perf_counter()
@@ -66,7 +83,9 @@ class StepRecorder(TrainerCallback):
             return
         step = state.global_step
         record = {"run_id": self.run_id, "step": step, "loss": json_number(logs["loss"]), "lr": self.lr_used.get(step),
-                  "grad_norm": json_number(logs.get("grad_norm")), **self._pending.pop(step, {})}
+                  "grad_norm": json_number(logs.get("grad_norm")),
+                  "weight_norm": json_number(self.weight_norm.get(step)),
+                  "initial_weight_norm": json_number(self.initial_weight_norm), **self._pending.pop(step, {})}
         self.steps.append(record)
         if self.path is not None and state.is_world_process_zero:
             with self.path.open("a", encoding="utf-8") as f:

@@ -33,6 +33,9 @@ class StepRecord:
     memory_bytes: int | None = None
     tokens: int | None = None
     seconds: float | None = None
+    #: L2 norm of the trainable weights after this step, and before the first.
+    weight_norm: float | None = None
+    initial_weight_norm: float | None = None
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> "StepRecord":
@@ -41,7 +44,7 @@ class StepRecord:
 
         return cls(int(data["step"]), num(data.get("loss")), num(data.get("lr")), num(data.get("grad_norm")),
                    num(data.get("tokens_per_second")), data.get("memory_bytes"), data.get("tokens"),
-                   num(data.get("seconds")))
+                   num(data.get("seconds")), num(data.get("weight_norm")), num(data.get("initial_weight_norm")))
 
 
 #: What happened to the run, before any check: it trained to its end, stopped on an error, never

@@ -208,7 +208,7 @@ def judge(out: Path, name: str, recipe, expected, rc: int | None, log_tail: str,
             found.append(Check("train", False, f"{error['type']} at step {error.get('step')}: {error['message'][:300]}"))
         found.append(checks.trainer_arguments(facts, expected, recipe.mode))
         found += [checks.finite_loss(records), checks.loss_falls(records), checks.loss_blowup(records),
-                  checks.grad_norm_blowup(records)]
+                  checks.grad_norm_blowup(records), checks.weight_norm_blowup(records)]
         if status != "interrupted":
             found.append(checks.step_count(actual_steps, planned_steps))
         found.append(checks.lr_schedule(records, getattr(expected, "lr_schedule", None)))

@@ -229,6 +229,9 @@ def run(recipe_path: Path) -> int:
                                      val_size=recipe.val_size, seed=recipe.seed)
         report["rows"] = len(dataset)
         report["phase"] = "model"
+        from transformers import set_seed
+
+        set_seed(recipe.seed)  # the adapter's random init too, not only what the Trainer seeds later
         model, tokenizer = backend.load_for_training(recipe, device)
         report["phase"] = "trainer"
         args = sft_config(recipe, device, gradient_checkpointing=backend.gradient_checkpointing_in_trainer(recipe))

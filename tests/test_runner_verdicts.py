@@ -166,3 +166,20 @@ def test_verdicts_and_exit_codes(kw, verdict, code):
     result = _result(**kw)
     assert (result.verdict, result.exit_code, result.passed) == (verdict, code, verdict == "pass")
     assert result.summary()["verdict"] == verdict
+
+
+def test_weight_norm_blowup_against_the_norm_before_training():
+    def run(norms, start=8.63):
+        rows = records([6.2] * len(norms))
+        for r, w in zip(rows, norms):
+            r.weight_norm, r.initial_weight_norm = w, start
+        return checks.weight_norm_blowup(rows)
+
+    # measured on the tiny model, trl-sft example, 12 smoke steps: lr 2e-3, then lr 10
+    assert run([8.645, 8.646, 8.686, 8.732, 8.781, 8.829, 8.867, 8.902, 8.924]).passed
+    blown = run([8.629, 597.7, 1723.8, 2650.4], start=8.629)
+    assert blown.passed is False
+    assert blown.message == ("the weights ran away: trainable weights' norm 2650 at step 4, 307x its 8.629 before "
+                             "training (limit 10x)")
+    assert run([8.7, float("nan")]).message == "the trainable weights' norm is nan at step 2"
+    assert checks.weight_norm_blowup(records([6.2, 6.1])).passed is None
