@@ -349,7 +349,8 @@ def parse_args(argv: list[str] | None):
                         "a repeated path reports its fastest run and lists every run")
     p.add_argument("--steps", type=int, default=30, help="timed optimizer steps")
     p.add_argument("--skip", type=int, default=5, help="untimed optimizer steps before them")
-    p.add_argument("--warmup", type=int, default=5, help="learning-rate warmup steps of the plan")
+    p.add_argument("--warmup", type=int, default=5,
+                   help="learning-rate warmup steps of the plan (not 1: axolotl raises a warmup of 1 to 2)")
     p.add_argument("--batch", type=int, default=4)
     p.add_argument("--accum", type=int, default=1)
     p.add_argument("--seq-len", type=int, default=1024)

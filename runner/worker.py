@@ -150,14 +150,17 @@ def trainer_arguments(trainer, model) -> dict:
     args = trainer.args
     dataloader = trainer.get_train_dataloader()
     _, per_epoch, _, _, total_batch, batches, total = trainer.set_initial_training_values(args, dataloader)
+    # ``max_steps: 0`` sets a length of 0 (and a schedule over 0 steps), but the loop checks the
+    # length only after a step, so it trains one.
+    loop_steps = max(total, 1) if total is not None and total >= 0 else total
     out = {
         "learning_rate": args.learning_rate, "lr_scheduler_type": str(getattr(args.lr_scheduler_type, "value",
                                                                               args.lr_scheduler_type)),
         "lr_scheduler_kwargs": dict(args.lr_scheduler_kwargs or {}), "warmup_steps_argument": args.warmup_steps,
-        "warmup_steps": args.get_warmup_steps(total) if total and total > 0 else None,
+        "warmup_steps": args.get_warmup_steps(total) if total is not None and total >= 0 else None,
         "per_device_train_batch_size": args.per_device_train_batch_size,
         "gradient_accumulation_steps": args.gradient_accumulation_steps, "num_train_epochs": args.num_train_epochs,
-        "max_steps_argument": args.max_steps, "total_steps": total, "steps_per_epoch": per_epoch,
+        "max_steps_argument": args.max_steps, "total_steps": loop_steps, "steps_per_epoch": per_epoch,
         "batches_per_epoch": batches, "total_train_batch_size": total_batch, "train_rows": len(trainer.train_dataset),
         "train_tokens": _token_count(trainer.train_dataset),
         "bf16": bool(args.bf16), "fp16": bool(args.fp16),

@@ -105,7 +105,7 @@ def test_hf_path_end_to_end_on_cpu(tmp_path):
     out = tmp_path / "bench"
     proc = subprocess.run(
         [sys.executable, str(SCRIPT), "--model", "synthetic:tiny", "--device", "cpu", "--paths", "hf",
-         "--steps", "2", "--skip", "1", "--warmup", "1", "--batch", "2", "--seq-len", "32", "--out", str(out)],
+         "--steps", "2", "--skip", "1", "--warmup", "2", "--batch", "2", "--seq-len", "32", "--out", str(out)],
         capture_output=True, text=True, timeout=600, cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-3000:]

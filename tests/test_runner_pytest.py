@@ -98,7 +98,7 @@ def test_a_config_with_a_yaml_error_fails_its_item(pytester, mixed):
                                            "-p", "no:cacheprovider")
     result.assert_outcomes(failed=1, skipped=1)
     result.stdout.fnmatch_lines(["*broken.yaml: cannot be run: *broken.yaml:3:*",
-                                 "SKIPPED*colours.yaml*not recognised as a training config*"])
+                                 "SKIPPED*colours.yaml: no training plan: *"])
 
 
 @pytest.mark.slow

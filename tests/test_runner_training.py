@@ -89,6 +89,15 @@ def test_unsloth_smoke_run_of_an_example_config(tmp_path):
     assert result.backend == "unsloth" and result.steps == 8
     # the config warms up 5 of its 25 planned steps: 0.2 of 8 steps rounds up to 2
     assert result.records[0].lr == 0.0 and result.records[1].lr == pytest.approx(1e-4)
+    # the precision note is read back from the trainer and the model Unsloth loaded, not assumed
+    facts = json.loads((tmp_path / "run" / "trainer_args.json").read_text())
+    used = "bf16" if facts["bf16"] else "fp16" if facts["fp16"] else "no"
+    weights = "/".join(facts["frozen_weight_dtypes"])
+    recipe = json.loads((tmp_path / "run" / "recipe.json").read_text())
+    asked = "bf16" if recipe["bf16"] else "fp16" if recipe["fp16"] else "no"
+    notes = [n for n in result.notes if "mixed precision" in n]
+    assert notes == ([] if asked == used else [f"cpu: the config asks for {asked} mixed precision; trained with "
+                                                 f"{used} mixed precision, frozen weights in {weights}"])
 
 
 def test_wrong_plan_fails_the_lr_and_step_checks_with_numbers(data, tmp_path):
