@@ -180,7 +180,8 @@ def trainer_arguments(facts: dict | None, plan, mode: str) -> Check:
         return Check("trainer_arguments", None, "the trainer's arguments were not recorded")
     if plan is None:
         return Check("trainer_arguments", None, "no plan to compare the trainer's arguments with")
-    wrong, right = [], []
+    wrong: list[str] = []
+    right: list[str] = []
     figures = list(ARGUMENT_FIGURES)
     if mode == "full":
         figures.append(("train_rows", "num_examples", "training rows"))

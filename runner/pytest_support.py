@@ -66,7 +66,8 @@ def cuda_available() -> bool:
 
 def needs_gpu(model: str | None) -> bool:
     """Real models (the config's own, or a path/id) and large synthetic ones need a GPU."""
-    from .synthetic_model import is_synthetic, needs_gpu as synthetic_needs_gpu
+    from .synthetic_model import is_synthetic
+    from .synthetic_model import needs_gpu as synthetic_needs_gpu
 
     return not is_synthetic(model) or synthetic_needs_gpu(model)
 

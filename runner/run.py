@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Mapping, Sequence
 
 from . import backends, checks
 from .launch import WorkerInterrupted, run_worker
@@ -91,7 +91,7 @@ def run_config(config_path: Path | str, *, mode: str = "smoke", backend: str = "
 def run_plan(values: Mapping[str, Any], plan, *, config_path: Path | str | None = None, mode: str = "smoke",
              backend: str = "auto", model: str | None = None, steps: int = 10, output_dir: Path | str | None = None,
              world_size: int = 1, show_progress: bool = False, timeout: float | None = None, overwrite: bool = False,
-             lint_findings: list[str] = (), prepare_only: bool = False) -> RunResult:
+             lint_findings: Sequence[str] = (), prepare_only: bool = False) -> RunResult:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose smoke or full")
     name = str(config_path) if config_path is not None else "<values>"
@@ -179,7 +179,7 @@ def _cause(worker: dict, rc: int | None, log_tail: str, out: Path) -> str:
 
 
 def judge(out: Path, name: str, recipe, expected, rc: int | None, log_tail: str, *, interrupted: bool = False,
-          lint_findings: list[str] = ()) -> RunResult:
+          lint_findings: Sequence[str] = ()) -> RunResult:
     worker = _this_run(out / "worker.json", recipe.run_id)
     facts = _this_run(out / "trainer_args.json", recipe.run_id) or None
     records = read_records(out, recipe.run_id)

@@ -126,8 +126,8 @@ def build_tokenizer(spec: SyntheticSpec):
     trainer = trainers.BpeTrainer(vocab_size=spec.tokenizer_vocab, special_tokens=SPECIAL_TOKENS,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), show_progress=False)
     tok.train_from_iterator(tokenizer_corpus(), trainer=trainer)
-    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|bos|>", eos_token="<|end|>",
-                                   pad_token="<|pad|>", chat_template=CHAT_TEMPLATE, model_max_length=spec.max_position_embeddings)
+    return PreTrainedTokenizerFast(tokenizer_object=tok, bos_token="<|bos|>", eos_token="<|end|>", pad_token="<|pad|>",
+                                   chat_template=CHAT_TEMPLATE, model_max_length=spec.max_position_embeddings)
 
 
 def build(spec: SyntheticSpec, folder: Path) -> None:
