@@ -288,3 +288,18 @@ def test_git_ignored_configs_are_not_collected(pytester):
     result = pytester.runpytest_subprocess("--sftlint", "--collect-only", "-q", "-m", "sftlint")
 
     assert sorted(line for line in result.outlines if "::" in line) == ["clean.yaml::sftlint"]
+
+
+def test_a_model_config_that_appears_later_is_noticed(pytester, project):
+    """A local model folder's config.json is an input of the memory and architecture rules."""
+    pytester.makefile(".yaml", a=AXOLOTL_WITH_DATA.replace("NousResearch/Llama-3.2-1B", "./model"))
+    (pytester.path / "data.jsonl").write_text(_rows(200), encoding="utf-8")
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(passed=1)
+    entry = cached_entries(pytester)["a.yaml"]
+    assert str(pytester.path / "model" / "config.json") in entry["inputs"]
+    pytester.mkdir("model")
+    (pytester.path / "model" / "config.json").write_text('{"model_type": "llama"}', encoding="utf-8")
+
+    pytester.runpytest_subprocess("--sftlint")
+
+    assert project() == ["a.yaml", "a.yaml"]  # linted again: the result may depend on it
