@@ -222,3 +222,10 @@ def test_a_near_tie_between_two_tools_is_no_choice(tmp_path):
     assert tie.dialect is None and "as much Two (score 1.9) as One (score 2)" in tie.how
     clear = choose_dialect(document, {"one": Fake("one", 2.0), "two": Fake("two", 1.0)})
     assert clear.dialect.name == "one"
+
+
+def test_json_output_says_why_a_file_was_skipped_on_stderr(tmp_path):
+    (tmp_path / "torchtune_lora.yaml").write_text((DATA / "torchtune_lora.yaml").read_text())
+    run = sftlint("check", "--output-format", "json", "-v", ".", cwd=tmp_path)
+    assert json.loads(run.stdout) == []
+    assert "torchtune_lora.yaml: skipped: torchtune recipe, a tool sftlint does not lint" in run.stderr

@@ -39,3 +39,14 @@ def all_dicts(results) -> list[dict]:
 def render(results, stream: TextIO, *, color: bool = False, verbose: bool = False, registry=None) -> None:
     json.dump(all_dicts(results), stream, indent=2)
     stream.write("\n")
+    if verbose:
+        skip_notes(results)
+
+
+def skip_notes(results) -> None:
+    """``-v``: why each file was not linted, on standard error so that standard output stays JSON."""
+    import sys
+
+    for result in results:
+        if result.skipped:
+            print(f"{result.path}: skipped: {result.skipped}", file=sys.stderr)
