@@ -103,7 +103,8 @@ def sharded(config: TrainingConfig) -> bool:
     """Whether the file configures FSDP or DeepSpeed, which bring their own checkpointing and
     optimizer constraints."""
     root = config.document.root
-    return any(root.get(k) is not None and not (isinstance(root.get(k), Scalar) and root.get(k).text.lower() in ("", "null", "~", "false"))
+    off = ("", "null", "~", "false")
+    return any(root.get(k) is not None and not (isinstance(root.get(k), Scalar) and root.get(k).text.lower() in off)
                for k in ("fsdp", "fsdp_config", "deepspeed"))
 
 

@@ -43,7 +43,8 @@ class FileResult:
     seconds: float = 0.0
 
 
-def error_finding(path: Path, message: str, line: int = 1, column: int = 1, code: str = "E001", name: str = "invalid-file") -> Finding:
+def error_finding(path: Path, message: str, line: int = 1, column: int = 1, code: str = "E001",
+                  name: str = "invalid-file") -> Finding:
     loc = Location(line, column)
     return Finding(code, name, message, Severity.ERROR, str(path), loc, loc, url=rule_url(code))
 

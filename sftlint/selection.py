@@ -2,8 +2,9 @@
 
 Selection follows ruff: ``select``, ``extend-select`` and ``ignore`` hold codes or prefixes
 (``YM``, ``YM0``, ``YM001``) or ``ALL``; for each rule, the most specific matching entry decides,
-and on a tie ``ignore`` wins; ``per-file-ignores`` then remove rules for matching files. So ``select = ["YM"]`` with ``ignore = ["YM0"]`` and
-``extend-select = ["YM001"]`` runs YM001 and no other YM rule.
+and on a tie ``ignore`` wins; ``per-file-ignores`` then remove rules for matching files. So
+``select = ["YM"]`` with ``ignore = ["YM0"]`` and ``extend-select = ["YM001"]`` runs YM001 and no
+other YM rule.
 
 A selector that matches no rule code, not even as a prefix, is an error rather than a silent
 no-op, as are options a rule does not have; both need the loaded plugins, so they are checked

@@ -3,7 +3,6 @@ as a known non-training config, without an exception."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

@@ -90,7 +90,7 @@ def test_diff_writes_nothing_and_exits_1(cli, write):
     assert snapshot(path) == before
     assert f"--- a/{path}" in run.out and f"+++ b/{path}" in run.out
     assert "-learning_rate: 2e-5  # peak\n+learning_rate: 2.0e-5  # peak\n" in run.out
-    assert "warmup_ratio" not in "".join(l for l in run.out.splitlines(True) if l.startswith(("-", "+")))
+    assert "warmup_ratio" not in "".join(line for line in run.out.splitlines(True) if line.startswith(("-", "+")))
     unsafe = cli("check", "--diff", "--unsafe-fixes", path)
     assert unsafe.rc == 1 and "-warmup_ratio: 0.05   # both set\n" in unsafe.out
     assert snapshot(path) == before

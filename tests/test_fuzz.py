@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import io
 import json
-import re
 from pathlib import Path
 
-import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sftlint.document import DocumentError, parse_document
 from sftlint.engine import lint_document
-from sftlint.fixer import fix_text, patch_lines
+from sftlint.fixer import fix_text
 from sftlint.output import FORMATS, render
 from sftlint.plugins import build_registry
 from sftlint.redact import KNOWN, RedactingStream

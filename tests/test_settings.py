@@ -148,8 +148,10 @@ def test_unknown_key_without_close_match_lists_the_known_keys(write):
 
 
 def test_unknown_scaling_key_points_into_its_table(write, tmp_path):
-    write("sftlint.toml", '[scaling]\nreference-batch-size = 8\nreference-learning-rate = 1e-4\nrule = "linear"\ntolerence = 0.2\n')
-    with pytest.raises(SettingsError, match=r":5: settings: unknown scaling setting 'scaling.tolerence'; did you mean 'tolerance'"):
+    write("sftlint.toml",
+          '[scaling]\nreference-batch-size = 8\nreference-learning-rate = 1e-4\nrule = "linear"\ntolerence = 0.2\n')
+    with pytest.raises(SettingsError,
+                       match=r":5: settings: unknown scaling setting 'scaling.tolerence'; did you mean 'tolerance'"):
         Session().settings_for(tmp_path / "a.yaml")
 
 
@@ -182,10 +184,12 @@ def test_unknown_table_is_an_unknown_setting(write, tmp_path):
     ("[scaling]\ntolerance = nan", "'scaling.tolerance' must be a number"),
     ("[scaling]\nreference-batch-size = 8", "needs both reference-batch-size and reference-learning-rate"),
     ('[scaling]\nreference-config = "missing.yaml"', "'missing.yaml' does not exist"),
-    ("[rules.WS001]\nfix-fraction = -3.0", "option 'fix-fraction' of rule WS001 (warmup-exceeds-total-steps) must be a number from 0 to 1, not -3.0"),
+    ("[rules.WS001]\nfix-fraction = -3.0",
+     "option 'fix-fraction' of rule WS001 (warmup-exceeds-total-steps) must be a number from 0 to 1, not -3.0"),
     ("[rules.WS001]\nfix-fraction = nan", "option 'fix-fraction' of rule WS001"),
     ("[rules.WS001]\nfix-fraction = 1e308", "option 'fix-fraction' of rule WS001"),
-    ("[rules.WS002]\nmin-total-steps = 2.5", "option 'min-total-steps' of rule WS002 (warmup-outside-band) must be a whole number"),
+    ("[rules.WS002]\nmin-total-steps = 2.5",
+     "option 'min-total-steps' of rule WS002 (warmup-outside-band) must be a whole number"),
 ])
 def test_bad_values_are_errors(write, tmp_path, text, fragment):
     path = write("sftlint.toml", text + "\n")

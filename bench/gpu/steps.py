@@ -413,7 +413,8 @@ def markdown(results: Path, lines: list[str], code: int) -> str:
                 "| --- | ---: | ---: | ---: | ---: |"]
         for b in ("unsloth", "hf"):
             t, m = f.get(b, {}).get("tokens_per_second", {}), f.get(b, {}).get("peak_memory_bytes", {})
-            num = (lambda v: "-" if v is None else f"{v:,.0f}")
+            def num(v):
+                return "-" if v is None else f"{v:,.0f}"
             out.append(f"| {b} | {num(t.get('median'))} | {num(t.get('min'))} | {num(t.get('max'))} | "
                        f"{_mib(m.get('median'))} |")
         out.append("")

@@ -39,8 +39,9 @@ class RemovedKey(Rule):
     ## Fix safety
     Safe: the key is renamed to its replacement and the value is kept, which is what the
     replacement means. Unsafe for keys axolotl dropped for a new name (`relora_steps`): the new
-    key keeps the number but not always the whole meaning (ReLoRA now also needs `relora: true`). No fix when the key was removed without a replacement, or when the file
-    already sets the replacement.
+    key keeps the number but not always the whole meaning (ReLoRA now also needs `relora: true`).
+    No fix when the key was removed without a replacement, or when the file already sets the
+    replacement.
 
     ## References
     - `sftlint/schemas_data/transformers.json` and `trl.json` (`removed`), established by comparing

@@ -95,7 +95,8 @@ class RemovedValue(Rule):
         removed = table["removed"].get(field, {}).get(value)
         title = {"transformers": "transformers", "trl": "TRL", "llamafactory": "LLaMA-Factory"}[package]
         if removed is not None:
-            if package != "llamafactory" and target_version(ctx.settings, package, ctx.config.dialect.name) < version(removed["since"]):
+            target = target_version(ctx.settings, package, ctx.config.dialect.name)
+            if package != "llamafactory" and target < version(removed["since"]):
                 return
             message = f"'{key}: {value}' was removed in {title} {removed['since']}: the run stops at start-up"
             fix = None

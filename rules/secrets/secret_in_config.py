@@ -57,8 +57,9 @@ class SecretInConfig(Rule):
                 continue
             where = f"'{key}'" if key else "a list item"
             yield Violation(
-                f"{where} holds {_article(secret.kind)} {secret.kind} ({secret.redacted}) written into the config: anyone who sees the file "
-                "can use it; revoke it, and pass it through an environment variable (HF_TOKEN, WANDB_API_KEY)",
+                f"{where} holds {_article(secret.kind)} {secret.kind} ({secret.redacted}) written into the config: "
+                "anyone who sees the file can use it; revoke it, and pass it through an environment variable "
+                "(HF_TOKEN, WANDB_API_KEY)",
                 node,
                 data={"key": key, "kind": secret.kind, "length": secret.length},
             )

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from sftlint.document import Scalar
 from sftlint.plan.values import as_number
 
 from .._shared import origin_phrase
