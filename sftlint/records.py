@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:  # every Python version, as type checkers see it
     from typing_extensions import dataclass_transform
 elif sys.version_info >= (3, 11):
-    from typing import dataclass_transform
+    from typing import dataclass_transform  # novermin (only on 3.11 and later)
 else:  # Python 3.10 at run time: only type checkers read the marker, so a no-op stands in
     def dataclass_transform(**kwargs: Any) -> Callable[[Any], Any]:
         return lambda function: function
