@@ -45,8 +45,8 @@ def run(ctx, checks: Iterable[Check], tool: str, checked: str) -> Iterable[Viola
             continue
         try:
             tripped = check.condition(data)
-        except (AttributeError, TypeError, ValueError):
-            tripped = False  # a value of an unexpected kind: the type rules report it
+        except (AttributeError, TypeError, ValueError, ArithmeticError):
+            tripped = False  # a value of an unexpected kind or size: other rules report it
         if not tripped:
             continue
         node = None

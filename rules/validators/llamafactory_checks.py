@@ -5,6 +5,8 @@ are read with the arguments' defaults (stage ``sft``, finetuning_type ``lora``, 
 
 from __future__ import annotations
 
+import math
+
 from ._checks import Check, lower
 
 DEFAULTS = {"stage": "sft", "finetuning_type": "lora", "val_size": 0.0, "pref_loss": "sigmoid",
@@ -18,7 +20,10 @@ def g(data: dict, key: str):
 
 def _num(data: dict, key: str) -> float:
     value = g(data, key)
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+    try:
+        return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else 0.0
+    except OverflowError:
+        return math.inf
 
 
 P = "hparams/parser.py get_train_args"

@@ -4,6 +4,8 @@ TrainingArguments' defaults (strategies ``steps`` for logging and saving, ``no``
 
 from __future__ import annotations
 
+import math
+
 from ._checks import Check, lower
 
 DEFAULTS = {"logging_strategy": "steps", "save_strategy": "steps", "eval_strategy": "no",
@@ -18,7 +20,14 @@ def g(data: dict, key: str):
 
 
 def _number(value) -> float | None:
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+    """A finite number, or None (a value too large or infinite is another rule's finding)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _fractional_interval(data: dict, steps: str, strategy: str) -> bool:
