@@ -11,10 +11,10 @@ import os
 import re
 from pathlib import Path
 
+from .bounds import out_of_range, parse_count
 from .canonical import Origin, Setting, TrainingConfig
 from .dialects import DialectChoice, UnknownDialect, choose_dialect
 from .document import Document, DocumentError, Node, load_document, load_text
-from .bounds import out_of_range, parse_count
 from .findings import Finding, Location, Severity
 from .links import rule_url
 from .plugin_calls import CAUGHT, call_impls, check_violation, describe
@@ -24,7 +24,6 @@ from .rule import RuleContext
 from .selection import severity_for
 from .settings import Settings
 from .suppressions import skips_file, suppressions
-
 
 
 @record

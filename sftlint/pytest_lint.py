@@ -10,8 +10,8 @@ sftlint's version, and beside it the signature of everything else the lint read:
 it counted, the folders it listed, the model's config.json, a reference config, and the paths it
 looked for and did not find (:mod:`sftlint.inputs`). An unchanged clean file whose inputs are also
 unchanged is not linted again; shrink its dataset and it is. Only the controlling process writes
-the cache. Under pytest-xdist each worker hands its results to the controller through ``workeroutput``, so workers never race to
-write the same cache file and no result is lost.
+the cache. Under pytest-xdist each worker hands its results to the controller through
+``workeroutput``, so workers never race to write the same cache file and no result is lost.
 
 Nothing heavy is imported here at import time: this module loads in every pytest run.
 """

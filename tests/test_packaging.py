@@ -30,8 +30,9 @@ def test_the_code_needs_nothing_newer_than_python_310():
     """vermin reads every module of the package (rules and runner too) for the newest syntax, module
     or function it uses: a 3.11-only name such as ``tomllib`` without its fallback fails here."""
     pytest.importorskip("vermin")
-    run = subprocess.run([sys.executable, "-c", "import sys, vermin; sys.exit(vermin.main())", "--no-tips", "--violations",
-                          "-t=3.10-", "-q", "sftlint", "rules", "runner"], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    vermin = [sys.executable, "-c", "import sys, vermin; sys.exit(vermin.main())"]
+    run = subprocess.run([*vermin, "--no-tips", "--violations", "-t=3.10-", "-q",
+                          "sftlint", "rules", "runner"], cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert run.returncode == 0, run.stdout + run.stderr
 
 

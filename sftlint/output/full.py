@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import TextIO
 
-from .concise import line
 from ..redact import redact_line
+from .concise import line
 from .style import paint
 
 

@@ -22,7 +22,6 @@ import stat
 from pathlib import Path
 
 from ..reading import Budget, ReadRefused, open_metered, open_regular
-
 from .parquet_footer import ParquetError, parquet_num_rows
 
 JSON_LINES = {".jsonl", ".ndjson"}
