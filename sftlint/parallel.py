@@ -62,6 +62,34 @@ def slim(result: FileResult) -> FileResult:
     return records.replace(result, document=document, config=None, plan=None)
 
 
+class FileTimeout(Exception):
+    """Raised into the code linting a file in this process once it runs past :data:`FILE_SECONDS`."""
+
+
+def within_time(lint_one: Callable[[Path], FileResult], path: Path) -> FileResult:
+    """``lint_one(path)`` in this process, stopped after :data:`FILE_SECONDS` where the platform has
+    interval timers: a rule caught in a loop then ends as its E900 finding (the engine catches
+    what a rule raises) and the run goes on. Code stuck in one C call stops when that call returns."""
+    import signal
+    import threading
+
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        return lint_one(path)
+
+    def expired(signum, frame) -> None:  # fires again every FILE_SECONDS: a fix re-lints, pass after pass
+        raise FileTimeout(f"linting {path} ran for more than {FILE_SECONDS:g} s and was stopped")
+
+    previous = signal.signal(signal.SIGALRM, expired)
+    left, _ = signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS, FILE_SECONDS)
+    try:
+        return lint_one(path)
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+        if left:  # someone else's timer was running: give it back what it had left
+            signal.setitimer(signal.ITIMER_REAL, left)
+
+
 def _worker(conn) -> None:
     """A worker's loop: lint each file of each chunk received, answer one message per file.
 
@@ -152,7 +180,7 @@ def map_paths(paths: list[Path], work: Callable[[Path], Any]) -> list[Any]:
     global _lint_one, _paths
     jobs = workers_for(len(paths))
     if jobs == 1:
-        return [work(p) for p in paths]
+        return [within_time(work, p) for p in paths]
     import multiprocessing
 
     _lint_one, _paths = work, list(paths)  # inherited by the forked workers

@@ -64,6 +64,9 @@ _KEY_VALUE = r"""^(?P<lead>\s*(?:-\s+)?["']?(?P<key>[A-Za-z0-9_.\-]+)["']?\s*:\s
 #: Pieces of a credential's source text shorter than this are not masked on their own (they
 #: would mask ordinary words); whole values are masked whatever their length.
 MIN_PIECE = 6
+#: A piece of a known credential this long is masked wherever it appears, even cut from the rest.
+MIN_FRAGMENT = 12
+_FRAGMENT_RUN = re.compile(r"[A-Za-z0-9_\-+/=.]{12,}")
 
 
 class Secret(NamedTuple):
@@ -131,13 +134,18 @@ class _Known:
 
     def __init__(self) -> None:
         self.texts: set[str] = set()
+        #: the credentials as written, for masking pieces of them
+        self.raw: set[str] = set()
         self._pattern: re.Pattern | None = None
 
     def clear(self) -> None:
         self.texts.clear()
+        self.raw.clear()
         self._pattern = None
 
     def add(self, text: str) -> None:
+        if len(text) >= MIN_FRAGMENT:
+            self.raw.add(text)
         for form in _printed_forms(text):
             if form and form not in self.texts:
                 self.texts.add(form)
@@ -148,7 +156,25 @@ class _Known:
             return text
         if self._pattern is None:
             self._pattern = re.compile("|".join(re.escape(t) for t in sorted(self.texts, key=len, reverse=True)))
-        return self._pattern.sub(lambda m: f"{_public_prefix(m.group(0))}\u2026({len(m.group(0))} chars)", text)
+        text = self._pattern.sub(lambda m: f"{_public_prefix(m.group(0))}\u2026({len(m.group(0))} chars)", text)
+        return _FRAGMENT_RUN.sub(self._mask_fragments, text) if self.raw else text
+
+    def _mask_fragments(self, match: re.Match) -> str:
+        """A run of token characters with every piece of :data:`MIN_FRAGMENT` or more characters
+        that a known credential contains masked: a part of a token copied elsewhere in a file (a
+        truncated paste, a damaged line) is as secret as the whole."""
+        run, out, i, plain = match.group(0), [], 0, 0
+        while i + MIN_FRAGMENT <= len(run):
+            if any(run[i:i + MIN_FRAGMENT] in value for value in self.raw):
+                j = i + MIN_FRAGMENT
+                while j < len(run) and any(run[i:j + 1] in value for value in self.raw):
+                    j += 1
+                out += [run[plain:i], f"\u2026({j - i} chars)"]
+                i = plain = j
+            else:
+                i += 1
+        out.append(run[plain:])
+        return "".join(out)
 
 
 def _public_prefix(token: str) -> str:

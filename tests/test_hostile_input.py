@@ -323,3 +323,27 @@ def test_fix_keeps_hard_links_mode_and_refuses_a_file_changed_since_read(tmp_pat
     run = cli("check", victim, "--fix", "--unsafe-fixes")
     assert victim.read_text() == "output_dir: theirs\n"
     assert "changed since it was read" in run.err and "Fixed" not in run.err
+
+
+@pytest.mark.parametrize("mode", [[], ["--fix"]])
+def test_a_rule_caught_in_a_loop_is_stopped_in_process(tmp_path, cli, monkeypatch, mode):
+    """Small runs and --fix lint in this process: a looping plugin rule is stopped by a timer and
+    reported as its E900 finding; the other rules' findings stay."""
+    import sys
+
+    from sftlint import parallel
+    from hostile_plugins import _rule
+
+    monkeypatch.setattr(parallel, "FILE_SECONDS", 1.0)
+    site = tmp_path / "site"  # plugins are never imported from the working directory
+    site.mkdir()
+    (site / "looping_rules.py").write_text(_rule("while True:\n    pass\nyield"))
+    monkeypatch.syspath_prepend(str(site))
+    sys.modules.pop("looping_rules", None)
+    (tmp_path / "sftlint.toml").write_text('plugins = ["looping_rules"]\n')
+    config = tmp_path / "c.yaml"
+    config.write_text("# sftlint: dialect=hf\noutput_dir: o\nlearning_rate: 2e-4\nper_device_train_batch_size: 4\n")
+    run = cli("check", config, "--output-format", "concise", *mode)
+    assert run.rc == 2
+    assert "HOST001" in run.out and "E900" in run.out and "more than 1 s" in run.out
+    assert "YM001" in run.out or "Fixed" in run.err

@@ -84,3 +84,15 @@ def test_credentials_met_in_worker_processes_are_masked_by_the_parent(tmp_path, 
     run = cli("check", tmp_path, "--dialect", "trl")
     assert "SEC001" in run.out
     _assert_clean(token, run.out, run.err)
+
+
+def test_a_piece_of_a_credential_copied_elsewhere_is_masked_too(tmp_path, cli):
+    """A damaged copy of part of a token (here a key made of it) holds its secret characters."""
+    token = TOKENS["huggingface"]
+    config = tmp_path / "s.yaml"
+    config.write_text("# sftlint: dialect=trl\nmodel_name_or_path: x\nuse_peft: true\n"
+                      f"secrets: {{hub_token: {token}, other: 1}}\n{token[5:]}, other: 1}}\n")
+    for fmt in ("concise", "full", "json"):
+        run = cli("check", config, "--output-format", fmt)
+        _assert_clean(token, run.out, run.err)
+        assert token[5:20] not in run.out
