@@ -168,7 +168,7 @@ def lint_paths(paths: list[Path], lint_one: Callable[[Path], FileResult]) -> lis
     """``lint_one`` applied to every path, in order, on as many cores as pays off; what comes back
     from a worker is :func:`slim`."""
     if workers_for(len(paths)) == 1:
-        return [lint_one(p) for p in paths]
+        return [within_time(lint_one, p) for p in paths]
     return map_paths(paths, lambda path: slim(lint_one(path)))
 
 
@@ -214,8 +214,11 @@ def _run_pool(ctx, jobs: int) -> list[FileResult]:
                         while worker.chunk and worker.conn.poll():
                             index, result = worker.conn.recv()
                             results[index] = result
-                            if result.document is not None:  # this process prints them: mask here too
-                                for _, value, source in result.document.secrets:
+                            document = getattr(result, "document", None)  # a FileResult, or a
+                            if document is None:  # fix report holding one
+                                document = getattr(getattr(result, "result", None), "document", None)
+                            if document is not None:  # this process prints them: mask here too
+                                for _, value, source in document.secrets:
                                     remember(value, source)
                             if worker.chunk and worker.chunk[0] == index:
                                 worker.chunk.popleft()

@@ -96,3 +96,19 @@ def test_a_piece_of_a_credential_copied_elsewhere_is_masked_too(tmp_path, cli):
         run = cli("check", config, "--output-format", fmt)
         _assert_clean(token, run.out, run.err)
         assert token[5:20] not in run.out
+
+
+def test_fixes_made_in_worker_processes_mask_their_credentials_too(tmp_path, cli, monkeypatch):
+    from sftlint import parallel
+
+    token = "Yy9Xx8Ww7Vv6Uu5Tt4"
+    monkeypatch.setattr(parallel, "MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    for i in range(6):
+        (tmp_path / f"c{i}.yaml").write_text(f"# sftlint: dialect=hf\noutput_dir: o\nlearning_rate: 2e-4\n"
+                                             f"per_device_train_batch_size: 4\nhub_token: {token}{i}\n")
+    for args in (["--diff"], ["--fix"]):
+        run = cli("check", tmp_path, *args)
+        assert "internal error" not in run.err, run.err
+        _assert_clean(token, run.out, run.err)
+    assert "learning_rate: 2.0e-4" in (tmp_path / "c0.yaml").read_text() or "2e-4" not in (tmp_path / "c0.yaml").read_text()
