@@ -124,12 +124,51 @@ def edit_distance(a: str, b: str, limit: int = 3) -> int:
     return min(previous[-1], limit)
 
 
+def _letters(text: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for char in text:
+        counts[char] = counts.get(char, 0) + 1
+    return counts
+
+
+def _letters_apart(a: dict[str, int], b: dict[str, int], limit: int) -> bool:
+    """Whether more than ``limit`` letters of one word are missing from the other.
+
+    Each edit (insert, delete, substitute, swap) changes that number by at most one, so such a pair
+    is more than ``limit`` edits apart: a cheap test that spares most distance computations."""
+    missing = 0
+    for char, n in a.items():
+        missing += max(n - b.get(char, 0), 0)
+        if missing > limit:
+            return True
+    missing = 0
+    for char, n in b.items():
+        missing += max(n - a.get(char, 0), 0)
+        if missing > limit:
+            return True
+    return False
+
+
+@lru_cache(maxsize=64)
+def _by_length(known: frozenset[str]) -> dict[int, list[tuple[str, dict[str, int]]]]:
+    """The known keys by length, each with its letter counts (a key list is met again and again)."""
+    out: dict[int, list[tuple[str, dict[str, int]]]] = {}
+    for candidate in sorted(known):
+        out.setdefault(len(candidate), []).append((candidate, _letters(candidate)))
+    return out
+
+
 def near_miss(key: str, known: Iterable[str]) -> str | None:
     """The known key ``key`` is a typo of: one edit away (two for keys of 8 letters or more)."""
     allowed = 2 if len(key) >= 8 else 1
+    if not isinstance(known, frozenset):
+        known = frozenset(known)
+    letters = _letters(key)
     best, best_distance = None, allowed + 1
-    for candidate in known:
-        if abs(len(candidate) - len(key)) > allowed:
+    index = _by_length(known)
+    candidates = [c for n in range(len(key) - allowed, len(key) + allowed + 1) for c in index.get(n, ())]
+    for candidate, counts in candidates:
+        if _letters_apart(letters, counts, allowed):
             continue
         distance = edit_distance(key, candidate, allowed + 1)
         if distance < best_distance:
