@@ -20,6 +20,7 @@ import html
 import io
 import json
 import re
+from functools import lru_cache
 from typing import Iterable, NamedTuple
 
 #: Keys whose string value is a credential, whatever it looks like (lower-case).
@@ -81,10 +82,20 @@ class Secret(NamedTuple):
         return f"{self.prefix}\u2026({self.length} chars)"
 
 
+@lru_cache(maxsize=4096)
 def secret_key(key: str | None) -> bool:
-    """Whether a key's name says its value is a credential."""
+    """Whether a key's name says its value is a credential (remembered: the same few key names
+    come back in every file)."""
     name = (key or "").lower()
-    return name in SECRET_KEYS or bool(re.search(_SECRET_KEY_WORDS, name))
+    return name in SECRET_KEYS or bool(_patterns()["key"].search(name))
+
+
+@lru_cache(maxsize=1)
+def _patterns() -> dict:
+    """The patterns every scalar of every file meets, compiled once (the token shapes are tried only
+    on text holding their prefix, rarely, so they stay with :mod:`re`'s own cache)."""
+    return {"key": re.compile(_SECRET_KEY_WORDS), "wandb": re.compile(WANDB_KEY),
+            "placeholder": re.compile(_PLACEHOLDER)}
 
 
 def find_secret(key: str | None, value: object) -> Secret | None:
@@ -92,11 +103,12 @@ def find_secret(key: str | None, value: object) -> Secret | None:
     if not isinstance(value, str):
         return None
     text = value.strip()
+    patterns = _patterns()
     for kind, prefix, pattern in SHAPES:
         if prefix in text and re.search(pattern, text):
             return Secret(kind, len(text), prefix if text.startswith(prefix) and len(prefix) > 2 else "")
     name = (key or "").lower()
-    if "wandb" in name and re.match(WANDB_KEY, text):
+    if "wandb" in name and patterns["wandb"].match(text):
         return Secret("W&B API key", len(text))
     if secret_key(name) and _looks_real(text):
         return Secret("credential", len(text))
@@ -104,7 +116,7 @@ def find_secret(key: str | None, value: object) -> Secret | None:
 
 
 def _looks_real(text: str) -> bool:
-    return len(text) >= 8 and " " not in text and "\n" not in text and not re.match(_PLACEHOLDER, text)
+    return len(text) >= 8 and " " not in text and "\n" not in text and not _patterns()["placeholder"].match(text)
 
 
 def redact_line(line: str) -> str:
