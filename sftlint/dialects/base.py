@@ -108,7 +108,11 @@ class Dialect:
             return f"none of the keys that mark a {self.title} config ({shown}, ...)"
         if not self.known_keys:
             return None
-        foreign = foreign_keys(document, self.accepted_keys())
+        accepted = self.accepted_keys()
+        unknown = sum(1 for k in keys if k not in accepted and not k.startswith(("_", "x-")))
+        if unknown < self.FOREIGN_LIMIT or unknown < self.foreign_share(document) * len(keys):
+            return None  # the foreign keys are some of these: not enough of them, typos or not
+        foreign = foreign_keys(document, accepted)
         if len(foreign) >= self.FOREIGN_LIMIT and len(foreign) >= self.foreign_share(document) * len(keys):
             shown = ", ".join(foreign[:4]) + (", ..." if len(foreign) > 4 else "")
             return (f"{len(foreign)} of {len(keys)} top-level keys ({shown}) are not {self.title} fields: "
