@@ -12,6 +12,7 @@ sources are in ``docs/memory.md``. The model's shape comes from a local ``config
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,18 @@ def chunk_rows(tokens: int, s: Shape) -> int:
     return min(tokens, 1 << max(per_chunk - 1, 0).bit_length())
 
 
+def _whole(value, default: int) -> int:
+    """A positive whole number from a config value, or ``default`` when it is none (a string such as
+    ``"abc"`` or one of line breaks is a type error other rules report, not a size to compute with)."""
+    if isinstance(value, bool) or value is None:
+        return default
+    if isinstance(value, (int, float)):
+        return int(value) if math.isfinite(value) and value >= 1 else default
+    if isinstance(value, str) and value.strip().isascii() and value.strip().isdigit():
+        return int(value.strip())
+    return default
+
+
 def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | None:
     """Peak memory per GPU, as a dict of byte counts by term plus ``total_bytes``, or None."""
     if roots is None:
@@ -211,15 +224,15 @@ def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | Non
     else:
         weights, weight_note = params * 2, "16-bit weights"
     if lora:
-        r = int(config.value("lora_r", 8) or 8)
+        r = _whole(config.value("lora_r"), 8)
         shapes = module_shapes(s)
         trainable = sum(r * (shapes[m][0] + shapes[m][1]) for m in lora_targets(config.value("lora_target_modules"))) * s.layers
         master, grad_bytes = 4, 4  # adapter weights and their gradients stay fp32
     else:
         trainable, master, grad_bytes = params, 0, 2
     opt_per, opt_note = optimizer_bytes(config.value("optim"))
-    seq = int(config.value("max_seq_length") or DEFAULT_SEQ_LEN)
-    batch = int(plan.per_device_batch_size or config.value("per_device_train_batch_size") or 1)
+    seq = _whole(config.value("max_seq_length"), DEFAULT_SEQ_LEN)
+    batch = _whole(plan.per_device_batch_size or config.value("per_device_train_batch_size"), 1)
     tokens = seq * batch
     checkpointing = bool(config.value("gradient_checkpointing"))
     # Korthikanti et al. 2022, eq. 2, with flash/SDPA attention (no s^2 term): 34 s b h bytes per

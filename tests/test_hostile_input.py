@@ -53,6 +53,16 @@ def test_one_bad_file_never_hides_the_others(write, cli):
     assert max(len(line) for line in together.out.splitlines()) < 1000  # no 5,000-digit number printed
 
 
+@pytest.mark.parametrize("key", ["lora_r", "sequence_len", "micro_batch_size"])
+def test_line_breaks_as_a_size_are_a_type_problem_not_a_crash(write, cli, key):
+    """A size written as a string of line breaks (NEL, U+2028) reaches the memory estimate, which
+    once passed it to int() and crashed on the file (found by the fuzz campaign)."""
+    path = write("t.yaml", 'base_model: meta-llama/Llama-3.2-1B\nadapter: lora\nmicro_batch_size: 2\nnum_epochs: 1\n'
+                 f'{key}: "\\x85\\u2028"\n')
+    run = cli("check", path, "--output-format", "concise")
+    assert "E999" not in run.out and "internal error" not in run.err, run.out + run.err
+
+
 @pytest.mark.parametrize("args", [["--num-examples", "1e30"], ["--num-examples", "1" + "0" * 40],
                                   ["--world-size", "0"], ["--world-size", "9" * 5000]])
 def test_command_line_counts_are_range_checked(write, cli, args):
