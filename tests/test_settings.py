@@ -307,3 +307,11 @@ def test_settings_error_in_a_nested_folder_is_reported(hf_config, cli, write):
     run = cli("check", "ok", "bad")
     assert run.rc == 2
     assert str(Path("bad", "sftlint.toml")) in run.err and "unknown setting 'colour'" in run.err
+
+
+def test_config_naming_a_folder_says_so(cli, write, tmp_path, hf_config):
+    write("a.yaml", hf_config)
+    run = cli("check", "--config", str(tmp_path), "a.yaml")
+    assert run.rc == 2 and "is a folder; give a settings file" in run.err, run.err
+    missing = cli("check", "--config", str(tmp_path / "nope.toml"), "a.yaml")
+    assert missing.rc == 2 and "does not exist" in missing.err, missing.err
