@@ -61,7 +61,8 @@ def apply_hints(config: TrainingConfig, settings: Settings) -> None:
         if settings.path:
             origin_note = "from settings"
         else:  # no settings file: a value other than 1 can only come from --world-size
-            origin_note = "from --world-size" if settings.world_size != 1 else "default: one process"
+            given = settings.world_size != 1 or "world_size" in settings.overridden
+            origin_note = "from --world-size" if given else "default: one process"
         config.set(Setting("world_size", settings.world_size, Origin.HINT, note=origin_note))
     for line, value in doc.directive_values("num-examples"):
         try:

@@ -83,7 +83,7 @@ def plan_of(tmp_path, name: str, text: str, examples: int):
     folder.mkdir(exist_ok=True)
     path = folder / "config.yaml"
     path.write_text(textwrap.dedent(text), encoding="utf-8")
-    settings = Settings(num_examples=examples)
+    settings = Settings(num_examples=examples, overridden=frozenset({"world_size"}))  # one process, as tested
     config = TRL().read(parse_document(path, path.read_text()))
     apply_hints(config, settings)
     return build_plan(config, settings)
@@ -203,7 +203,7 @@ def test_grpo_steps_follow_its_sampler(tmp_path, prompts, extra):
     "num_generations: 1\nsteps_per_generation: 1\n",  # fewer than 2 completions per prompt
     "num_generations: 4\n",  # fine: 4 completions make one group
 ])
-def test_grpo_start_up_checks_are_error_findings(tmp_path, text):
+def test_grpo_start_up_checks_are_error_findings(tmp_path, text):  # with one process given
     import yaml
     from trl import GRPOConfig
 
@@ -215,3 +215,20 @@ def test_grpo_start_up_checks_are_error_findings(tmp_path, text):
     except ValueError:
         raised = True
     assert raised == bool(plan.trainer_errors), plan.trainer_errors
+
+
+def test_grpo_batch_arithmetic_is_a_note_when_the_process_count_is_not_given(tmp_path):
+    """A GRPO recipe written for several GPUs (16 x 7 x 4 is divisible by 14; 16 x 1 x 4 is not)
+    is no error when the number of processes is not given: the plan says what one process would do."""
+    text = YAML + "num_generations: 14\nsteps_per_generation: 4\nper_device_train_batch_size: 16\n"
+    text = text.replace("per_device_train_batch_size: 2\n", "")
+    folder = tmp_path / "grpo"
+    folder.mkdir()
+    path = folder / "config.yaml"
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    settings = Settings(num_examples=64)
+    config = TRL().read(parse_document(path, path.read_text()))
+    apply_hints(config, settings)
+    plan = build_plan(config, settings)
+    assert not plan.trainer_errors
+    assert any("with one process" in note and "num_generations 14" in note for note in plan.notes), plan.notes

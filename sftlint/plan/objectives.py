@@ -60,6 +60,8 @@ class GRPOShape:
 
     def __init__(self, config: TrainingConfig, batch: int, accumulation: int, world_size: int) -> None:
         self.errors: list[str] = []
+        #: those of :attr:`errors` that depend on the number of processes
+        self.per_world: list[str] = []
         self.num_generations = as_int(_key(config, "num_generations")) if _set_key(config, "num_generations") else 8
         self.num_iterations = as_int(_key(config, "num_iterations")) if _set_key(config, "num_iterations") else 1
         generation = as_int(_key(config, "generation_batch_size"))
@@ -74,6 +76,7 @@ class GRPOShape:
                 self.errors.append(f"generation_batch_size {generation} is not divisible by the global batch "
                                    f"{global_batch} (per_device_train_batch_size {batch} x {world_size} processes): "
                                    "GRPOConfig raises ValueError")
+                self.per_world.append(self.errors[-1])
                 return
             self.generation_batch_size, self.steps_per_generation = generation, generation // global_batch
         elif generation is None:
@@ -87,6 +90,8 @@ class GRPOShape:
                                f"{batch} x {world_size} processes x steps_per_generation {self.steps_per_generation}) "
                                f"is not divisible by num_generations {self.num_generations}: GRPOConfig raises "
                                "ValueError")
+            if generation is None:  # derived from the global batch, so from the process count
+                self.per_world.append(self.errors[-1])
         elif self.num_generations < 2:
             self.errors.append(f"num_generations {self.num_generations}: GRPO needs at least 2 completions per "
                                "prompt, and GRPOConfig raises ValueError")
@@ -134,7 +139,15 @@ def apply(config: TrainingConfig, plan, arguments: dict[str, Any]) -> int | None
                                        "KTOTrainer raises ValueError")
     elif objective == "grpo" and batch and accumulation and (trl_trainer or _key(config, "rl") == "grpo"):
         shape = GRPOShape(config, batch, accumulation, world)
-        plan.trainer_errors.extend(shape.errors)
+        given = config.get("world_size")
+        unknown_world = given is not None and given.note == "default: one process"
+        for error in shape.errors:
+            if unknown_world and error in shape.per_world:
+                # the process count decides it and the file does not say it (GRPO recipes run on
+                # several GPUs): what would fail with one process is a note, not an error
+                plan.notes.append(f"with one process (set world-size to the real count): {error}")
+            else:
+                plan.trainer_errors.append(error)
         if not shape.valid:
             return None
         prompts_per_step = effective // shape.num_generations if effective else None
