@@ -53,11 +53,24 @@ def _audit(event: str, args: tuple) -> None:
                 return
             note(os.fsdecode(path))
         elif event in ("os.listdir", "os.scandir"):
+            if _by_the_import_system():
+                return  # a lazy import scanning sys.path, not the lint reading a folder
             path = args[0] if args else "."
             if not isinstance(path, int):
                 note(os.fsdecode(path) if path is not None else ".", listed=True)
     except Exception:  # an audit hook must never break the operation it watches
         pass
+
+
+def _by_the_import_system() -> bool:
+    """Whether the Python code that triggered the audit event is the import machinery.
+
+    An import lists every folder on ``sys.path`` it searches (the current folder among them) and
+    lists it again whenever that folder changes; recording those listings would tie a cached
+    result to unrelated files appearing beside the config, depending on which import ran first.
+    """
+    frame = sys._getframe(2)  # 0: this function, 1: the audit hook, 2: the code that listed
+    return frame.f_code.co_filename.startswith("<frozen importlib")
 
 
 @contextmanager
