@@ -5,6 +5,8 @@ tool exist: those that pass the config's epochs, ``max_steps`` and warmup straig
 ``TrainingArguments`` and let the Trainer count (TRL, LLaMA-Factory, plain transformers, Unsloth),
 and those that count themselves and pass fixed numbers (axolotl passes ``max_steps`` and a warmup
 step count). A smoke run is of the second kind: the runner fixes the length and the scaled warmup.
+``dataloader_drop_last`` is passed as the plan has it, in both kinds: it changes the dataloader's
+length, so a run without it would be checked against another run's step count.
 For the first kind the Trainer does its own arithmetic on the data it really gets, and the checks
 compare that with the plan's; for the second the plan's numbers are the arguments.
 
@@ -104,7 +106,18 @@ def schedule_arguments(plan, values: Mapping[str, Any], mode: str) -> tuple[dict
         args["max_steps"] = int(_plan_or(plan, "max_steps", values, "max_steps", notes))
         args["num_train_epochs"] = float(_plan_or(plan, "num_train_epochs", values, "num_train_epochs", notes))
         args["warmup_steps"] = warmup_argument(values)
+    args["dataloader_drop_last"] = drop_last_argument(plan, values)
     return args, notes
+
+
+def drop_last_argument(plan, values: Mapping[str, Any]) -> bool:
+    """``dataloader_drop_last`` as the plan decided it (the config's, or set by the tool, as axolotl
+    does with ``sample_packing`` and ``eval_sample_packing: false``); the config's without a plan."""
+    planned = getattr(plan, "dataloader_drop_last", None) if plan is not None else None
+    if isinstance(planned, bool):
+        return planned
+    raw = values.get("dataloader_drop_last")
+    return raw is True or (isinstance(raw, str) and raw.strip().lower() in ("true", "1", "yes"))
 
 
 def data_slicing(plan, values: Mapping[str, Any], mode: str, steps: int, world_size: int) -> dict[str, Any]:

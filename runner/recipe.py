@@ -80,6 +80,8 @@ class Recipe:
     packing: bool
     seed: int
     trust_remote_code: bool = False
+    #: Drop each process's last partial batch (the plan's value: the config's, or what the tool sets).
+    dataloader_drop_last: bool = False
     show_progress: bool = False
     world_size: int = 1
     notes: list[str] = field(default_factory=list)

@@ -162,6 +162,7 @@ def trainer_arguments(trainer, model) -> dict:
         "gradient_accumulation_steps": args.gradient_accumulation_steps, "num_train_epochs": args.num_train_epochs,
         "max_steps_argument": args.max_steps, "total_steps": loop_steps, "steps_per_epoch": per_epoch,
         "batches_per_epoch": batches, "total_train_batch_size": total_batch, "train_rows": len(trainer.train_dataset),
+        "dataloader_drop_last": bool(args.dataloader_drop_last),
         "train_tokens": _token_count(trainer.train_dataset),
         "bf16": bool(args.bf16), "fp16": bool(args.fp16),
     }

@@ -186,6 +186,29 @@ def test_trl_warmup_ratio_and_no_nested_quant(tiny, tmp_path):
     assert facts["quantization"]["bnb_4bit_use_double_quant"] is False  # TRL: only with use_bnb_nested_quant
 
 
+def test_full_run_drops_the_last_partial_batch_as_the_plan_does(tiny, tmp_path):
+    write_jsonl(tmp_path / "train.jsonl", 50)
+    config = write(tmp_path / "trl.yaml", """\
+        model_name_or_path: Qwen/Qwen2.5-0.5B
+        use_peft: true
+        datasets:
+          - path: json
+            data_files: train.jsonl
+        max_length: 128
+        per_device_train_batch_size: 4
+        gradient_accumulation_steps: 1
+        num_train_epochs: 1
+        learning_rate: 2.0e-4
+        dataloader_drop_last: true
+        """)
+    plan, facts = trainer_setup(config, tiny, tmp_path / "run")
+    # 50 rows in batches of 4: 12 full batches, the 2 rows left are dropped (13 steps without it)
+    assert (plan.dataloader_drop_last, plan.batches_per_epoch, plan.total_steps) == (True, 12, 12)
+    assert facts["dataloader_drop_last"] is True
+    assert (facts["batches_per_epoch"], facts["total_steps"]) == (12, 12)
+    assert_schedule(plan, facts)
+
+
 def test_unsloth_studio_config(tiny, tmp_path):
     write_jsonl(tmp_path / "train.jsonl", 24)
     config = write(tmp_path / "unsloth.yaml", """\

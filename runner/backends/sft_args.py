@@ -25,6 +25,7 @@ def sft_config(recipe, device: dev.Device, *, gradient_checkpointing: bool):
         warmup_steps=recipe.warmup_steps,
         per_device_train_batch_size=recipe.per_device_train_batch_size,
         gradient_accumulation_steps=recipe.gradient_accumulation_steps,
+        dataloader_drop_last=recipe.dataloader_drop_last,
         weight_decay=recipe.weight_decay,
         max_grad_norm=recipe.max_grad_norm,
         optim=dev.optimizer(recipe, device),

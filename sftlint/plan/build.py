@@ -176,6 +176,7 @@ def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]
         n = plan.packed_rows
     epochs, max_steps = arguments["num_train_epochs"], arguments["max_steps"]
     drop_last = arguments.get("dataloader_drop_last") is True
+    plan.dataloader_drop_last = drop_last
     batches = None
     if n is not None and batch and accumulation:
         batches = arithmetic.batches_per_rank(n, batch, plan.world_size, drop_last)

@@ -53,6 +53,8 @@ class TrainingPlan:
     trainer_errors: list[str] = field(default_factory=list)
     #: With packing: the packed sequences the Trainer iterates over (None when not packing or unknown).
     packed_rows: int | None = None
+    #: The ``dataloader_drop_last`` the Trainer gets (the config's, or what the tool sets for it).
+    dataloader_drop_last: bool = False
     #: What the run trains for (sft, dpo, orpo, kto, grpo ...); rows are pairs, completions or prompts.
     objective: str = "sft"
     #: What one optimizer step holds under that objective (pairs, or GRPO's prompts and completions).
