@@ -347,6 +347,8 @@ def _skipped_summary(results) -> str:
             reason = r.skipped.removesuffix(", not a training config").removesuffix(", a tool sftlint does not lint")
             if reason.startswith("not read as a training config"):
                 reason = "not read as any supported tool's config"
+            elif reason.startswith("top level is"):
+                reason = "list or single value, not settings"
             reasons[reason] = reasons.get(reason, 0) + 1
     if not reasons:
         return ""

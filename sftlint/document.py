@@ -52,6 +52,29 @@ class DocumentError(Exception):
         self.code = code
 
 
+class NotSettings(DocumentError):
+    """A well-formed file whose top level is a list or a single value: no training config, so it is
+    skipped with this reason, unless a dialect was forced on it (then it stays an error).
+
+    ``directives`` are the file's ``# sftlint:`` comments, (line, body), as a Document has them."""
+
+    def __init__(self, message: str, line: int, column: int, directives: list[tuple[int, str]]) -> None:
+        super().__init__(message, line, column)
+        self.directives = directives
+
+    def directive_values(self, name: str) -> list[tuple[int, str]]:
+        return _directive_values(self.directives, name)
+
+
+def _directive_values(directives: list[tuple[int, str]], name: str) -> list[tuple[int, str]]:
+    out = []
+    for line, body in directives:
+        key, sep, value = body.partition("=")
+        if key.strip() == name:
+            out.append((line, value.strip() if sep else ""))
+    return out
+
+
 class Node:
     __slots__ = ("start", "end", "tag")
 
@@ -232,12 +255,7 @@ class Document:
 
     def directive_values(self, name: str) -> list[tuple[int, str]]:
         """(line, value) for every ``# sftlint: name=value`` directive in the file."""
-        out = []
-        for line, body in self.directives:
-            key, sep, value = body.partition("=")
-            if key.strip() == name:
-                out.append((line, value.strip() if sep else ""))
-        return out
+        return _directive_values(self.directives, name)
 
 
 def read_text(path: Path) -> str:
@@ -298,19 +316,20 @@ def parse_document(path: Path, text: str) -> Document:
     root = nodes[0]
     if isinstance(root, Scalar) and root.plain and root.text == "":
         raise DocumentError("file holds no settings, only a document marker", 1, 1)
-    if not isinstance(root, Mapping):
-        kind = "a list" if isinstance(root, Sequence) else "a single value"
-        raise DocumentError(
-            f"top level is {kind}, not a mapping of settings (key: value lines)",
-            root.start.line,
-            root.start.column,
-        )
     directives = []
     if "sftlint:" in text:
         for number, line in enumerate(LINE_BREAK.split(text), start=1):
             match = _DIRECTIVE.search(line)
             if match:
                 directives.extend((number, part.strip()) for part in match["body"].split(";") if part.strip())
+    if not isinstance(root, Mapping):
+        kind = "a list" if isinstance(root, Sequence) else "a single value"
+        raise NotSettings(
+            f"top level is {kind}, not a mapping of settings (key: value lines)",
+            root.start.line,
+            root.start.column,
+            directives,
+        )
     doc = Document(path, text, root, is_json, duplicates, directives)
     doc._line_starts = line_starts
     doc.secrets = remember_secrets(root, text)

@@ -14,7 +14,7 @@ from pathlib import Path
 from .bounds import out_of_range, parse_count
 from .canonical import Origin, Setting, TrainingConfig
 from .dialects import DialectChoice, UnknownDialect, choose_dialect
-from .document import Document, DocumentError, Node, load_document, load_text
+from .document import Document, DocumentError, Node, NotSettings, load_document, load_text
 from .findings import Finding, Location, Severity
 from .links import rule_url
 from .plugin_calls import CAUGHT, call_impls, check_violation, describe
@@ -115,6 +115,24 @@ def check_ranges(result: FileResult, config: TrainingConfig) -> None:
         break
 
 
+def unreadable(path: Path, exc: DocumentError, settings: Settings, result: FileResult | None = None) -> FileResult:
+    """The result for a file that could not be read as settings: an ``E`` finding, except for a
+    well-formed file whose top level is a list or a single value (a docs table of contents, a
+    dataset mixture list), which is no training config and is skipped with the reason, as other
+    non-config files are. Where a dialect was forced on it (a ``# sftlint: dialect=`` comment or
+    the ``dialect`` setting) it was meant to be a config, and the error with its line stays."""
+    result = result or FileResult(path)
+    if isinstance(exc, NotSettings):
+        if any(not value for _, value in exc.directive_values("disable-file")):
+            result.skipped = "disabled by '# sftlint: disable-file'"
+            return result
+        if not exc.directive_values("dialect") and not settings.dialect:
+            result.skipped = exc.message.partition(' (')[0]
+            return result
+    result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
+    return result
+
+
 def lint_file(path: Path, settings: Settings, registry: Registry, session=None) -> FileResult:
     """Read and lint one file; every problem becomes a finding, nothing is raised."""
     result = FileResult(path)
@@ -122,8 +140,7 @@ def lint_file(path: Path, settings: Settings, registry: Registry, session=None) 
         document = load_document(path)
         return lint_document(document, settings, registry, result, session=session)
     except DocumentError as exc:
-        result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
-        return result
+        return unreadable(path, exc, settings, result)
     except (Exception, SystemExit) as exc:  # a bug met in one file must not hide the findings in the others
         if os.environ.get("SFTLINT_DEBUG"):
             raise
@@ -139,8 +156,7 @@ def lint_text(path: Path, text: str, settings: Settings, registry: Registry, ses
         document = load_text(path, text)
         return lint_document(document, settings, registry, result, session=session)
     except DocumentError as exc:
-        result.findings.append(error_finding(path, exc.message, exc.line, exc.column, exc.code))
-        return result
+        return unreadable(path, exc, settings, result)
     except Exception as exc:
         if os.environ.get("SFTLINT_DEBUG"):
             raise

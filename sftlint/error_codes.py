@@ -22,7 +22,9 @@ class InvalidFile(_Error):
     """## What it does
     Reports a config that cannot be read as YAML or JSON: a syntax error, bytes that are not UTF-8,
     binary data, a file over the size limit, an alias bomb, nesting too deep, or a path that is not
-    a regular file.
+    a regular file. A file whose top level is a list or a single value is no config at all and is
+    skipped with that reason, unless a dialect was forced on it (a `# sftlint: dialect=` comment or
+    the `dialect` setting): then it is this error, at the line where the list starts.
 
     ## Why is this bad?
     The training tool would stop on it too, or read something other than what was meant; nothing

@@ -19,7 +19,7 @@ from typing import TextIO
 
 from .document import Document, DocumentError, parse_document
 from .edits import apply_edits
-from .engine import FileResult, error_finding, lint_document
+from .engine import FileResult, error_finding, lint_document, unreadable
 from .findings import Applicability, Finding
 from .plugins import Registry
 from .records import field, record
@@ -298,7 +298,7 @@ def fix_path(session, path: Path, *, unsafe: bool, diff_only: bool) -> FixReport
     try:
         document = load_document(path)
     except DocumentError as exc:
-        return FixReport(FileResult(path, [error_finding(path, exc.message, exc.line, exc.column, exc.code)]))
+        return FixReport(unreadable(path, exc, settings))
     original = document.text
     try:
         outcome = fix_text(path, original, settings, registry, unsafe, session=session, document=document)

@@ -38,8 +38,9 @@ def _alias_bomb() -> str:
 #: file name -> (content, expected line, expected column or None, code, words the message holds)
 CASES: dict[str, tuple[bytes, int, int | None, str, str]] = {
     "malformed.yaml": (b"output_dir: out\nlearning_rate: a: b\n", 2, 17, "E001", "invalid YAML"),
-    "list_root.yaml": (b"# a list, not settings\n- output_dir\n- out\n", 2, 1, "E001", "top level is a list"),
-    "scalar_root.yaml": (b"# one value\njust text\n", 2, 1, "E001", "top level is a single value"),
+    # a list or a single value is skipped as no config, unless a dialect was forced on the file
+    "list_root.yaml": (b"# sftlint: dialect=hf\n- output_dir\n- out\n", 2, 1, "E001", "top level is a list"),
+    "scalar_root.yaml": (b"# sftlint: dialect=trl\njust text\n", 2, 1, "E001", "top level is a single value"),
     "empty.yaml": (b"", 1, 1, "E001", "file is empty"),
     "comments.yaml": (b"# output_dir: out\n\n# learning_rate: 1\n", 1, 1, "E001", "only comments"),
     "two_docs.yaml": (b"output_dir: a\n---\noutput_dir: b\n", 2, 1, "E001", "2 YAML documents"),
@@ -149,3 +150,54 @@ def test_unreadable_file(tmp_path: Path) -> None:
     assert message == "locked.yaml:1:1: E001 cannot read file: Permission denied"
     assert lines_for(proc, "good.yaml")
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+#: Real shapes of YAML and JSON that are no settings: a docs table of contents, a dataset mixture
+#: list, a JSON list of examples, a bare value.
+NOT_SETTINGS = {
+    "toc.yaml": (b"# contents\n- title: Intro\n  local: index\n- title: Recipes\n  local: recipes\n", "a list"),
+    "mixture.yml": (b"- dataset: HuggingFaceH4/ultrachat_200k\n  weight: 0.5\n", "a list"),
+    "examples.json": (b'[\n  {"prompt": "hi", "completion": "hello"}\n]\n', "a list"),
+    "version.yaml": (b"1.0\n", "a single value"),
+}
+
+
+def test_a_list_or_a_value_at_the_top_is_skipped_with_the_reason(tmp_path: Path) -> None:
+    (tmp_path / "sftlint.toml").write_text("")
+    for name, (content, _kind) in NOT_SETTINGS.items():
+        (tmp_path / name).write_bytes(content)
+    (tmp_path / "good.yaml").write_text(GOOD)
+    proc = run_check(tmp_path, "-v", *NOT_SETTINGS, "good.yaml")
+    assert proc.returncode == 1, proc.stdout + proc.stderr  # good.yaml's finding; no file is an error
+    for name, (_content, kind) in NOT_SETTINGS.items():
+        assert f"{name}: skipped: top level is {kind}, not a mapping of settings" in proc.stdout
+        assert not lines_for(proc, f"{name}:1:") and not lines_for(proc, f"{name}:2:")
+    assert "skipped: 4 list or single value, not settings" in proc.stderr
+    fixing = run_check(tmp_path, "--fix", *NOT_SETTINGS)  # --fix reads the files its own way
+    assert fixing.returncode == 0 and "E001" not in fixing.stdout
+    assert (tmp_path / "toc.yaml").read_bytes() == NOT_SETTINGS["toc.yaml"][0]
+
+
+def test_a_list_stays_an_error_where_a_dialect_was_forced(tmp_path: Path) -> None:
+    """A file said to be a config (the dialect setting, or a comment) that is a list is a broken
+    config: the error, at the line of the list, stays."""
+    (tmp_path / "sftlint.toml").write_text('dialect = "axolotl"\n')
+    (tmp_path / "toc.yaml").write_bytes(NOT_SETTINGS["toc.yaml"][0])
+    proc = run_check(tmp_path, "toc.yaml")
+    assert proc.returncode == 2
+    assert lines_for(proc, "toc.yaml") == [
+        "toc.yaml:2:1: E001 top level is a list, not a mapping of settings (key: value lines)"]
+    # and the disable-file comment still wins over everything
+    (tmp_path / "toc.yaml").write_bytes(b"# sftlint: disable-file\n- a\n")
+    assert run_check(tmp_path, "toc.yaml").returncode == 0
+
+
+def test_a_list_from_standard_input_is_skipped(tmp_path: Path) -> None:
+    (tmp_path / "sftlint.toml").write_text("")
+    env = {k: v for k, v in os.environ.items() if k != "SFTLINT_DEBUG"}
+    proc = subprocess.run([sys.executable, "-m", "sftlint", "check", "--output-format", "json", "--stdin-filename",
+                           "toc.yaml", "-"], input=NOT_SETTINGS["toc.yaml"][0].decode(), cwd=tmp_path,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    (record,) = __import__("json").loads(proc.stdout)
+    assert record["skipped"] == "top level is a list, not a mapping of settings"

@@ -104,6 +104,25 @@ def test_json_lines_matches_json(project: Path) -> None:
     assert [json.loads(line) for line in lines] == as_json
 
 
+def test_json_records_say_why_a_file_was_skipped(project: Path) -> None:
+    (project / "toc.yaml").write_text("- index.md\n- usage.md\n")
+    proc = sftlint(project, "--output-format", "json", "train.yaml", "notes.yaml", "toc.yaml")
+    assert proc.returncode == 1 and proc.stderr == ""  # the reasons are in the JSON, not on stderr
+    records = json.loads(proc.stdout)
+    assert [(r["filename"], r["code"]) for r in records] == [("train.yaml", "YM001"), ("notes.yaml", None),
+                                                             ("toc.yaml", None)]
+    finding, notes, toc = records
+    assert "skipped" not in finding  # findings keep their fields, nothing more
+    assert notes["skipped"] == "MkDocs config, not a training config"
+    assert toc["skipped"] == "top level is a list, not a mapping of settings"
+    # shaped like a finding, so a consumer that reads every record's fields still can
+    assert set(toc) == set(finding) | {"skipped"}
+    assert (toc["name"], toc["severity"], toc["fix"], toc["location"]) == ("skipped", "info", None, {"row": 1, "column": 1})
+    assert toc["message"] == "skipped: top level is a list, not a mapping of settings"
+    lines = sftlint(project, "--output-format", "json-lines", "train.yaml", "notes.yaml", "toc.yaml").stdout
+    assert [json.loads(line) for line in lines.splitlines()] == records
+
+
 def test_json_lines_prints_nothing_when_clean(project: Path) -> None:
     proc = sftlint(project, "--output-format", "json-lines", "clean.yaml")
     assert (proc.returncode, proc.stdout) == (0, "")
@@ -125,6 +144,11 @@ def test_github_annotations_escape_separators(project: Path) -> None:
     assert props == "file=we%2Cird%3Aname.yaml,line=4,col=1,endLine=4,endColumn=15,title=YM004 duplicate-key"
     # In the message only %, CR and LF are escaped; ':' and ',' stay readable.
     assert "'100%25, a:b%0Ac' was already set on line 3" in message
+
+
+def test_github_says_why_a_file_was_skipped_in_the_debug_log(project: Path) -> None:
+    proc = sftlint(project, "--output-format", "github", "notes.yaml", "clean.yaml")
+    assert proc.stdout == "::debug::notes.yaml: skipped: MkDocs config, not a training config\n"
 
 
 def test_github_command_follows_severity(project: Path) -> None:
@@ -188,6 +212,13 @@ def test_sarif_is_valid_and_complete(project: Path) -> None:
     # ':' in a relative reference's first segment would read as a URI scheme, so it is encoded.
     assert dup["locations"][0]["physicalLocation"]["artifactLocation"]["uri"] == "we%2Cird%3Aname.yaml"
     assert run["originalUriBaseIds"]["%SRCROOT%"]["uri"].endswith("/")
+    # notes.yaml is no training config: not a result, a notification of the invocation
+    (invocation,) = run["invocations"]
+    assert invocation["executionSuccessful"] is True
+    (note,) = invocation["toolExecutionNotifications"]
+    assert note["level"] == "note" and note["descriptor"]["id"] == "skipped"
+    assert note["message"]["text"] == "skipped: MkDocs config, not a training config"
+    assert note["locations"][0]["physicalLocation"]["artifactLocation"] == {"uri": "notes.yaml", "uriBaseId": "%SRCROOT%"}
 
 
 def test_sarif_without_findings_is_valid(project: Path) -> None:
@@ -216,7 +247,7 @@ def test_junit_counts(project: Path) -> None:
     assert "2e-4" in failure.get("message")
     assert "train.yaml:3:16" in failure.text
     assert list(cases["clean.yaml"]) == []
-    assert cases["notes.yaml"].find("skipped") is not None
+    assert cases["notes.yaml"].find("skipped").get("message") == "MkDocs config, not a training config"
     first, again = cases[WEIRD_NAME].findall("failure")
     assert first.get("type") == again.get("type") == "YM004" and "100%, a:b\nc" in again.get("message")
 

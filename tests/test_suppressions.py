@@ -101,4 +101,5 @@ def test_end_to_end_disable_file(cli, write, hf_config):
     write("some.yaml", hf_config + "# sftlint: disable-file=YM\n")
     write("kept.yaml", hf_config)
     found = findings(cli, "skipped.yaml", "some.yaml", "kept.yaml")
-    assert [Path(f["filename"]).name for f in found] == ["kept.yaml"]
+    assert [(Path(f["filename"]).name, f["code"]) for f in found] == [("skipped.yaml", None), ("kept.yaml", "YM001")]
+    assert found[0]["skipped"] == "disabled by '# sftlint: disable-file'"

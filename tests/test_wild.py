@@ -224,8 +224,9 @@ def test_a_near_tie_between_two_tools_is_no_choice(tmp_path):
     assert clear.dialect.name == "one"
 
 
-def test_json_output_says_why_a_file_was_skipped_on_stderr(tmp_path):
+def test_json_output_says_why_a_file_was_skipped(tmp_path):
     (tmp_path / "torchtune_lora.yaml").write_text((DATA / "torchtune_lora.yaml").read_text())
     run = sftlint("check", "--output-format", "json", "-v", ".", cwd=tmp_path)
-    assert json.loads(run.stdout) == []
-    assert "torchtune_lora.yaml: skipped: torchtune recipe, a tool sftlint does not lint" in run.stderr
+    (record,) = json.loads(run.stdout)
+    assert (record["code"], record["skipped"]) == (None, "torchtune recipe, a tool sftlint does not lint")
+    assert "torchtune_lora.yaml: skipped: torchtune recipe, a tool sftlint does not lint" in run.stderr  # -v, as before

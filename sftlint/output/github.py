@@ -4,6 +4,9 @@ Format: ``::error file=F,line=L,col=C,endLine=L2,endColumn=C2,title=CODE name::m
 ``warning`` and ``notice`` for lower severities. The runner splits a command at ``::`` and its
 properties at ``,``, and reads ``%XX`` escapes, so property values escape ``%``, CR, LF, ``:``
 and ``,``, and the message escapes ``%``, CR and LF; anything else would cut the annotation short.
+
+A skipped file is a ``::debug::`` line with the reason: not an annotation (a repository's many
+non-config YAML files would bury the real ones), but in the log when step debugging is on.
 """
 
 from __future__ import annotations
@@ -39,5 +42,7 @@ def annotation(finding) -> str:
 
 def render(results, stream: TextIO, *, color: bool = False, verbose: bool = False, registry=None) -> None:
     for result in results:
+        if result.skipped and not result.findings:
+            stream.write(f"::debug::{escape_data(f'{result.path}: skipped: {result.skipped}')}\n")
         for finding in result.findings:
             stream.write(annotation(finding) + "\n")

@@ -1,4 +1,11 @@
-"""A JSON list of findings with ruff's field names, plus ``severity``."""
+"""A JSON list of findings with ruff's field names, plus ``severity``.
+
+A file that was not linted (not a training config, a launcher, another tool's recipe...) is one
+more record in the list, shaped like a finding so that a consumer reading every record still can:
+``code`` is null (as ruff's records for files it cannot parse), ``name`` is ``"skipped"``,
+``severity`` is ``"info"``, the position is 1:1 and ``skipped`` holds the reason. Only these
+records have a ``skipped`` field.
+"""
 
 from __future__ import annotations
 
@@ -32,8 +39,33 @@ def finding_to_dict(finding, document=None) -> dict:
     }
 
 
+def skip_to_dict(result) -> dict:
+    """The record of a file that was skipped, with the reason in ``skipped`` (and in ``message``)."""
+    where = {"row": 1, "column": 1}
+    return {
+        "code": None,
+        "name": "skipped",
+        "message": f"skipped: {result.skipped}",
+        "severity": "info",
+        "filename": str(result.path),
+        "location": where,
+        "end_location": dict(where),
+        "fix": None,
+        "url": None,
+        "skipped": result.skipped,
+    }
+
+
+def file_dicts(result) -> list[dict]:
+    """The records of one file: its findings, or the record saying why it was skipped."""
+    records = [finding_to_dict(f, result.document) for f in result.findings]
+    if result.skipped and not result.findings:
+        records.append(skip_to_dict(result))
+    return records
+
+
 def all_dicts(results) -> list[dict]:
-    return [finding_to_dict(f, r.document) for r in results for f in r.findings]
+    return [record for r in results for record in file_dicts(r)]
 
 
 def render(results, stream: TextIO, *, color: bool = False, verbose: bool = False, registry=None) -> None:
@@ -44,7 +76,7 @@ def render(results, stream: TextIO, *, color: bool = False, verbose: bool = Fals
 
 
 def skip_notes(results) -> None:
-    """``-v``: why each file was not linted, on standard error so that standard output stays JSON."""
+    """``-v``: why each file was not linted, also on standard error, as before the records above."""
     import sys
 
     for result in results:

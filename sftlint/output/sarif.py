@@ -5,6 +5,9 @@ comes from the rule's docstring, read through the plugin registry), and one resu
 File locations are relative to the working directory under ``%SRCROOT%``, because code scanning
 resolves them against the repository checkout; columns count Unicode code points, as sftlint's
 positions do, and say so in ``columnKind`` so viewers do not assume UTF-16 units.
+
+Files that were not linted (not training configs, other tools' recipes) are no results: each is a
+``note`` in the run's invocation (``toolExecutionNotifications``) with the file and the reason.
 """
 
 from __future__ import annotations
@@ -120,12 +123,23 @@ def sarif_log(results, registry=None, root: Path | None = None) -> dict:
         if fix is not None:
             result["fixes"] = [fix]
         sarif_results.append(result)
+    notifications = [
+        {
+            "level": "note",
+            "message": {"text": f"skipped: {r.skipped}"},
+            "descriptor": {"id": "skipped"},
+            "locations": [{"physicalLocation": {"artifactLocation": artifact_location(str(r.path), root)}}],
+        }
+        for r in results if r.skipped and not r.findings
+    ]
     run = {
         "tool": {
             "driver": {"name": "sftlint", "version": __version__, "informationUri": INFORMATION_URI, "rules": rules}
         },
         "originalUriBaseIds": {"%SRCROOT%": {"uri": root.as_uri().rstrip("/") + "/"}},
         "columnKind": "unicodeCodePoints",
+        # the run always completes: unreadable files are results (E001), not a failed execution
+        "invocations": [{"executionSuccessful": True, "toolExecutionNotifications": notifications}],
         "results": sarif_results,
     }
     return {"$schema": SCHEMA_URI, "version": "2.1.0", "runs": [run]}
