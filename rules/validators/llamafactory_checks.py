@@ -26,7 +26,38 @@ def _num(data: dict, key: str) -> float:
         return math.inf
 
 
+def _items(value) -> list:
+    """A list argument as LLaMA-Factory splits it: a comma-separated string, or a list."""
+    if isinstance(value, str):
+        return [item.strip() for item in value.split(",")]
+    return list(value) if isinstance(value, (list, tuple)) else []
+
+
+def _loggers(data: dict) -> list:
+    """The named loggers of ``report_to`` ("all" names none: it means whatever is installed)."""
+    return [lower(item) for item in _items(data.get("report_to")) if lower(item) not in ("all", "none")]
+
+
+def _int(data: dict, key: str, default: int) -> int | None:
+    value = data.get(key, default)
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def _smaller(data: dict, low: str, high: str, low_default: int, high_default: int) -> bool:
+    low_value, high_value = _int(data, low, low_default), _int(data, high, high_default)
+    return (data.get(low) is not None or data.get(high) is not None) and low_value is not None \
+        and high_value is not None and high_value < low_value
+
+
+def _probs_mismatch(data: dict, key: str) -> bool:
+    probs = data.get("interleave_probs")
+    names = data.get(key)
+    return probs is not None and names is not None and g(data, "mix_strategy") != "concat" \
+        and len(_items(names)) != len(_items(probs))
+
+
 P = "hparams/parser.py get_train_args"
+M = "ModelArguments.__post_init__"
 F = "FinetuningArguments.__post_init__"
 D = "DataArguments.__post_init__"
 
@@ -44,6 +75,21 @@ CHECKS = (
           lambda d: d.get("quantization_bit") is not None and d.get("adapter_name_or_path") is not None
           and bool(d.get("create_new_adapter")),
           "cannot create a new adapter upon a quantized model"),
+    Check(P, None, ("quantization_bit", "finetuning_type"),
+          lambda d: d.get("quantization_bit") is not None and g(d, "finetuning_type") not in ("lora", "oft"),
+          "quantization is only compatible with the LoRA or OFT method"),
+    Check(P, None, ("adapter_name_or_path", "quantization_bit"),
+          lambda d: d.get("quantization_bit") is not None and len(_items(d.get("adapter_name_or_path"))) > 1,
+          "a quantized model only accepts a single adapter (merge them first)"),
+    Check(P, None, ("do_train", "stage"),
+          lambda d: g(d, "stage") == "ppo" and not d.get("do_train"),
+          "PPO training does not support evaluation (set `do_train: true`; evaluate with the sft stage)"),
+    Check(P, None, ("shift_attn", "stage"),
+          lambda d: g(d, "stage") == "ppo" and bool(d.get("shift_attn")),
+          "PPO training is incompatible with S^2-Attn (`shift_attn`)"),
+    Check(P, None, ("report_to", "stage"),
+          lambda d: g(d, "stage") == "ppo" and any(x not in ("wandb", "tensorboard", "trackio") for x in _loggers(d)),
+          "PPO only accepts the wandb, tensorboard or trackio loggers in `report_to`"),
     Check(P, None, ("predict_with_generate", "stage"),
           lambda d: g(d, "stage") != "sft" and bool(d.get("predict_with_generate")),
           "`predict_with_generate` is only for stage sft"),
@@ -87,6 +133,21 @@ CHECKS = (
     Check(F, None, ("stage", "reward_model"),
           lambda d: g(d, "stage") == "ppo" and d.get("reward_model") is None,
           "`reward_model` is necessary for PPO training"),
+    Check(F, None, ("finetuning_type",),
+          lambda d: d.get("finetuning_type") is not None and g(d, "finetuning_type") not in ("lora", "oft", "freeze", "full"),
+          "`finetuning_type` must be one of lora, oft, freeze, full"),
+    Check(F, None, ("ref_model_quantization_bit", "reward_model_quantization_bit"),
+          lambda d: any(d.get(k) is not None and d.get(k) not in (4, 8)
+                        for k in ("ref_model_quantization_bit", "reward_model_quantization_bit")),
+          "`ref_model_quantization_bit` and `reward_model_quantization_bit` accept only 4 or 8"),
+    Check(F, None, ("reward_model_type", "finetuning_type"),
+          lambda d: g(d, "stage") == "ppo" and d.get("reward_model") is not None
+          and g(d, "reward_model_type") in ("lora", "oft") and g(d, "finetuning_type") != g(d, "reward_model_type"),
+          "a LoRA (or OFT) `reward_model_type` needs the same `finetuning_type` for PPO training"),
+    Check(F, None, ("pissa_init", "stage"),
+          lambda d: bool(d.get("pissa_init")) and (g(d, "stage") in ("ppo", "kto")
+                                                   or (g(d, "stage") == "dpo" and g(d, "pref_loss") not in ("orpo", "simpo"))),
+          "PiSSA cannot be used for this stage (ppo, kto, or dpo with a reference model)"),
     Check(F, None, ("dpo_label_smoothing", "pref_loss"),
           lambda d: g(d, "stage") == "dpo" and g(d, "pref_loss") != "sigmoid" and _num(d, "dpo_label_smoothing") > 1e-6,
           "`dpo_label_smoothing` is only valid for the sigmoid loss"),
@@ -112,10 +173,31 @@ CHECKS = (
     Check(D, None, ("interleave_probs", "mix_strategy"),
           lambda d: d.get("interleave_probs") is not None and g(d, "mix_strategy") == "concat",
           "`interleave_probs` is only valid with an interleaved `mix_strategy`"),
+    Check(D, None, ("interleave_probs", "dataset"),
+          lambda d: _probs_mismatch(d, "dataset"),
+          "`interleave_probs` needs one probability per dataset in `dataset`"),
+    Check(D, None, ("interleave_probs", "eval_dataset"),
+          lambda d: _probs_mismatch(d, "eval_dataset"),
+          "`interleave_probs` needs one probability per dataset in `eval_dataset`"),
+    Check(D, None, ("val_size", "streaming"),
+          lambda d: bool(d.get("streaming")) and 1e-6 < _num(d, "val_size") < 1,
+          "streaming mode needs a whole-number `val_size` (a count of examples, not a fraction)"),
     Check(D, None, ("max_samples", "streaming"),
           lambda d: bool(d.get("streaming")) and d.get("max_samples") is not None,
           "`max_samples` does not work with `streaming`"),
     Check(D, None, ("mask_history", "train_on_prompt"),
           lambda d: bool(d.get("mask_history")) and bool(d.get("train_on_prompt")),
           "`mask_history` does not work with `train_on_prompt`"),
+    Check(M, None, ("model_name_or_path",),
+          lambda d: d.get("model_name_or_path") is None,
+          "`model_name_or_path` is required"),
+    Check("ProcessorArguments.__post_init__", None, ("image_max_pixels", "image_min_pixels"),
+          lambda d: _smaller(d, "image_min_pixels", "image_max_pixels", 32 * 32, 768 * 768),
+          "`image_max_pixels` cannot be smaller than `image_min_pixels`"),
+    Check("ProcessorArguments.__post_init__", None, ("video_max_pixels", "video_min_pixels"),
+          lambda d: _smaller(d, "video_min_pixels", "video_max_pixels", 16 * 16, 256 * 256),
+          "`video_max_pixels` cannot be smaller than `video_min_pixels`"),
+    Check("ExportArguments.__post_init__", None, ("export_quantization_bit", "export_quantization_dataset"),
+          lambda d: d.get("export_quantization_bit") is not None and d.get("export_quantization_dataset") is None,
+          "`export_quantization_bit` needs an `export_quantization_dataset`"),
 )

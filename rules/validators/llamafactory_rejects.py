@@ -27,6 +27,16 @@ class LlamaFactoryRejectsConfig(Rule):
     - `dpo_label_smoothing` with a `pref_loss` other than sigmoid; `use_llama_pro` with full
       fine-tuning; LoRA with GaLore, APOLLO or BAdam, or two of those together;
       `loraplus_lr_ratio`, `use_rslora`, `use_dora`, `pissa_init` without LoRA
+    - `quantization_bit` without LoRA or OFT, or with more than one adapter; a `finetuning_type`
+      other than lora, oft, freeze, full; a `ref_model_quantization_bit` or
+      `reward_model_quantization_bit` other than 4 or 8
+    - stage `ppo` without `do_train`, with `shift_attn`, with a logger other than wandb,
+      tensorboard or trackio, or with a LoRA/OFT `reward_model_type` and another method;
+      `pissa_init` in stages ppo, kto, or dpo with a reference model
+    - `interleave_probs` with a different number of entries than `dataset`/`eval_dataset`; a
+      fractional `val_size` when streaming; no `model_name_or_path`; `image_max_pixels` below
+      `image_min_pixels` (and for video); `export_quantization_bit` without
+      `export_quantization_dataset`
 
     Checks that depend on the machine (a GPU's bf16 support, how many processes were launched,
     DeepSpeed's stage inside its own file) are left out. The newer format (`examples/v1/`) has a
@@ -54,8 +64,11 @@ class LlamaFactoryRejectsConfig(Rule):
 
     ## References
     - LLaMA-Factory 0.9.5 `src/llamafactory/hparams/parser.py`, `finetuning_args.py`,
-      `data_args.py`: the findings name 0.9.5, the release read; when each check first
-      appeared was not traced
+      `data_args.py`, `model_args.py`: the findings name 0.9.5, the release read; when each
+      check first appeared was not traced
+    - `bench/validators/llamafactory_cases.yaml`: 53 configs run through the released
+      LLaMA-Factory 0.9.5's `get_train_args` (`check_real.py`); the answers are recorded and the
+      test suite checks this rule (with TV003) reports exactly the refused ones
     """
 
     code = "TV002"
