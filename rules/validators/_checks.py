@@ -24,6 +24,9 @@ class Check:
     message: str
     #: dialects the check applies to (empty: the rule's own)
     dialects: frozenset[str] = frozenset()
+    #: what the run trains for (``config.objective``: "dpo", "grpo" ...) where the check belongs to
+    #: one trainer's config class (empty: any)
+    objectives: frozenset[str] = frozenset()
 
 
 def truthy(data: dict, key: str) -> bool:
@@ -42,6 +45,8 @@ def run(ctx, checks: Iterable[Check], tool: str, checked: str) -> Iterable[Viola
         return
     for check in checks:
         if check.dialects and ctx.config.dialect.name not in check.dialects:
+            continue
+        if check.objectives and ctx.config.objective not in check.objectives:
             continue
         try:
             tripped = check.condition(data)

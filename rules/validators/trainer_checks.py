@@ -40,6 +40,10 @@ TRANSFORMERS = (
     Check(TA, None, ("logging_steps",),
           lambda d: g(d, "logging_strategy") == "steps" and _number(g(d, "logging_steps")) == 0,
           "`logging_strategy: steps` needs a non-zero `logging_steps`"),
+    Check(TA, None, ("eval_steps", "eval_strategy", "logging_steps"),
+          lambda d: g(d, "eval_strategy") == "steps" and not _number(d.get("eval_steps"))
+          and _number(g(d, "logging_steps")) == 0,
+          "`eval_strategy: steps` needs a non-zero `eval_steps` (or `logging_steps`, which it falls back to)"),
     Check(TA, None, ("logging_steps",), lambda d: _fractional_interval(d, "logging_steps", "logging_strategy"),
           "`logging_steps` above 1 must be a whole number"),
     Check(TA, None, ("eval_steps",), lambda d: _fractional_interval(d, "eval_steps", "eval_strategy"),
@@ -63,8 +67,41 @@ TRANSFORMERS = (
                    and d["torch_empty_cache_steps"] > 0),
           "`torch_empty_cache_steps` must be a positive whole number"),
 )
+def _loss_types(data: dict) -> list:
+    value = data.get("loss_type", "sigmoid")
+    return [value] if isinstance(value, str) else list(value) if isinstance(value, list) else []
+
+
+def _clip(data: dict, key: str, default):
+    value = data.get(key, default)
+    return value if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+
+
+ONLY_TRL = frozenset({"trl"})
+GRPO = frozenset({"grpo"})
 TRL = (
     Check("ModelConfig.__post_init__", None, ("load_in_4bit", "load_in_8bit"),
           lambda d: bool(d.get("load_in_8bit")) and bool(d.get("load_in_4bit")),
-          "8-bit and 4-bit loading cannot both be on", frozenset({"trl"})),
+          "8-bit and 4-bit loading cannot both be on", ONLY_TRL),
+    Check("DPOConfig.__post_init__", None, ("loss_weights", "loss_type"),
+          lambda d: isinstance(d.get("loss_weights"), list) and len(d["loss_weights"]) != len(_loss_types(d)),
+          "`loss_weights` needs one weight per `loss_type`", ONLY_TRL, frozenset({"dpo"})),
+    Check("GRPOConfig.__post_init__ / RLOOConfig.__post_init__", None, ("auto_find_batch_size",),
+          lambda d: bool(d.get("auto_find_batch_size")),
+          "`auto_find_batch_size` is not supported: shrinking the batch would break the groups of completions",
+          ONLY_TRL, frozenset({"grpo", "rloo"})),
+    Check("GRPOConfig.__post_init__", None, ("log_completions_hub_repo", "log_completions"),
+          lambda d: d.get("log_completions_hub_repo") is not None and not d.get("log_completions"),
+          "`log_completions_hub_repo` needs `log_completions: true`", ONLY_TRL, GRPO),
+    Check("GRPOConfig.__post_init__", None, ("vllm_importance_sampling_clip_min", "vllm_importance_sampling_clip_max"),
+          lambda d: _clip(d, "vllm_importance_sampling_clip_min", None) is not None
+          and _clip(d, "vllm_importance_sampling_clip_max", 3.0) is not None
+          and _clip(d, "vllm_importance_sampling_clip_min", None) >= _clip(d, "vllm_importance_sampling_clip_max", 3.0),
+          "`vllm_importance_sampling_clip_min` must be below `vllm_importance_sampling_clip_max`", ONLY_TRL, GRPO),
+    Check("GRPOConfig.__post_init__", None, ("vllm_importance_sampling_mode",),
+          lambda d: d.get("vllm_importance_sampling_correction", True) is not False
+          and d.get("vllm_importance_sampling_mode") in ("token_truncate", "sequence_truncate")
+          and d.get("vllm_importance_sampling_clip_min") is None
+          and "vllm_importance_sampling_clip_max" in d and d["vllm_importance_sampling_clip_max"] is None,
+          "a `*_truncate` importance-sampling mode needs a clip_min or clip_max", ONLY_TRL, GRPO),
 )

@@ -20,10 +20,15 @@ class TrainerRejectsConfig(Rule):
     - `dataloader_prefetch_factor` with `dataloader_num_workers: 0`
     - both `fp16_full_eval` and `bf16_full_eval`
     - a `torch_empty_cache_steps` that is not a positive whole number
-    - TRL: both `load_in_4bit` and `load_in_8bit`
+    - `eval_strategy: steps` with neither `eval_steps` nor a non-zero `logging_steps`
+    - TRL: both `load_in_4bit` and `load_in_8bit`; in a DPO config, `loss_weights` without one
+      weight per `loss_type`; in a GRPO or RLOO config, `auto_find_batch_size`; in a GRPO config,
+      `log_completions_hub_repo` without `log_completions`, a `vllm_importance_sampling_clip_min`
+      not below the clip_max, or a `*_truncate` importance-sampling mode with both clips removed
 
     Related checks have their own rules: `bf16` with `fp16` (QL002), `load_best_model_at_end`
-    with mismatched strategies (WS008), removed values (KT004) and keys (KT002).
+    with mismatched strategies (WS008), removed values (KT004) and keys (KT002), GRPO's batch
+    arithmetic (WS011).
 
     ## Why is this bad?
     The arguments raise `ValueError` as they are built, after the imports and before any
@@ -48,8 +53,10 @@ class TrainerRejectsConfig(Rule):
     No fix: which setting is the mistake is the author's choice.
 
     ## References
-    - transformers 5.17 `TrainingArguments._validate_args`; TRL 1.15 `ModelConfig.__post_init__`
-      (the findings name these releases; when each check first appeared was not traced)
+    - transformers 5.17 `TrainingArguments._validate_args`; TRL 1.15 `ModelConfig`,
+      `DPOConfig`, `GRPOConfig` and `RLOOConfig.__post_init__` (the findings name these releases;
+      when each check first appeared was not traced); checked against the real classes in
+      `tests/test_validators_real.py`
     """
 
     code = "TV003"
