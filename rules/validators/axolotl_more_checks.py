@@ -22,6 +22,10 @@ SHORT_ATTENTION = {"flash": "flash_attention_2", "flex": "flex_attention", "sdp"
 CROSS_ENTROPY = ("cut_cross_entropy", "chunked_cross_entropy", "liger_cross_entropy", "liger_fused_linear_cross_entropy")
 CAUSAL_LM_METRICS = frozenset({"sacrebleu", "comet", "ter", "chrf", "perplexity"})
 MISTRAL_COMMON_REFUSES = ("added_tokens_overrides", "special_tokens", "tokens", "chat_template", "processor_kwargs")
+#: the inductor options axolotl 0.19.0 lets through ``torch_compile_options``
+INDUCTOR_OPTIONS = frozenset({"coordinate_descent_tuning", "coordinate_descent_check_all_directions", "shape_padding",
+                              "epilogue_fusion", "max_autotune_gemm", "fx_graph_cache", "assume_aligned_inputs",
+                              "comprehensive_padding", "decompose_mem_bound_mm", "triton.cudagraphs"})
 POLORA_UNTRAINED = ("lora_modules_to_save", "unfrozen_parameters", "peft_use_dora", "peft_trainable_token_indices",
                     "lisa_step_interval", "reward_model", "process_reward_model")
 POLORA_IGNORED = ("loraplus_lr_ratio", "lr_groups", "embedding_lr", "embedding_lr_scale")
@@ -213,6 +217,21 @@ CHECKS = (
     Check("config.py check_torch_compile_options_requires_compile", None, ("torch_compile_options", "torch_compile"),
           lambda d: d.get("torch_compile_options") is not None and not d.get("torch_compile"),
           "`torch_compile_options` needs `torch_compile: true` (or auto)"),
+    Check("config.py validate_torch_compile_options", None, ("torch_compile_options",),
+          lambda d: bool(set(_section(d, "torch_compile_options")) - INDUCTOR_OPTIONS),
+          "`torch_compile_options` holds an inductor option axolotl does not allow (allowed: "
+          + ", ".join(sorted(INDUCTOR_OPTIONS)) + ")"),
+    Check("config.py check_qat_config", None, ("qat", "load_in_8bit", "peft"),
+          lambda d: bool(d.get("qat")) and bool(d.get("load_in_8bit") or d.get("peft")),
+          "QAT cannot be used with load_in_8bit or a `peft` section"),
+    Check("config.py check_qat_config", None, ("qat",),
+          lambda d: _section(d, "qat").get("weight_dtype") == "ternary"
+          and _section(d, "qat").get("activation_dtype") not in (None, "int8"),
+          "ternary QAT only supports `activation_dtype: int8`"),
+    Check("multimodal.py MultiModalConfig.convert_image_resize_algorithm", None, ("image_resize_algorithm",),
+          lambda d: isinstance(d.get("image_resize_algorithm"), str)
+          and d["image_resize_algorithm"].lower() not in ("bilinear", "bicubic", "lanczos"),
+          "`image_resize_algorithm` must be bilinear, bicubic or lanczos"),
     Check("config.py check_beta_and_trl_beta_match", None, ("beta", "trl"),
           lambda d: truthy(d, "beta") and bool(_trl(d).get("beta")) and d["beta"] != _trl(d)["beta"],
           "`beta` and `trl.beta` must match, or one of them be removed"),

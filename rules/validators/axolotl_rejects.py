@@ -80,7 +80,9 @@ class AxolotlRejectsConfig(Rule):
       matches the name), `activation_offloading` or `selective_checkpointing` without gradient
       checkpointing (or with reentrant checkpointing), BetterTransformer with fp16/bf16,
       `revision_of_model` with GPTQ, `revision`/`trust_remote_code` in `processor_kwargs`,
-      `torch_compile_options` without `torch_compile`, `neftune_noise_alpha` <= 0, the old
+      `torch_compile_options` without `torch_compile` or with an inductor option it does not allow,
+      QAT with `load_in_8bit` or `peft` (and ternary QAT's activations), a misspelt
+      `image_resize_algorithm`, `neftune_noise_alpha` <= 0, the old
       `pretrain_multipack_buffer_size` beside its new name, `use_reentrant: true` with
       `unfrozen_parameters`, mistral-common with tokenizer edits
 
@@ -118,7 +120,7 @@ class AxolotlRejectsConfig(Rule):
       separate environment, since it pins other transformers and TRL releases): one config per
       check, each refused by axolotl exactly where this rule reports it, and the valid ones
       accepted by both
-    - `bench/validators/axolotl_cases.yaml`: 103 configs run through axolotl 0.19.0's
+    - `bench/validators/axolotl_cases.yaml`: 110 configs run through axolotl 0.19.0's
       `validate_config` (`check_real.py`); the answers are recorded and the test suite checks
       this rule reports exactly the refused ones
     """
