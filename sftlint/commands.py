@@ -306,7 +306,35 @@ def _show_settings(settings, anchor: Path, report) -> int:
         value = getattr(settings, name)
         key = "rules" if name == "rule_options" else name.replace("_", "-")
         report.write((f"{key} = {toml_value(value)}" if value is not None else f"# {key}: not set") + "\n")
+    for line in _target_lines(settings, anchor):
+        report.write(f"# {line}\n")
     return EXIT_CLEAN
+
+
+def _target_lines(settings, anchor: Path) -> list[str]:
+    """Where the releases that removed keys and values are judged against come from: a
+    ``target-*`` setting, the pin of the project around ``anchor``, or nothing (the newest)."""
+    from .project_pins import pins_for
+
+    pins = pins_for(settings, anchor / "-" if is_dir(anchor) else anchor)
+    project = f"the project at {pins.root}"
+    lines = ["target releases (the removed keys and values of KT002, KT004, WS003 and WS004):"]
+    for package in ("transformers", "trl", "axolotl", "llamafactory"):
+        wanted = getattr(settings, f"target_{package}", None)
+        pin = pins.pin(package)
+        if wanted:
+            how = f"{wanted}, from the target-{package} setting"
+            if pin is not None:
+                how += f" (which wins over {pin.describe(pins.root)})"
+        elif pin is not None:
+            how = f"{pin.bound}, from {pin.describe(pins.root)} ({project})"
+        elif pins.root is None:
+            how = ("the newest release (no project folder above it: none with .git, pyproject.toml, setup.py, "
+                   "setup.cfg or requirements*.txt)")
+        else:
+            how = f"the newest release ({project} pins no upper bound)"
+        lines.append(f"  {package}: {how}")
+    return lines
 
 
 def _statistics(findings, fmt: str = "full", stream=None) -> None:

@@ -24,6 +24,8 @@ from typing import Iterator
 #: One dict per recording: path -> whether it was listed (a folder's names matter) or only read or probed.
 _stack: list[dict[str, bool]] = []
 _hooked = False
+#: Inside :func:`unrecorded`: folder listings are not recorded (the code notes what matters itself).
+_quiet = 0
 #: Folders whose files are code, not inputs: the interpreter's and sftlint's own.
 _CODE_ROOTS: tuple[str, ...] = ()
 _WRITE_FLAGS = os.O_WRONLY | os.O_RDWR | getattr(os, "O_CREAT", 0) | getattr(os, "O_APPEND", 0)
@@ -53,7 +55,7 @@ def _audit(event: str, args: tuple) -> None:
                 return
             note(os.fsdecode(path))
         elif event in ("os.listdir", "os.scandir"):
-            if _by_the_import_system():
+            if _quiet or _by_the_import_system():
                 return  # a lazy import scanning sys.path, not the lint reading a folder
             path = args[0] if args else "."
             if not isinstance(path, int):
@@ -92,13 +94,31 @@ def recording() -> Iterator[dict[str, bool]]:
         _stack.pop()
 
 
+@contextmanager
+def unrecorded() -> Iterator[None]:
+    """List folders inside the ``with`` block without recording the listings: for code that looks
+    for a few names in a folder and notes those (or a glob of them) itself, so that unrelated files
+    appearing in the folder, such as pytest's own cache folder, do not count as a change."""
+    global _quiet
+    _quiet += 1
+    try:
+        yield
+    finally:
+        _quiet -= 1
+
+
 def _is_code(path: str) -> bool:
+    if os.path.basename(path) == "setup.py":  # read for a project's pins (never imported): an input
+        return False
     return path.endswith((".py", ".pyc", ".so", ".pth")) or path.startswith(_CODE_ROOTS)
 
 
 def signature(path: str, listed: bool = False) -> list:
     """What changes when ``path``'s content does: ["file", size, mtime_ns], ["dir"] (with a hash of
-    its names when it was ``listed``), ["other"] or ["missing"]."""
+    its names when it was ``listed``), ["other"] or ["missing"]; for a pattern whose last part has
+    a ``*`` (``folder/requirements*.txt``), ["glob", a hash of the matching names and signatures]."""
+    if "*" in os.path.basename(path):
+        return _glob_signature(path)
     try:
         info = os.stat(path)
     except (OSError, ValueError):
@@ -116,6 +136,20 @@ def signature(path: str, listed: bool = False) -> list:
 
         return ["dir", hashlib.sha256("\0".join(names).encode("utf-8", "surrogateescape")).hexdigest()]
     return ["other"]
+
+
+def _glob_signature(pattern: str) -> list:
+    import fnmatch
+    import hashlib
+
+    folder, name = os.path.split(pattern)
+    try:
+        with unrecorded():
+            names = sorted(n for n in os.listdir(folder or ".") if fnmatch.fnmatchcase(n, name))
+    except OSError:
+        return ["glob", None]
+    parts = [f"{n}\0{signature(os.path.join(folder, n))}" for n in names]
+    return ["glob", hashlib.sha256("\0".join(parts).encode("utf-8", "surrogateescape")).hexdigest()]
 
 
 def signatures(seen: dict[str, bool], leave_out: tuple[str, ...] = ()) -> dict[str, list]:

@@ -102,15 +102,31 @@ def for_dialect(name: str) -> KeySchema | None:
     return None
 
 
-def target_version(settings, package: str, dialect: str | None = None) -> tuple[int, ...]:
+def target_version(settings, package: str, dialect: str | None = None, where: Path | str | None = None) -> tuple[int, ...]:
     """The release of ``package`` the configs are written for: the ``target-<package>`` setting,
-    else the newest release the dialect's tool allows (LLaMA-Factory pins transformers), else the
-    newest release of all."""
+    else the newest release that both the project around ``where`` (a config's path) and the
+    dialect's tool allow (LLaMA-Factory pins transformers), else the newest release of all."""
+    return _target(settings, package, dialect, where)[0]
+
+
+def _target(settings, package: str, dialect: str | None, where) -> tuple[tuple[int, ...], str]:
+    """(the targeted release, how to name it in a message)."""
     wanted = getattr(settings, f"target_{package}", None)
     if wanted:
-        return version(wanted)
-    pinned = newest_allowed(dialect, package) if dialect else None
-    return pinned or (999,)
+        return version(wanted), f"{package} {wanted}"
+    best: tuple[int, ...] = (999,)
+    shown = f"the newest {package}"
+    tool = newest_allowed(dialect, package) if dialect else None
+    if tool:
+        best, shown = tool, f"{package} {'.'.join(map(str, tool))} (the newest {dialect} allows)"
+    if where is not None:
+        from .project_pins import pins_for
+
+        pins = pins_for(settings, where)
+        pin = pins.pin(package)
+        if pin is not None and pin.newest < best:
+            best, shown = pin.newest, f"{pin.requirement}, pinned in {pin.where(pins.root)}"
+    return best, shown
 
 
 def newest_allowed(dialect: str, package: str) -> tuple[int, ...] | None:
@@ -129,19 +145,13 @@ def newest_allowed(dialect: str, package: str) -> tuple[int, ...] | None:
     return None
 
 
-def shown_target(settings, package: str, dialect: str | None = None) -> str:
+def shown_target(settings, package: str, dialect: str | None = None, where: Path | str | None = None) -> str:
     """How to name the targeted release in a message."""
-    wanted = getattr(settings, f"target_{package}", None)
-    if wanted:
-        return f"{package} {wanted}"
-    pinned = newest_allowed(dialect, package) if dialect else None
-    if pinned:
-        return f"{package} {'.'.join(map(str, pinned))} (the newest {dialect} allows)"
-    return f"the newest {package}"
+    return _target(settings, package, dialect, where)[1]
 
 
-def removed_in_target(removal: Removal, settings, dialect: str | None = None) -> bool:
+def removed_in_target(removal: Removal, settings, dialect: str | None = None, where: Path | str | None = None) -> bool:
     """True when the targeted release of the removal's package no longer accepts the key."""
     if removal.since is None:
         return True
-    return target_version(settings, removal.package, dialect) >= version(removal.since)
+    return target_version(settings, removal.package, dialect, where) >= version(removal.since)

@@ -33,8 +33,11 @@ class RemovedKey(Rule):
     ```
 
     ## Options
-    None. The targeted releases are the `target-transformers` and `target-trl` settings (default:
-    the newest release).
+    None. The targeted releases are the `target-transformers` and `target-trl` settings; without
+    them, the newest release that the config's project allows (the upper bound of its pin of
+    `transformers`, `trl` or `axolotl` in `pyproject.toml`, `requirements*.txt`, `setup.cfg` or
+    `setup.py`), else the newest release. A key removed after the release a project pins is still
+    accepted there, and not reported (`trl==0.18.0` keeps `max_seq_length`).
 
     ## Fix safety
     Safe: the key is renamed to its replacement and the value is kept, which is what the
@@ -66,7 +69,7 @@ class RemovedKey(Rule):
                 continue
             if schema.knows(dotted) and removal.package != "axolotl":  # still accepted (an older key list)
                 continue
-            if not removed_in_target(removal, ctx.settings, dialect.name):
+            if not removed_in_target(removal, ctx.settings, dialect.name, ctx.document.path):
                 continue
             since = f"{removal.package} {removal.since}" if removal.since else dialect.title
             if removal.package == "axolotl" and removal.since:

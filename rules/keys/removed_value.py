@@ -49,7 +49,9 @@ class RemovedValue(Rule):
 
     ## Options
     None. The transformers and TRL releases are the `target-transformers` and `target-trl`
-    settings (default: the newest).
+    settings; without them, the newest release the config's project pins (`pyproject.toml`,
+    `requirements*.txt`, `setup.cfg`, `setup.py`; for LLaMA-Factory its `llamafactory` pin), else
+    the newest.
 
     ## Fix safety
     Safe where the replacement computes the same thing: `adamw_hf` -> `adamw_torch` (both are
@@ -95,8 +97,8 @@ class RemovedValue(Rule):
         removed = table["removed"].get(field, {}).get(value)
         title = {"transformers": "transformers", "trl": "TRL", "llamafactory": "LLaMA-Factory"}[package]
         if removed is not None:
-            target = target_version(ctx.settings, package, ctx.config.dialect.name)
-            if package != "llamafactory" and target < version(removed["since"]):
+            target = target_version(ctx.settings, package, ctx.config.dialect.name, ctx.document.path)
+            if target < version(removed["since"]):
                 return
             message = f"'{key}: {value}' was removed in {title} {removed['since']}: the run stops at start-up"
             fix = None

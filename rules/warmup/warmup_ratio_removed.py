@@ -33,8 +33,9 @@ class WarmupRatioRemoved(Rule):
 
     ## Options
     None. The transformers release is the `target-transformers` setting; without it, the newest
-    release the tool allows (LLaMA-Factory pins transformers <= 5.8, where the key still works with a
-    deprecation warning), else the newest release.
+    release that both the config's project (its pin of `transformers` in `pyproject.toml`,
+    `requirements*.txt`, `setup.cfg` or `setup.py`) and the tool allow (LLaMA-Factory pins
+    transformers <= 5.8, where the key still works with a deprecation warning), else the newest.
 
     ## Fix safety
     Safe: the key is renamed and the value kept, which transformers 5 reads as the same ratio
@@ -54,14 +55,14 @@ class WarmupRatioRemoved(Rule):
     def check(self, ctx):
         config = ctx.config
         ratio = warmup_in_file(config, "warmup_ratio")
-        target = target_version(ctx.settings, "transformers", config.dialect.name)
+        target = target_version(ctx.settings, "transformers", config.dialect.name, ctx.document.path)
         if ratio is None or target < REMOVED_IN or warmup_in_file(config, "warmup_steps") is not None:
             return
         fix = None
         if ratio.key is not None and 0 <= ratio.value < 1:
             fix = Fix(Applicability.SAFE, f"Rename to 'warmup_steps: {ratio.value:g}'",
                       (rename_key(ratio.key, "warmup_steps"),))
-        shown = shown_target(ctx.settings, "transformers", config.dialect.name)
+        shown = shown_target(ctx.settings, "transformers", config.dialect.name, ctx.document.path)
         yield Violation(
             f"'{dotted(ratio)}' was removed in transformers 5.15 and {config.dialect.title} passes it on "
             f"(targeting {shown}): the run stops with a TypeError; write 'warmup_steps: {ratio.value:g}' "

@@ -29,7 +29,9 @@ class WarmupStepsAndRatio(Rule):
     ```
 
     ## Options
-    None. The transformers release is the `target-transformers` setting (default: the newest).
+    None. The transformers release is the `target-transformers` setting; without it, the newest
+    release the config's project pins (`pyproject.toml`, `requirements*.txt`, `setup.cfg`,
+    `setup.py`) and the tool allows, else the newest.
 
     ## Fix safety
     Where one value is silently ignored, the fix deletes it: safe, the run does not change. Where
@@ -58,7 +60,7 @@ class WarmupStepsAndRatio(Rule):
             drop, severity, safe = ratio, Severity.ERROR, False
             why = "axolotl rejects the pair (mutually exclusive)"
         else:
-            target = target_version(ctx.settings, "transformers", config.dialect.name)
+            target = target_version(ctx.settings, "transformers", config.dialect.name, ctx.document.path)
             if target >= (5, 15):
                 drop, severity, safe = ratio, Severity.ERROR, False
                 why = "transformers 5.15+ rejects 'warmup_ratio' (TypeError)"
