@@ -41,6 +41,11 @@ def note(path: Path | str, listed: bool = False) -> None:
         _stack[-1][key] = _stack[-1].get(key, False) or listed
 
 
+def recording_now() -> bool:
+    """Whether a recording is on (callers may skip gathering paths to :func:`note` when not)."""
+    return bool(_stack)
+
+
 def _audit(event: str, args: tuple) -> None:
     if not _stack:
         return

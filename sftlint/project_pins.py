@@ -27,6 +27,7 @@ import ast
 import configparser
 import os
 import re
+import time
 from pathlib import Path
 
 from .records import field, record
@@ -89,28 +90,35 @@ class ProjectPins:
         return self.pins.get(package)
 
 
-#: (start folder, stop folder) -> (pins, paths looked at, signatures of those paths)
-_cache: dict[tuple[str, str], tuple[ProjectPins, tuple[str, ...], tuple]] = {}
+#: (start folder, stop folder) -> [pins, paths looked at, signatures of those paths, when checked]
+_cache: dict[tuple[str, str], list] = {}
 _CACHE_SIZE = 4096
+#: Seconds a cached answer is trusted without checking its files again: a rule asks several
+#: times per config, a folder holds many configs; a long-running editor session still sees an
+#: edited requirements file on its next lint.
+RECHECK_AFTER = 1.0
 
 
 def project_pins(config: Path | str, stop: Path | str | None = None) -> ProjectPins:
     """The pins of the project that holds ``config`` (a file path; it need not exist)."""
-    from .inputs import note
+    from . import inputs
 
     start = os.path.dirname(os.path.abspath(os.fspath(config)))
     top = os.path.abspath(os.fspath(stop)) if stop is not None else ""
     key = (start, top)
+    now = time.monotonic()
     cached = _cache.get(key)
-    if cached is not None and _stamps(cached[1]) == cached[2]:
+    if cached is not None and (now - cached[3] < RECHECK_AFTER or _stamps(cached[1]) == cached[2]):
+        cached[3] = now if now - cached[3] >= RECHECK_AFTER else cached[3]
         pins, looked = cached[0], cached[1]
     else:
         pins, looked = _find(start, top)
         if len(_cache) >= _CACHE_SIZE:
             _cache.clear()
-        _cache[key] = (pins, looked, _stamps(looked))
-    for path in looked:
-        note(path)
+        _cache[key] = [pins, looked, _stamps(looked), now]
+    if inputs.recording_now():
+        for path in looked:
+            inputs.note(path)
     return pins
 
 

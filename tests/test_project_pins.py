@@ -182,7 +182,8 @@ def test_big_and_broken_files_are_not_pins(project):
     assert pins.root == project and pins.pins == {}
 
 
-def test_an_edited_pin_is_read_again_in_the_same_process(project):
+def test_an_edited_pin_is_read_again_in_the_same_process(project, monkeypatch):
+    monkeypatch.setattr(project_pins, "RECHECK_AFTER", 0.0)  # a long-running process, a second later
     (project / "requirements.txt").write_text("trl==0.16.0\n")
     config = project / "recipes" / "qwen" / "sft.yaml"
     assert pins_of(config).pin("trl").newest == (0, 16, 0)
