@@ -1,7 +1,10 @@
 """Lint the wild set (``manifest.tsv``) from the fetched mirrors and print how each file was read.
 
 For every file of the manifest whose mirror is present, the file is written from git into a
-scratch folder (same repo/path layout) and linted with default settings. The report gives, per
+scratch folder (same repo/path layout) and linted with default settings. Each project's pin files
+(``pyproject.toml``, ``setup.py``, ``setup.cfg``, ``requirements*.txt``, wherever they are in the
+tree) are written beside them, and an empty ``.git`` marks the repository's root, so the configs
+are judged against the releases their project pins, as in a checkout. The report gives, per
 project, how many files were read as the expected tool or rightly skipped, the files that were not,
 and the findings per rule. ``--findings`` lists every finding for reading one by one.
 
@@ -27,8 +30,30 @@ def rows(manifest: Path):
         yield from csv.DictReader(handle, delimiter="\t")
 
 
+PIN_FILES = ("pyproject.toml", "setup.py", "setup.cfg")
+
+
+def pin_files(git_dir: Path, commit: str) -> list[str]:
+    listing = subprocess.run(["git", "-C", str(git_dir), "ls-tree", "-r", "--name-only", commit],
+                             capture_output=True, text=True)
+    names = listing.stdout.splitlines() if listing.returncode == 0 else []
+    return [n for n in names if n.rsplit("/", 1)[-1] in PIN_FILES
+            or (n.rsplit("/", 1)[-1].startswith("requirements") and n.endswith(".txt"))]
+
+
 def materialise(mirrors: Path, scratch: Path, manifest: Path) -> list[tuple[dict, Path]]:
     out = []
+    projects: set[tuple[str, str]] = set()
+    for row in rows(manifest):
+        git_dir = mirrors / row["repo"].replace("/", "+") / "repo"
+        if git_dir.is_dir() and (row["repo"], row["commit"]) not in projects:
+            projects.add((row["repo"], row["commit"]))
+            (scratch / row["repo"] / ".git").mkdir(parents=True, exist_ok=True)
+            for name in pin_files(git_dir, row["commit"]):
+                blob = subprocess.run(["git", "-C", str(git_dir), "show", f"{row['commit']}:{name}"], capture_output=True)
+                if blob.returncode == 0:
+                    (scratch / row["repo"] / name).parent.mkdir(parents=True, exist_ok=True)
+                    (scratch / row["repo"] / name).write_bytes(blob.stdout)
     for row in rows(manifest):
         git_dir = mirrors / row["repo"].replace("/", "+") / "repo"
         if not git_dir.is_dir():
