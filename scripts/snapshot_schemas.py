@@ -331,7 +331,8 @@ def snapshot_axolotl(root: Path) -> dict:
         "package": "axolotl",
         "source": _describe(root),
         "classes": {"AxolotlInputConfig": dict(sorted(top.items())), "integrations": dict(sorted(plugins.items()))},
-        "deprecated": {name: AXOLOTL_RENAMED.get(name) for name in deprecated},
+        "deprecated": dict(sorted({**{name: AXOLOTL_RENAMED.get(name) for name in deprecated},
+                                   **{k: v for k, v in AXOLOTL_LEGACY.items() if k in top}}.items())),
         "dropped": {k: v for k, v in AXOLOTL_DROPPED.items() if k not in top},
     }
 
@@ -341,6 +342,23 @@ AXOLOTL_RENAMED = {
     "evaluation_strategy": "eval_strategy",
     "noisy_embedding_alpha": "neftune_noise_alpha",
     "dpo_beta": "rl_beta",
+    "eval_max_new_tokens": "generation_max_new_tokens",
+}
+
+#: Keys axolotl 0.19 still reads but rewrites to a newer spelling, with a deprecation warning (its
+#: validators ``check_multipack_buffer_size``, ``check_context_parallel_size``, ``migrate_gc_steps``
+#: and ``normalize_attn_implementation``). A replacement written ``key: value`` stands for a switch
+#: that is replaced by a setting: only the switch turned on means it (axolotl drops it when off).
+AXOLOTL_LEGACY = {
+    "pretrain_multipack_buffer_size": "streaming_multipack_buffer_size",
+    "sequence_parallel_degree": "context_parallel_size",
+    "gc_steps": "torch_empty_cache_steps and gc_collect_steps",
+    "xformers_attention": "attn_implementation: xformers",
+    "sage_attention": "attn_implementation: sage",
+    "flex_attention": "attn_implementation: flex_attention",
+    "flash_attention": "attn_implementation: flash_attention_2",
+    "sdp_attention": "attn_implementation: sdpa",
+    "eager_attention": "attn_implementation: eager",
 }
 
 

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import re
+
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.edits import rename_key
 from sftlint.schemas import for_dialect, removed_in_target
@@ -19,8 +21,10 @@ class RemovedKey(Rule):
     Tutorials keep the old names long after a release drops them. transformers 5 raises
     `TypeError` on `evaluation_strategy`; `trl sft` ignores an unknown `max_seq_length` and
     truncates at its default `max_length` of 1024 tokens; axolotl accepts its deprecated keys with
-    a warning in the log, and ignores keys it renamed (`relora_steps`, now
-    `jagged_restart_steps`) without a word.
+    a warning in the log (and rewrites some of them: `sequence_parallel_degree` to
+    `context_parallel_size`, `flash_attention: true` to `attn_implementation:
+    flash_attention_2`), and ignores keys it renamed (`relora_steps`, now `jagged_restart_steps`)
+    without a word. A legacy attention switch that is off is not reported: axolotl drops it.
 
     ## Example
     ```yaml
@@ -43,14 +47,18 @@ class RemovedKey(Rule):
     Safe: the key is renamed to its replacement and the value is kept, which is what the
     replacement means. Unsafe for keys axolotl dropped for a new name (`relora_steps`): the new
     key keeps the number but not always the whole meaning (ReLoRA now also needs `relora: true`).
-    No fix when the key was removed without a replacement, or when the file already sets the
-    replacement.
+    No fix when the key was removed without a replacement, when the replacement is a setting
+    rather than a key name (`attn_implementation: flash_attention_2` for `flash_attention: true`,
+    two keys for `gc_steps`), or when the file already sets the replacement.
 
     ## References
     - `sftlint/schemas_data/transformers.json` and `trl.json` (`removed`), established by comparing
       the dataclass fields of successive releases
     - axolotl `src/axolotl/utils/schemas/deprecated.py`, and keys its schema dropped for a new
       name (`relora_steps` -> `jagged_restart_steps` in 0.12.0), which it then ignores
+    - axolotl 0.19 `validation.py` `check_multipack_buffer_size`, `check_context_parallel_size`,
+      `config.py` `migrate_gc_steps` and `normalize_attn_implementation`: the keys it still reads
+      and rewrites to a newer spelling (`scripts/snapshot_schemas.py` `AXOLOTL_LEGACY`)
     """
 
     code = "KT002"
@@ -63,10 +71,12 @@ class RemovedKey(Rule):
         schema = for_dialect(dialect.name)
         if schema is None:
             return
-        for dotted, key, _value, mapping in entries(ctx.document.root, schema):
+        for dotted, key, value, mapping in entries(ctx.document.root, schema):
             removal = schema.removed.get(dotted)
             if removal is None or dotted in HANDLED_ELSEWHERE:
                 continue
+            if removal.to and ": " in removal.to and not dialect.node_value(value):
+                continue  # a switch replaced by a setting means nothing when off (axolotl drops it)
             if schema.knows(dotted) and removal.package != "axolotl":  # still accepted (an older key list)
                 continue
             if not removed_in_target(removal, ctx.settings, dialect.name, ctx.document.path):
@@ -84,7 +94,7 @@ class RemovedKey(Rule):
                 effect += f"; use '{removal.to}'"
                 if dotted.startswith("relora_") and removal.package == "axolotl":
                     effect += " (with 'relora: true' for ReLoRA)"
-                if removal.to not in mapping:
+                if removal.to not in mapping and _is_key(removal.to):
                     # a key axolotl dropped may not mean quite the same under its new name
                     safety = Applicability.UNSAFE if removal.package == "axolotl" and removal.since else Applicability.SAFE
                     fix = Fix(safety, f"Rename to '{removal.to}'", (rename_key(key, removal.to),))
@@ -93,3 +103,8 @@ class RemovedKey(Rule):
                 key, fix, severity=severity,
                 data={"key": dotted, "replacement": removal.to, "since": removal.since},
             )
+
+
+def _is_key(text: str) -> bool:
+    """Whether a replacement is one key name (a fix can rename to it), not a description."""
+    return re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", text) is not None
