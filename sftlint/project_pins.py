@@ -7,8 +7,8 @@ the config against the newest of them.
 
 The project is the nearest folder above the config (the config's own folder first) that holds
 ``.git``, ``pyproject.toml``, ``setup.py``, ``setup.cfg`` or a ``requirements*.txt``; the search
-stops at the settings file's folder, and before the home folder, the temporary folder and the
-filesystem root, which are no project. Its pins are read from
+stops at the settings file's folder, and before the temporary folder and the filesystem root,
+which are no project. Its pins are read from
 ``pyproject.toml`` (``[project] dependencies`` and ``optional-dependencies``), every
 ``requirements*.txt`` beside it, ``setup.cfg`` (``install_requires``, ``extras_require``) and
 ``setup.py``, which is parsed with :mod:`ast` and never run: every string literal in it that is a
@@ -152,12 +152,12 @@ def _stamps(paths: tuple[str, ...]) -> tuple:
 
 def _not_projects() -> frozenset[str]:
     """Folders that hold files of no project a config belongs to, even when they look like one:
-    the filesystem root, the temporary folder and the home folder (a container image's
-    ``/requirements.txt``, a stray ``/tmp/requirements.txt``, a dotfiles ``~/.git``)."""
+    the filesystem root and the temporary folder (a container image's ``/requirements.txt``, a
+    stray ``/tmp/requirements.txt``). A home folder may well be the project (containers often
+    work in it), so it is not one of them."""
     import tempfile
 
-    folders = {os.path.abspath(os.sep), os.path.abspath(tempfile.gettempdir()), os.path.expanduser("~")}
-    return frozenset(os.path.abspath(f) for f in folders)
+    return frozenset(os.path.abspath(f) for f in (os.sep, tempfile.gettempdir()))
 
 
 def _find(start: str, top: str) -> tuple[ProjectPins, tuple[str, ...]]:

@@ -303,3 +303,21 @@ def test_a_model_config_that_appears_later_is_noticed(pytester, project):
     pytester.runpytest_subprocess("--sftlint")
 
     assert project() == ["a.yaml", "a.yaml"]  # linted again: the result may depend on it
+
+
+def test_a_changed_pin_of_the_project_lints_again(pytester, project):
+    """The releases a project pins decide whether a removed key is a finding: ``warmup_ratio`` is
+    valid with transformers 4.52.3, and once requirements.txt allows the newest release the next
+    run must fail without ``--cache-clear``; pytest's own cache folder appearing is no change."""
+    pytester.makefile(".yaml", train=CLEAN + "warmup_ratio: 0.1\n")
+    (pytester.path / "requirements.txt").write_text("transformers==4.52.3\n", encoding="utf-8")
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(passed=1)
+    pytester.runpytest_subprocess("--sftlint").assert_outcomes(passed=1)
+    assert project() == ["train.yaml"]  # the second run used the cache
+    assert str(pytester.path / "requirements.txt") in cached_entries(pytester)["train.yaml"]["inputs"]
+
+    (pytester.path / "requirements.txt").write_text("transformers>=4.52.3\n", encoding="utf-8")
+    result = pytester.runpytest_subprocess("--sftlint")
+
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*WS004*'warmup_ratio' was removed in transformers 5.15*"])
