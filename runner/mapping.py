@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from ..plan.values import as_int, as_number
+from ..dialects.values import as_int, as_number
 
 #: Dialects whose tool computes the run length and the warmup itself and passes fixed numbers.
 FIXED_LENGTH_DIALECTS = frozenset({"axolotl"})

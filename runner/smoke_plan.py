@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from ..plan.schedules import learning_rates
-from ..plan.values import as_number
+from ..dialects.values import as_number
 from ..records import replace
 from .recipe import smoke_warmup
 

@@ -74,6 +74,12 @@ def sftlint_dialects() -> "list[Dialect]":
 
     Each is an instance of :class:`sftlint.dialects.base.Dialect` whose ``name`` (used by
     ``# sftlint: dialect=NAME`` and the ``dialect`` setting) is unique among all plugins.
+    Besides its keys and defaults, a dialect declares its tool's conventions, which the plan and
+    the rules follow: how the tool counts the run and the warmup
+    (``adjust_trainer_arguments``), what it does with unknown keys, duplicate keys and enum
+    values, whether it packs like TRL or fuses the loss (the class attributes under "the tool's
+    conventions" in ``Dialect``). A dialect that declares none is a tool that hands the file's
+    values to transformers as written.
 
     :returns: A list of dialect instances.
     """

@@ -162,8 +162,8 @@ def optimizer_bytes(optim: Any) -> tuple[float, str]:
 def fused_loss(config) -> str | None:
     """The cross-entropy that never holds the whole logits tensor which the config's tool will
     use, by name; None for the plain loss, whose logits the estimate counts in full."""
-    if config.dialect.name == "unsloth":
-        return "Unsloth's fused cross-entropy"
+    if config.dialect.fused_loss:
+        return config.dialect.fused_loss
     if config.value("loss_type") == "chunked_nll":
         return "TRL's chunked_nll loss"
 
@@ -173,14 +173,7 @@ def fused_loss(config) -> str | None:
 
     if any(raw(key) is True for key in LIGER_KEYS):
         return "Liger's fused linear cross-entropy"
-    if config.dialect.name == "axolotl":  # axolotl's integrations act only when listed as plugins
-        plugins = raw("plugins")
-        plugins = [str(p) for p in plugins] if isinstance(plugins, list) else []
-        if any(p.endswith("CutCrossEntropyPlugin") for p in plugins) and raw("cut_cross_entropy") is not False:
-            return "Cut Cross Entropy"
-        if any(p.endswith("LigerPlugin") for p in plugins) and raw("liger_fused_linear_cross_entropy") is True:
-            return "Liger's fused linear cross-entropy"
-    return None
+    return config.dialect.integration_fused_loss(raw)
 
 
 def chunk_rows(tokens: int, s: Shape) -> int:

@@ -86,7 +86,7 @@ class Rule:
     @classmethod
     def applies_to(cls, config: "TrainingConfig") -> bool:
         """Whether the rule has an opinion on this config's dialect, objective and method."""
-        if cls.dialects and config.dialect.name not in cls.dialects:
+        if cls.dialects and not config.dialect.answers_to(cls.dialects):
             return False
         if cls.objectives and config.objective not in cls.objectives:
             return False

@@ -24,7 +24,7 @@ from typing import Any
 
 from . import __version__
 from .canonical import FIELDS
-from .rules.keys.wrong_type import BOOL_WORDS, SCALAR_KINDS, VALIDATING
+from .rules.keys.wrong_type import BOOL_WORDS, SCALAR_KINDS
 from .schemas import for_dialect
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -77,7 +77,7 @@ def dialect_schema(dialect, rules=()) -> dict[str, Any]:
         field = fields.get(dotted)
         kind = kinds.get(dotted, ("any",))
         # as the wrong-type rule: tools that build dataclasses check only numbers and booleans
-        checked = dotted not in sections and (dialect.name in VALIDATING or set(kind) <= SCALAR_KINDS)
+        checked = dotted not in sections and (dialect.validates_types or set(kind) <= SCALAR_KINDS)
         out = _typed(kind, lenient) if checked else {}
         # a converted value (``adapter: qlora``) is not the canonical field's value: name it only
         words = [FIELDS[field]] if field in FIELDS and dotted not in converted else []

@@ -88,7 +88,7 @@ class RemovedKey(Rule):
                 what, effect, severity = "deprecated in axolotl", "it only warns and may drop it", Severity.WARNING
             else:
                 what = f"removed in {since}"
-                effect, severity = consequence(dialect), severity_for(dialect.name)
+                effect, severity = consequence(dialect), severity_for(dialect)
             fix = None
             if removal.to:
                 effect += f"; use '{removal.to}'"

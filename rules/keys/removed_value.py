@@ -7,20 +7,8 @@ from sftlint.document import Scalar
 from sftlint.edits import set_value
 from sftlint.schemas import load, target_version, version
 
-#: Settings that transformers' TrainingArguments turns into an enum, by the key each dialect
-#: writes them under. axolotl and Unsloth Studio accept more optimizers and schedules of their
-#: own, so only removed values are reported there.
-TRANSFORMERS_KEYS = {
-    "hf": {"optim": "optim", "lr_scheduler_type": "lr_scheduler_type", "eval_strategy": "eval_strategy",
-           "logging_strategy": "logging_strategy", "save_strategy": "save_strategy", "hub_strategy": "hub_strategy"},
-    "axolotl": {"optimizer": "optim", "lr_scheduler": "lr_scheduler_type", "eval_strategy": "eval_strategy",
-                "save_strategy": "save_strategy", "logging_strategy": "logging_strategy", "hub_strategy": "hub_strategy"},
-    "unsloth": {"training.optim": "optim", "training.lr_scheduler_type": "lr_scheduler_type"},
-}
-TRANSFORMERS_KEYS["trl"] = TRANSFORMERS_KEYS["llamafactory"] = TRANSFORMERS_KEYS["hf"]
-#: Dialects whose tool hands the value to TrainingArguments (or argparse ``choices``) unchanged.
-STRICT = frozenset({"hf", "trl", "llamafactory"})
-TRL_KEYS = ("packing_strategy", "loss_type", "truncation_mode")
+#: What each table of accepted and removed values is called in messages.
+TITLES = {"transformers": "transformers", "trl": "TRL", "llamafactory": "LLaMA-Factory"}
 
 
 class RemovedValue(Rule):
@@ -75,16 +63,16 @@ class RemovedValue(Rule):
 
     def check(self, ctx):
         config = ctx.config
-        dialect = config.dialect.name
         values = load("values")
-        for key, field in TRANSFORMERS_KEYS.get(dialect, {}).items():
-            yield from self._check(ctx, key, field, values["transformers"], "transformers", dialect in STRICT)
-        # the values are SFTConfig's (DPOConfig's loss_type: sigmoid is not one of them)
-        if dialect == "trl" and config.objective == "sft":
-            for key in TRL_KEYS:
-                yield from self._check(ctx, key, key, values["trl"], "trl", True)
-        if dialect == "llamafactory":
-            yield from self._check(ctx, "template", "template", values["llamafactory"], "llamafactory", False)
+        # each dialect lists its enum-like keys by the package whose table applies
+        for package, keys in config.dialect.value_keys.items():
+            if package == "trl" and config.objective != "sft":
+                continue  # the values are SFTConfig's (DPOConfig's loss_type: sigmoid is not one of them)
+            # transformers' values reach TrainingArguments as written in the tools that pass them
+            # on; TRL's always reach its config classes; LLaMA-Factory's templates are only renamed
+            strict = config.dialect.rejects_unknown_values if package == "transformers" else package == "trl"
+            for key, field in keys.items():
+                yield from self._check(ctx, key, field, values[package], package, strict)
 
     def _check(self, ctx, key, field, table, package, strict):
         entry = ctx.document.lookup(tuple(key.split(".")))
@@ -95,7 +83,7 @@ class RemovedValue(Rule):
             return
         accepted = table["accepted"].get(field)
         removed = table["removed"].get(field, {}).get(value)
-        title = {"transformers": "transformers", "trl": "TRL", "llamafactory": "LLaMA-Factory"}[package]
+        title = TITLES.get(package, package)
         if removed is not None:
             target = target_version(ctx.settings, package, ctx.config.dialect.name, ctx.document.path)
             if target < version(removed["since"]):

@@ -8,7 +8,7 @@ from sftlint.edits import rename_key
 from sftlint.schemas import for_dialect
 from sftlint.options import Option
 
-from ._walk import EXTENSIBLE, consequence, entries, severity_for
+from ._walk import consequence, entries, severity_for
 
 
 class UnknownKey(Rule):
@@ -83,7 +83,7 @@ class UnknownKey(Rule):
 
             close = difflib.get_close_matches(last, _within_reach(last, by_prefix.get(prefix, ()), cutoff), n=1,
                                               cutoff=cutoff)
-            if dialect.name in EXTENSIBLE:
+            if dialect.scripts_add_keys:
                 # a key no typo away from a known one may be the script's own argument
                 typo = near_miss(last, by_prefix.get(prefix, ()))
                 if typo is None or typo in mapping:
@@ -96,7 +96,7 @@ class UnknownKey(Rule):
                     fix = Fix(Applicability.UNSAFE, f"Rename to '{close[0]}'", (rename_key(key, close[0]),))
             yield Violation(
                 f"unknown key '{dotted}': {consequence(dialect)}{hint}",
-                key, fix, severity=severity_for(dialect.name),
+                key, fix, severity=severity_for(dialect),
                 data={"key": dotted, "suggestion": close[0] if close else None},
             )
 

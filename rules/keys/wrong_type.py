@@ -9,9 +9,9 @@ from sftlint.yaml_types import resolve_yaml12
 
 from ._walk import entries
 
-#: Tools that validate every value against the schema (pydantic); the others build dataclasses,
-#: which check nothing, so only keys that take numbers or booleans are checked for them.
-VALIDATING = frozenset({"axolotl", "unsloth"})
+#: Kinds checked in every tool. Tools that validate every value against the schema (pydantic:
+#: ``Dialect.validates_types``) have every key checked; the others build dataclasses, which check
+#: nothing, so only keys that take numbers or booleans are checked for them.
 SCALAR_KINDS = frozenset({"int", "float", "bool", "null"})
 
 #: Strings a pydantic or argparse loader turns into a boolean.
@@ -111,7 +111,7 @@ class WrongValueType(Rule):
             kinds = schema.keys.get(dotted)
             if not kinds or dotted in schema.sections:
                 continue
-            if dialect.name not in VALIDATING and not set(kinds) <= SCALAR_KINDS:
+            if not dialect.validates_types and not set(kinds) <= SCALAR_KINDS:
                 continue
             value = dialect.node_value(node)
             if accepts(kinds, value, lenient):

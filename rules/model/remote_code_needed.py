@@ -3,9 +3,6 @@ from __future__ import annotations
 from sftlint import Rule, Severity, Violation
 from sftlint.architecture import describe
 
-#: Tools whose trust_remote_code is off unless the file turns it on.
-OFF_BY_DEFAULT = {"axolotl": "axolotl", "llamafactory": "LLaMA-Factory", "trl": "trl sft"}
-
 
 class RemoteCodeNeeded(Rule):
     """## What it does
@@ -46,7 +43,8 @@ class RemoteCodeNeeded(Rule):
     code = "MD003"
     name = "remote-code-needed"
     severity = Severity.ERROR
-    dialects = frozenset(OFF_BY_DEFAULT)
+    #: the tools whose ``trust_remote_code`` is off unless the file turns it on
+    dialects = frozenset({"axolotl", "llamafactory", "trl"})
 
     def check(self, ctx):
         config = ctx.config
@@ -57,7 +55,7 @@ class RemoteCodeNeeded(Rule):
         if arch is None or arch.remote_code is None:
             return
         where = "'trust_remote_code' is off" if setting is not None and setting.in_file else \
-            f"'trust_remote_code' is off ({OFF_BY_DEFAULT[config.dialect.name]}'s default)"
+            f"'trust_remote_code' is off ({config.dialect.command or config.dialect.title}'s default)"
         node = ctx.node_of(setting) if setting is not None and setting.in_file else ctx.node_of(config.get("base_model"))
         yield Violation(
             f"'{arch.model}' is a {arch.remote_code} model, whose code lives in its repository (from {arch.source}), "

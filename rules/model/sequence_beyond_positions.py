@@ -73,7 +73,7 @@ class SequenceBeyondPositions(Rule):
                 data={"max_positions": arch.max_positions, "kind": "learned"},
             )
             return
-        if arch.position_kind != "rotary" or config.dialect.name == "unsloth":
+        if arch.position_kind != "rotary" or config.dialect.scales_rope:
             return
         root = config.document.root
         if any(root.get(k) is not None for k in ROPE_KEYS):

@@ -14,8 +14,6 @@ PEFT_FALLBACK = (
     ("qwen", "q_proj, v_proj"), ("gemma", "q_proj, v_proj"), ("falcon", "query_key_value"),
     ("gpt2", "c_attn"), ("bloom", "query_key_value"), ("opt-", "q_proj, v_proj"),
 )
-#: Dialects whose trainers hand an unset target list to PEFT, which then uses its fallback.
-FALLBACK_DIALECTS = frozenset({"trl"})
 #: Keys that give PEFT parameters to adapt besides modules (``LoraConfig.target_parameters``):
 #: the fused expert weights of mixture-of-experts models, MLP included.
 TARGET_PARAMETER_KEYS = ("lora_target_parameters", "target_parameters")
@@ -72,7 +70,7 @@ class AttentionOnlyTargets(Rule):
             return
         setting = config.get("lora_target_modules")
         if setting is None or setting.value is None:
-            if ctx.config.dialect.name in FALLBACK_DIALECTS:
+            if ctx.config.dialect.peft_default_targets:
                 yield self._unset(ctx)
             return
         names = target_list(setting.value)
@@ -114,7 +112,7 @@ def _advice(ctx, leaves: set[str]) -> str:
     """What to add, in the names of the model's own MLP layers where they are known."""
     model = f"{ctx.config.value('base_model') or ''} {ctx.config.document.path.name}".lower()
     if MOE_NAME.search(model):
-        key = "lora_target_parameters" if ctx.config.dialect.name in ("axolotl", "trl") else "PEFT's target_parameters"
+        key = ctx.config.dialect.target_parameters_key or "PEFT's target_parameters"
         return f"the experts of this mixture-of-experts model are fused parameters, out of all-linear's reach: list them in {key}"
     if "whisper" in model:
         return "add fc1, fc2 (Whisper's MLP) or use all-linear"

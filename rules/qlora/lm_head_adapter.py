@@ -55,7 +55,7 @@ class LmHeadAdapterIgnored(Rule):
         loss = config.value("loss_type")
         if loss == "chunked_nll":
             why = "the chunked_nll loss"
-        elif config.dialect.name == "trl":
+        elif config.dialect.loss_bypasses_lm_head:
             why = "TRL's SFTTrainer, whose loss uses the fused head,"
         else:
             return

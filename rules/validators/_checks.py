@@ -44,7 +44,7 @@ def run(ctx, checks: Iterable[Check], tool: str, checked: str) -> Iterable[Viola
     if not isinstance(data, dict):
         return
     for check in checks:
-        if check.dialects and ctx.config.dialect.name not in check.dialects:
+        if check.dialects and not ctx.config.dialect.answers_to(check.dialects):
             continue
         if check.objectives and ctx.config.objective not in check.objectives:
             continue

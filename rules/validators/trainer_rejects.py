@@ -65,10 +65,7 @@ class TrainerRejectsConfig(Rule):
     dialects = frozenset({"hf", "trl", "llamafactory"})
 
     def check(self, ctx):
-        if ctx.config.dialect.name == "llamafactory":
-            from sftlint.dialects.llamafactory import is_v1
-
-            if is_v1(ctx.document):
-                return
+        if not ctx.config.dialect.validated_by_trainer(ctx.document):
+            return
         yield from run(ctx, TRANSFORMERS, "transformers", "5.17")
         yield from run(ctx, TRL, "TRL", "1.15")

@@ -4,7 +4,7 @@ the warmup settings of a config."""
 from __future__ import annotations
 
 from sftlint.canonical import Setting, TrainingConfig
-from sftlint.plan.values import as_number
+from sftlint.dialects.values import as_number
 
 
 def why_total(plan) -> str:

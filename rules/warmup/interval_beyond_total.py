@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Applicability, FixAvailability, Rule, Severity, Violation
-from sftlint.plan.values import as_number
+from sftlint.dialects.values import as_number
 
 from sftlint.rules._shared import key_name, set_field_fix
 from sftlint.options import Option

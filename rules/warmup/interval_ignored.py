@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from sftlint.plan.values import as_number
+from sftlint.dialects.values import as_number
 
 from .._shared import origin_phrase
 

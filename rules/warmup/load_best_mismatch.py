@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Applicability, FixAvailability, Rule, Severity, Violation
-from sftlint.plan.values import as_number
+from sftlint.dialects.values import as_number
 
 from sftlint.rules._shared import key_name, set_field_fix
 
@@ -57,7 +57,7 @@ class LoadBestMismatch(Rule):
         best = config.get("load_best_model_at_end")
         if best is None or not best.in_file or best.value is not True:
             return
-        if config.dialect.name == "axolotl" and not (config.is_set("save_strategy") and config.is_set("eval_strategy")):
+        if config.dialect.derives_strategies and not (config.is_set("save_strategy") and config.is_set("eval_strategy")):
             return  # axolotl derives the strategies from evals_per_epoch / saves_per_epoch
         save = strategy(config, "save_strategy", "steps")
         evaluate = strategy(config, "eval_strategy", "no")

@@ -54,11 +54,11 @@ class WarmupStepsAndRatio(Rule):
         steps, ratio = warmup_in_file(config, "warmup_steps"), warmup_in_file(config, "warmup_ratio")
         if steps is None or ratio is None:
             return
-        if config.dialect.name == "axolotl":
+        if config.dialect.rejects_warmup_steps_and_ratio:
             if not (steps.value and ratio.value):
                 return
             drop, severity, safe = ratio, Severity.ERROR, False
-            why = "axolotl rejects the pair (mutually exclusive)"
+            why = f"{config.dialect.title} rejects the pair (mutually exclusive)"
         else:
             target = target_version(ctx.settings, "transformers", config.dialect.name, ctx.document.path)
             if target >= (5, 15):

@@ -2,10 +2,6 @@ from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
 
-#: Dialects whose tool stops on a duplicate key in a YAML file, and what it says: LLaMA-Factory
-#: reads YAML with OmegaConf, whose loader raises "found duplicate key" (``omegaconf/_yaml.py``).
-STOPS = {"llamafactory": "LLaMA-Factory's loader (OmegaConf) stops with 'found duplicate key {key}'"}
-
 
 class DuplicateKey(Rule):
     """## What it does
@@ -49,7 +45,8 @@ class DuplicateKey(Rule):
 
     def check(self, ctx):
         dialect = ctx.config.dialect
-        stops = STOPS.get(dialect.name) if not ctx.document.is_json else None
+        # a tool whose loader stops on a duplicate key says so (LLaMA-Factory's OmegaConf)
+        stops = dialect.duplicate_key_error if not ctx.document.is_json else None
         loader = "json" if ctx.document.is_json else "PyYAML"
         for dup in ctx.document.duplicates:
             first, second = dup.first.start.line, dup.second.start.line

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..document import Document, Mapping, Sequence
-from . import dataset_specs
+from . import axolotl_run, dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
@@ -99,6 +99,18 @@ class Axolotl(Dialect):
     known_keys = keys_of("axolotl")
     #: axolotl's schema requires it.
     required_keys = frozenset({"base_model"})
+    # conventions (see Dialect)
+    unknown_key_effect = "axolotl's schema drops it when the config is validated, so it has no effect"
+    validates_types = True
+    value_keys = {"transformers": {"optimizer": "optim", "lr_scheduler": "lr_scheduler_type",
+                                   "eval_strategy": "eval_strategy", "save_strategy": "save_strategy",
+                                   "logging_strategy": "logging_strategy", "hub_strategy": "hub_strategy"}}
+    default_sources = ("axolotl",)
+    computes_run_length = True
+    derives_strategies = True
+    rejects_warmup_steps_and_ratio = True
+    all_linear_key = "lora_target_linear"
+    target_parameters_key = "lora_target_parameters"
     #: Keys that mark an axolotl file even when other tools share them.
     hallmarks = {"base_model": 1.5, "micro_batch_size": 0.5, "adapter": 1.0, "sequence_len": 1.0,
                  "num_epochs": 0.5, "lr_scheduler": 0.5, "val_set_size": 0.5, "sample_packing": 0.5}
@@ -112,6 +124,19 @@ class Axolotl(Dialect):
             detection.score = round(detection.score + 1.0, 2)
             detection.reasons.append("its datasets name a prompt 'type', as axolotl's do")
         return detection
+
+    def adjust_trainer_arguments(self, config, inputs, plan, args) -> None:
+        axolotl_run.trainer_arguments(config, inputs, plan, args)
+
+    def integration_fused_loss(self, value_of) -> str | None:
+        """axolotl's integrations act only when listed as plugins."""
+        plugins = value_of("plugins")
+        plugins = [str(p) for p in plugins] if isinstance(plugins, list) else []
+        if any(p.endswith("CutCrossEntropyPlugin") for p in plugins) and value_of("cut_cross_entropy") is not False:
+            return "Cut Cross Entropy"
+        if any(p.endswith("LigerPlugin") for p in plugins) and value_of("liger_fused_linear_cross_entropy") is True:
+            return "Liger's fused linear cross-entropy"
+        return None
 
     def derive(self, config) -> None:
         adapter = config.value("finetuning_type")

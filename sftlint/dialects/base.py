@@ -9,7 +9,7 @@ needed only for detection and for the few fields a tool derives from several key
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, ClassVar, NamedTuple
+from typing import Any, Callable, ClassVar, Iterable, NamedTuple
 
 from ..canonical import Origin, Setting, TrainingConfig
 from ..document import Document, Mapping, Node, Scalar, Sequence
@@ -66,6 +66,62 @@ class Dialect:
     #: (and at least ``FOREIGN_SHARE`` of its keys) is not this tool's config.
     FOREIGN_LIMIT: ClassVar[int] = 3
     FOREIGN_SHARE: ClassVar[float] = 0.15
+
+    # -- the tool's conventions ------------------------------------------------------------------
+    # What the tool does around the Trainer, which the plan and the rules ask the dialect instead of
+    # testing its name: a plugin dialect sets them for its own tool. The defaults describe a tool
+    # that hands the file's values to transformers as they are and adds nothing of its own.
+
+    #: The command users run the tool with, when messages should name it rather than the title.
+    command: ClassVar[str | None] = None
+    #: Whether the tool stops on a top-level key it does not know (else it drops the key), and what
+    #: happens in its words; None says it generically from the title and ``rejects_unknown_keys``.
+    rejects_unknown_keys: ClassVar[bool] = False
+    unknown_key_effect: ClassVar[str | None] = None
+    #: Whether the tool's configs are often read by a project's own script that adds arguments of
+    #: its own (HfArgumentParser with several dataclasses): an unknown key may be the script's.
+    scripts_add_keys: ClassVar[bool] = False
+    #: Whether the tool's loader checks every value's type (pydantic), so a list or mapping where a
+    #: scalar belongs stops the run rather than reaching the trainer.
+    validates_types: ClassVar[bool] = False
+    #: Whether values of enum-like settings reach TrainingArguments (or argparse ``choices``) as
+    #: written, so a value transformers does not know stops the run.
+    rejects_unknown_values: ClassVar[bool] = False
+    #: Enum-like keys whose values the key rules check, by the package whose table of accepted and
+    #: removed values applies: ``{package: {key as written: field in that package}}``.
+    value_keys: ClassVar[dict[str, dict[str, str]]] = {}
+    #: What the tool's loader does with a duplicate key when it stops on one (None: last one wins).
+    #: ``{key}`` is replaced by the key.
+    duplicate_key_error: ClassVar[str | None] = None
+    #: The snapshots under ``schemas_data/`` that hold the tool's defaults, first match wins.
+    default_sources: ClassVar[tuple[str, ...]] = ()
+    #: Whether ``max_samples`` caps each dataset (LLaMA-Factory) rather than the whole mix.
+    max_samples_per_dataset: ClassVar[bool] = False
+    #: Whether the tool counts the run itself and always passes ``max_steps`` to the Trainer.
+    computes_run_length: ClassVar[bool] = False
+    #: Whether the tool derives the save and evaluation strategies from keys of its own (axolotl's
+    #: ``saves_per_epoch``), so the Trainer's may differ from the file's until both are written.
+    derives_strategies: ClassVar[bool] = False
+    #: Whether the tool's own validation refuses ``warmup_steps`` and ``warmup_ratio`` together.
+    rejects_warmup_steps_and_ratio: ClassVar[bool] = False
+    #: Whether packing is TRL's (``SFTConfig.packing``), which the plan can count from the data.
+    packs_with_trl: ClassVar[bool] = False
+    #: Whether preference and RL objectives run TRL's own trainers with their checks (TRL's CLI,
+    #: transformers scripts) rather than a tool's wrappers of them.
+    runs_trl_trainers: ClassVar[bool] = False
+    #: Whether the SFT loss computes logits from ``lm_head.weight`` itself (TRL's fused head), so a
+    #: LoRA adapter on ``lm_head`` is never applied.
+    loss_bypasses_lm_head: ClassVar[bool] = False
+    #: The fused cross-entropy the tool always uses, by name (None: the loss the config chooses).
+    fused_loss: ClassVar[str | None] = None
+    #: Whether the tool scales RoPE itself when the sequence length exceeds the model's positions.
+    scales_rope: ClassVar[bool] = False
+    #: A boolean key that adapts every linear layer whatever ``lora_target_modules`` lists.
+    all_linear_key: ClassVar[str | None] = None
+    #: Whether an unset ``lora_target_modules`` leaves the choice to PEFT's per-architecture default.
+    peft_default_targets: ClassVar[bool] = False
+    #: The key that lists parameters (MoE experts) for LoRA, when the tool has one.
+    target_parameters_key: ClassVar[str | None] = None
 
     def detect(self, document: Document) -> Detection:
         raise NotImplementedError
@@ -179,3 +235,32 @@ class Dialect:
 
     def derive(self, config: TrainingConfig) -> None:
         """Fill fields the tool computes from several keys. Subclasses override as needed."""
+
+    # -- the tool's conventions, where they need code ---------------------------------------------
+    def answers_to(self, names: Iterable[str]) -> bool:
+        """Whether this is one of the dialects ``names`` (a rule's or a check's ``dialects``)."""
+        return self.name in names
+
+    def validated_by_trainer(self, document: Document) -> bool:
+        """Whether the file's arguments go through TrainingArguments' own validation."""
+        return True
+
+    def adjust_trainer_arguments(self, config: TrainingConfig, inputs: Any, plan: Any, args: dict[str, Any]) -> None:
+        """Change ``args``, the ``TrainingArguments`` values the Trainer's loop reads, as the tool
+        does before it hands them on (run length, warmup, logging, checkpoints). ``inputs.get``
+        reads an input and records its source, ``inputs.sources`` and ``plan.notes`` say what the
+        tool changed. The default passes the file's values on."""
+
+    def objective_learning_rate(self, objective: str) -> tuple[float, str] | None:
+        """(the learning rate, its source) when the tool's config for ``objective`` has a default
+        of its own that the file does not override; None keeps the dialect's default."""
+        return None
+
+    def fill_scheduler_kwargs(self, name: str, kwargs: dict[str, Any], warmup: int, total: int) -> dict[str, Any]:
+        """``lr_scheduler_kwargs`` as the tool completes them for the schedule ``name``."""
+        return kwargs
+
+    def integration_fused_loss(self, value_of: Callable[[str], Any]) -> str | None:
+        """The fused cross-entropy an integration the file turns on brings, by name (None: none);
+        ``value_of(key)`` reads a top-level key as the tool's loader does."""
+        return None

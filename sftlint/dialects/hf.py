@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..document import Document
 from .base import Detection, Dialect, key
 from .evidence import known_keys as keys_of, top_level_keys
-from .trainer_defaults import TRAINING_ARGUMENTS
+from .trainer_defaults import ENUM_KEYS, TRAINING_ARGUMENTS
 
 #: TrainingArguments fields that are also canonical fields, under the same names.
 _SAME_NAME = (
@@ -40,6 +40,15 @@ class HF(Dialect):
     )
     defaults = {**TRAINING_ARGUMENTS, "finetuning_type": "full", "use_unsloth": False}
     known_keys = keys_of("hf")
+    # conventions (see Dialect)
+    rejects_unknown_keys = True
+    unknown_key_effect = ("TrainingArguments(**config) stops with a TypeError (unexpected keyword argument), and "
+                          "HfArgumentParser with a ValueError")
+    scripts_add_keys = True
+    rejects_unknown_values = True
+    value_keys = {"transformers": ENUM_KEYS}
+    default_sources = ("transformers",)
+    runs_trl_trainers = True
 
     def detect(self, document: Document) -> Detection:
         """TrainingArguments keys are shared by every trainer, so this dialect scores by exclusion:

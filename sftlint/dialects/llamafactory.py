@@ -21,7 +21,7 @@ from . import dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
-from .trainer_defaults import TRAINING_ARGUMENTS
+from .trainer_defaults import ENUM_KEYS, TRAINING_ARGUMENTS
 
 #: Keys only the newer format has; any of them makes a file a v1 config.
 V1_MARKERS = frozenset({"peft_config", "train_dataset", "micro_batch_size", "model_class", "quant_config",
@@ -114,6 +114,16 @@ class LlamaFactory(Dialect):
         "trust_remote_code": False,
     }
     known_keys = keys_of("llamafactory")
+    # conventions (see Dialect)
+    rejects_unknown_keys = True
+    unknown_key_effect = "LLaMA-Factory stops with 'Some keys are not used by the HfArgumentParser'"
+    rejects_unknown_values = True
+    #: Chat templates are checked against LLaMA-Factory's own table.
+    value_keys = {"transformers": ENUM_KEYS, "llamafactory": {"template": "template"}}
+    #: It reads YAML with OmegaConf, whose loader raises on a duplicate key (``omegaconf/_yaml.py``).
+    duplicate_key_error = "LLaMA-Factory's loader (OmegaConf) stops with 'found duplicate key {key}'"
+    default_sources = ("llamafactory", "transformers")
+    max_samples_per_dataset = True
     #: Keys of which every LLaMA-Factory config has at least one (the newer format: its own markers).
     required_keys = frozenset({"stage", "finetuning_type", "template", "lora_target", "cutoff_len", "dataset_dir",
                                "model"}) | V1_MARKERS
@@ -125,6 +135,22 @@ class LlamaFactory(Dialect):
         if is_v1(document) and detection.score > 0:
             detection.reasons.append("written in LLaMA-Factory's newer format (micro_batch_size, peft_config)")
         return detection
+
+    def validated_by_trainer(self, document: Document) -> bool:
+        """The newer format (``examples/v1/``) is not parsed into TrainingArguments."""
+        return not is_v1(document)
+
+    def fill_scheduler_kwargs(self, name: str, kwargs: dict[str, Any], warmup: int, total: int) -> dict[str, Any]:
+        """``create_custom_scheduler``: warmup_stable_decay's missing steps filled in, a third of
+        the steps after warmup at the peak and the rest decaying."""
+        if name != "warmup_stable_decay":
+            return kwargs
+        remaining = total - warmup
+        stable = remaining // 3
+        filled = dict(kwargs)
+        filled.setdefault("num_stable_steps", stable)
+        filled.setdefault("num_decay_steps", remaining - stable)
+        return filled
 
     def read(self, document: Document):
         if is_v1(document) and type(self) is LlamaFactory:

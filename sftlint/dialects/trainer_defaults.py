@@ -25,3 +25,8 @@ TRAINING_ARGUMENTS = {
     "gradient_checkpointing": False,
     "seed": 42,
 }
+
+#: The enum-like TrainingArguments fields (each key is written under its own name), whose values
+#: are checked against transformers' table of accepted and removed values.
+ENUM_KEYS = {name: name for name in ("optim", "lr_scheduler_type", "eval_strategy", "logging_strategy",
+                                     "save_strategy", "hub_strategy")}

@@ -16,7 +16,7 @@ from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
 from .hf import _SAME_NAME
-from .trainer_defaults import TRAINING_ARGUMENTS
+from .trainer_defaults import ENUM_KEYS, TRAINING_ARGUMENTS
 
 
 def _peft(value):
@@ -73,6 +73,24 @@ class TRL(Dialect):
         "use_unsloth": False,
     }
     known_keys = keys_of("trl")
+    # conventions (see Dialect)
+    command = "trl sft"
+    rejects_unknown_keys = True
+    unknown_key_effect = ("`trl sft` passes it on to `accelerate launch`, which stops with 'unrecognized arguments' "
+                          "(TrlParser scripts stop with 'Unknown arguments from config file')")
+    scripts_add_keys = True
+    rejects_unknown_values = True
+    #: SFTConfig's enum-like keys are checked against TRL's own table (for SFT runs).
+    value_keys = {"transformers": ENUM_KEYS,
+                  "trl": {name: name for name in ("packing_strategy", "loss_type", "truncation_mode")}}
+    default_sources = ("trl", "transformers")
+    packs_with_trl = True
+    runs_trl_trainers = True
+    loss_bypasses_lm_head = True
+    peft_default_targets = True
+    target_parameters_key = "lora_target_parameters"
+    #: TRL's preference and RL configs start from a learning rate of 1e-6, not SFTConfig's 2e-5.
+    RL_LEARNING_RATE = 1e-6
     hallmarks = {"dataset_name": 1.0, "use_peft": 1.0, "model_name_or_path": 0.5, "env": 0.5}
 
     #: ModelConfig's own keys: a file with one of them is written for a script that parses
@@ -87,6 +105,11 @@ class TRL(Dialect):
 
     def detect(self, document: Document) -> Detection:
         return score_by_keys(self.name, self.title, document, self.hallmarks, self.known_keys)
+
+    def objective_learning_rate(self, objective: str) -> tuple[float, str] | None:
+        if objective in ("sft", "pretraining"):
+            return None
+        return self.RL_LEARNING_RATE, f"TRL's {objective} config default"
 
     def foreign_share(self, document: Document) -> float:
         if self.MODEL_CONFIG_MARKS & set(document.root.keys()):

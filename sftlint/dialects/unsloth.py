@@ -111,6 +111,13 @@ class Unsloth(Dialect):
         "seed": 3407,
     }
     known_keys = keys_of("unsloth")
+    # conventions (see Dialect)
+    unknown_key_effect = "Unsloth Studio ignores it"
+    validates_types = True
+    value_keys = {"transformers": {"training.optim": "optim", "training.lr_scheduler_type": "lr_scheduler_type"}}
+    default_sources = ("unsloth",)
+    fused_loss = "Unsloth's fused cross-entropy"
+    scales_rope = True
 
     def detect(self, document: Document) -> Detection:
         """The nested sections are Unsloth's alone; a ``training`` section of its keys decides."""

@@ -20,7 +20,7 @@ from . import arithmetic, objectives, tool_conventions, trainer_loop
 from .dataset_size import count_examples
 from .model import TrainingPlan
 from .schedules import learning_rates, scheduler_error
-from .values import as_int, as_number, as_positive_int
+from ..dialects.values import as_int, as_number, as_positive_int
 
 #: TrainingArguments' defaults, used for inputs neither the file nor the dialect sets.
 TRAINER_DEFAULTS: dict[str, Any] = {
@@ -93,7 +93,7 @@ def _count(config: TrainingConfig, settings, inputs: _Inputs, plan: TrainingPlan
         config_dir = config.document.path.parent if config.document is not None else None
         counted = count_examples(
             datasets, config_dir,
-            max_samples=inputs.get("max_samples"), cap_each=config.dialect.name == "llamafactory",
+            max_samples=inputs.get("max_samples"), cap_each=config.dialect.max_samples_per_dataset,
             val_size=inputs.get("val_size"), settings=settings,
         )
         plan.dataset_counts = [c.to_json() for c in counted.datasets]
@@ -156,10 +156,10 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
     _pack(config, settings, plan)
     arguments = tool_conventions.trainer_arguments(config, inputs, plan)
     batches = objectives.apply(config, plan, arguments)
-    if plan.objective not in ("sft", "pretraining") and config.dialect.name == "trl" \
-            and not config.is_set("learning_rate"):
-        plan.learning_rate = objectives.TRL_RL_LEARNING_RATE
-        sources["learning_rate"] = f"{plan.learning_rate:g} (TRL's {plan.objective} config default)"
+    objective_lr = config.dialect.objective_learning_rate(plan.objective)
+    if objective_lr is not None and not config.is_set("learning_rate"):
+        plan.learning_rate, source = objective_lr
+        sources["learning_rate"] = f"{plan.learning_rate:g} ({source})"
     length = _steps(config, plan, arguments, batches)
     _warmup_and_schedule(config, inputs, plan, arguments, length)
     _events(arguments, plan, length)
@@ -210,7 +210,7 @@ def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]
             plan.notes.append(f"dataloader_drop_last: {dropped} of {n} examples are left out of every epoch")
     plan.epochs_run = arithmetic.epochs_run(plan.total_steps, plan.steps_per_epoch)
     if max_steps and max_steps > 0 and plan.epochs_run is not None and epochs is not None \
-            and abs(plan.epochs_run - epochs) > 1e-9 and config.dialect.name != "axolotl":
+            and abs(plan.epochs_run - epochs) > 1e-9 and not config.dialect.computes_run_length:
         plan.notes.append(f"max_steps {max_steps} overrides num_train_epochs {epochs:g}: "
                           f"the run makes {plan.epochs_run:.4g} passes over the data")
     return length
@@ -225,7 +225,7 @@ def _pack(config: TrainingConfig, settings, plan: TrainingPlan) -> None:
     """With packing, the Trainer's rows are packed sequences: count them where the tool's packing is known."""
     if not config.value("packing"):
         return
-    if config.dialect.name != "trl":
+    if not config.dialect.packs_with_trl:
         plan.notes.append(f"{config.dialect.name} packs examples with its own prompt templates, which the plan does "
                           "not render: the number of packed sequences is unknown")
         return
@@ -256,7 +256,8 @@ def _warmup_and_schedule(config: TrainingConfig, inputs: _Inputs, plan: Training
     if chosen is None:
         plan.notes.append(f"warmup_steps is {config.value('warmup_steps')!r}, not a number of at least 0")
         return
-    if ratio is not None and ratio > 0 and config.is_set("warmup_ratio") and config.dialect.name != "axolotl" \
+    # ``ratio`` is what the tool passes on: a tool that turns the ratio into steps itself passes none
+    if ratio is not None and ratio > 0 and config.is_set("warmup_ratio") \
             and not (arguments.get("warmup_steps") and arguments["warmup_steps"] > 0):
         plan.notes.append(f"warmup_ratio {ratio:g} gives {chosen} warmup steps; transformers 5.2 and "
                           "later no longer accept warmup_ratio: write warmup_steps "
@@ -272,12 +273,14 @@ def _warmup_and_schedule(config: TrainingConfig, inputs: _Inputs, plan: Training
         return
     kwargs = arguments.get("lr_scheduler_kwargs")
     kwargs = kwargs if isinstance(kwargs, dict) else {}
-    if config.dialect.name == "llamafactory":
-        filled = tool_conventions.llamafactory_scheduler_kwargs(kwargs, name, chosen, total)
-        if filled != kwargs:
-            plan.notes.append("LLaMA-Factory fills warmup_stable_decay's steps itself: "
+    filled = config.dialect.fill_scheduler_kwargs(name, kwargs, chosen, total)
+    if filled != kwargs:
+        if "num_stable_steps" in filled and "num_decay_steps" in filled:
+            plan.notes.append(f"{config.dialect.title} fills {name}'s steps itself: "
                               f"{filled['num_stable_steps']} stable, {filled['num_decay_steps']} decaying")
-            kwargs = plan.lr_scheduler_kwargs = filled
+        else:
+            plan.notes.append(f"{config.dialect.title} fills {name}'s arguments itself: {_show(filled)}")
+        kwargs = plan.lr_scheduler_kwargs = filled
     raised = scheduler_error(name, plan.learning_rate, chosen, total, run, kwargs)
     if raised:
         plan.trainer_errors.append(raised)

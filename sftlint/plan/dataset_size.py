@@ -26,7 +26,7 @@ from ..reading import Budget, ReadRefused, inside, read_bounded, walk_files
 from ..records import field, record
 from ..safe_paths import kind
 from .row_counts import MAX_DATA_BYTES, MAX_DATA_SECONDS, RowCountError, count_rows, is_data_file
-from .values import as_int, as_number
+from ..dialects.values import as_int, as_number
 
 #: Words ``datasets`` reads as split names in data file and folder names.
 SPLIT_WORDS = {

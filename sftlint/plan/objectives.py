@@ -27,11 +27,9 @@ from typing import Any
 from ..canonical import TrainingConfig
 from ..document import Mapping
 from .arithmetic import ceil_div
-from .values import as_int
+from ..dialects.values import as_int
 
 PAIRED = ("dpo", "orpo", "cpo", "simpo")
-#: TRL's preference and RL configs start from a learning rate of 1e-6, not SFTConfig's 2e-5.
-TRL_RL_LEARNING_RATE = 1e-6
 
 
 def objective_of(config: TrainingConfig) -> str:
@@ -119,10 +117,10 @@ def apply(config: TrainingConfig, plan, arguments: dict[str, Any]) -> int | None
     plan.objective = objective
     batch, accumulation, world = plan.per_device_batch_size, plan.gradient_accumulation_steps, plan.world_size
     effective = plan.effective_batch_size
-    trl_trainer = config.dialect.name in ("trl", "hf")  # TRL's own trainer, with its own checks
+    trl_trainer = config.dialect.runs_trl_trainers  # TRL's own trainer, with its own checks
     if objective in PAIRED:
         plan.objective_plan = {"rows": "preference pairs", "pairs_per_step": effective}
-        if _set_key(config, "max_prompt_length") and config.dialect.name in ("trl", "hf"):
+        if _set_key(config, "max_prompt_length") and trl_trainer:
             plan.notes.append("max_prompt_length is not a DPOConfig field in TRL 1.15: prompts are not truncated on "
                               "their own; max_length truncates prompt and completion together, keeping the start")
         elif _set_key(config, "max_prompt_length") or _set_key(config, "max_prompt_len"):

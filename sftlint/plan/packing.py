@@ -26,7 +26,7 @@ from typing import Any
 from ..canonical import TrainingConfig
 from ..document import Mapping
 from ..reading import ReadRefused, inside, read_bounded
-from .values import as_int
+from ..dialects.values import as_int
 
 #: ``datasets.Dataset.map(batched=True)``'s default batch size: TRL packs each batch on its own.
 MAP_BATCH = 1000

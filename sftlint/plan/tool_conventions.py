@@ -1,52 +1,23 @@
-"""What a tool computes itself before it hands arguments to the Trainer.
+"""The ``TrainingArguments`` the Trainer's loop reads, as the tool builds them from a config.
 
-:func:`trainer_arguments` turns a canonical config into the ``TrainingArguments`` values the
-Trainer's loop reads, the way each tool builds them:
-
-- transformers, TRL and LLaMA-Factory pass the file's values (and the Trainer's defaults) on.
-  LLaMA-Factory fills ``warmup_stable_decay``'s ``num_stable_steps`` and ``num_decay_steps`` itself
-  when they are not given: a third of the steps after warmup stay at the peak, the rest decay
-  (``create_custom_scheduler``).
-- axolotl counts the run itself, ``ceil(examples x epochs / (micro batch x accumulation x
-  processes))``, and passes ``max_steps = max_steps or that count``; the warmup (``warmup_ratio``
-  rounded *down*, or 3% capped at 100 when none is set) and the default logging interval
-  (``max(min(int(0.005 x count), 10), 1)``) come from the count, not from ``max_steps``; a warmup of
-  exactly 1 becomes 2, even when written. ``saves_per_epoch`` and ``evals_per_epoch`` become the
-  fractions ``1 / (n x num_epochs)`` of the run; ``save_steps`` turns on the steps strategy and
-  saving each epoch is the default; evaluation needs ``val_set_size`` or ``test_datasets``, and then
-  ``eval_steps`` (or any ``eval_strategy``) also turns on ``eval_on_start``. With ``sample_packing``
-  and ``eval_sample_packing: false`` it drops the last partial batch. Its preference trainers
-  (``rl:``) log the first step.
+:func:`trainer_arguments` starts from the file's values and the Trainer's defaults, which is what
+transformers, TRL and LLaMA-Factory pass on, and then lets the dialect change them the way its
+tool does before it calls the Trainer (``Dialect.adjust_trainer_arguments``: axolotl counts the
+run, the warmup, the logging interval and the checkpoints itself). What a tool does to the
+learning-rate schedule's arguments is the dialect's too (``Dialect.fill_scheduler_kwargs``).
 """
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from ..canonical import TrainingConfig
-from ..document import Mapping
+from ..dialects.values import as_number
 from .arithmetic import warmup_from_ratio, warmup_from_steps
-from .values import as_int, as_number
 
 #: The Trainer's own defaults for the loop's flow settings; not listed among the plan's inputs.
 FLOW_DEFAULTS = {"logging_strategy": "steps", "logging_first_step": False, "eval_delay": 0,
                  "eval_on_start": False, "dataloader_drop_last": False}
-
-
-def axolotl_total_steps(num_examples: int, epochs: float, micro_batch: int, accumulation: int, world_size: int) -> int:
-    return int(math.ceil(num_examples * epochs / (micro_batch * accumulation * world_size)))
-
-
-def axolotl_logging_steps(total: int) -> int:
-    return max(min(int(0.005 * total), 10), 1)
-
-
-def _raw(config: TrainingConfig, key: str) -> Any:
-    """A top-level key of the file that no canonical field holds, read as its tool reads it."""
-    root = config.document.root if config.document is not None else None
-    node = root.get(key) if isinstance(root, Mapping) else None
-    return config.dialect.node_value(node) if node is not None else None
 
 
 def trainer_arguments(config: TrainingConfig, inputs, plan) -> dict[str, Any]:
@@ -73,95 +44,8 @@ def trainer_arguments(config: TrainingConfig, inputs, plan) -> dict[str, Any]:
             args[f"{kind}_steps"] = config.value(f"{kind}_steps")
     if args["eval_strategy"] == "steps" and not args["eval_steps"]:
         args["logging_steps"] = inputs.get("logging_steps")
-    if config.dialect.name == "axolotl":
-        _axolotl(config, inputs, plan, args)
+    config.dialect.adjust_trainer_arguments(config, inputs, plan, args)
     return args
-
-
-def _axolotl(config: TrainingConfig, inputs, plan, args: dict[str, Any]) -> None:
-    n, batch, accumulation, epochs = (plan.num_examples, plan.per_device_batch_size, plan.gradient_accumulation_steps,
-                                      plan.num_train_epochs)
-    count = None
-    if n is not None and batch and accumulation and epochs is not None and not config.value("packing"):
-        count = axolotl_total_steps(n, epochs, batch, accumulation, plan.world_size)
-    written = as_int(config.value("max_steps")) if config.is_set("max_steps") else None
-    args["max_steps"] = written or count or -1
-    if count is not None and not written:
-        plan.notes.append(f"axolotl computes the run length itself and passes max_steps={count} "
-                          "(ceil(examples x epochs / effective batch))")
-    elif count is not None and written and written != count:
-        plan.notes.append(f"axolotl passes max_steps {written}; its warmup and logging defaults come from the "
-                          f"{count} steps it computes from the data")
-    # warmup
-    steps = as_number(config.value("warmup_steps")) if config.is_set("warmup_steps") else None
-    ratio = as_number(config.value("warmup_ratio")) if config.is_set("warmup_ratio") else None
-    warmup: float | int
-    if steps is not None:
-        warmup, how = steps, f"warmup_steps {steps:g}"
-    elif ratio is not None:
-        warmup, how = ((max(int(ratio * count), 0), f"axolotl: int(warmup_ratio {ratio:g} x {count} steps)")
-                       if count else (ratio, f"warmup_ratio {ratio:g} of the run"))
-    elif count:
-        warmup, how = min(int(0.03 * count), 100), f"axolotl default: min(int(0.03 x {count} steps), 100)"
-    else:
-        warmup, how = 0.03, "axolotl default: 3% of the run"
-    if warmup == 1:
-        warmup, how = 2, how + ", raised from 1 to 2"
-    args["warmup_steps"], args["warmup_ratio"] = warmup, None
-    if steps is None or warmup != steps:
-        plan.notes.append(f"warmup: {how}")
-    inputs.sources["warmup_steps"] = f"{warmup:g} ({how})"
-    # logging
-    if not config.is_set("logging_steps"):
-        args["logging_steps"] = axolotl_logging_steps(count) if count else 500
-        inputs.sources["logging_steps"] = (f"{args['logging_steps']} (axolotl: max(min(int(0.005 x steps), 10), 1))"
-                                           if count else "500 (axolotl: the run length is unknown)")
-    # checkpoints
-    save_steps = config.value("save_steps") if config.is_set("save_steps") else None
-    saves_per_epoch = as_number(_raw(config, "saves_per_epoch"))
-    axolotl_epochs = epochs if epochs is not None else 1.0
-    if saves_per_epoch and axolotl_epochs:
-        fraction = 1.0 / (saves_per_epoch * axolotl_epochs)
-        if fraction < 1.0:
-            save_steps = fraction
-            inputs.sources["save_steps"] = f"{fraction:g} (axolotl: 1 / (saves_per_epoch x num_epochs) of the run)"
-    if save_steps:
-        args["save_strategy"], args["save_steps"] = "steps", save_steps
-    # evaluation
-    val_size = as_number(config.value("val_size")) or 0
-    has_eval = bool(val_size) or _raw(config, "test_datasets") is not None
-    eval_steps = config.value("eval_steps") if config.is_set("eval_steps") else None
-    evals_per_epoch = as_number(_raw(config, "evals_per_epoch"))
-    if has_eval and evals_per_epoch and axolotl_epochs:
-        fraction = 1.0 / (evals_per_epoch * axolotl_epochs)
-        if fraction < 1.0:
-            eval_steps = fraction
-            inputs.sources["eval_steps"] = f"{fraction:g} (axolotl: 1 / (evals_per_epoch x num_epochs) of the run)"
-    if not has_eval:
-        args["eval_strategy"], args["eval_on_start"] = "no", False
-    elif eval_steps:
-        args["eval_strategy"], args["eval_steps"], args["eval_on_start"] = "steps", eval_steps, True
-        plan.notes.append("axolotl: eval_steps turns on the steps strategy and an evaluation before the first step")
-    elif config.is_set("eval_strategy"):
-        args["eval_on_start"] = True
-    # data
-    if not config.is_set("dataloader_drop_last") and config.value("packing") \
-            and _raw(config, "eval_sample_packing") is False:
-        args["dataloader_drop_last"] = True
-    if _raw(config, "rl"):
-        args["logging_first_step"] = True
-
-
-def llamafactory_scheduler_kwargs(kwargs: dict[str, Any], name: str, warmup: int, total: int) -> dict[str, Any]:
-    """LLaMA-Factory's ``create_custom_scheduler``: warmup_stable_decay's missing steps filled in."""
-    if name != "warmup_stable_decay":
-        return kwargs
-    remaining = total - warmup
-    stable = remaining // 3
-    filled = dict(kwargs)
-    filled.setdefault("num_stable_steps", stable)
-    filled.setdefault("num_decay_steps", remaining - stable)
-    return filled
 
 
 def warmup_for(arguments: dict[str, Any], total: int) -> int | None:

@@ -28,7 +28,7 @@ from typing import Any
 
 from .arithmetic import ceil_div
 from .steps import StepSet
-from .values import as_number
+from ..dialects.values import as_number
 
 
 class RunLength:

@@ -12,15 +12,6 @@ from ..records import field as record_field, record
 from ..schema import dialect_schema
 from ..schemas import for_dialect, load
 
-#: Which snapshots hold each dialect's defaults, first match wins (the tool's own, then the
-#: TrainingArguments it passes on).
-DEFAULT_SOURCES = {
-    "axolotl": ("axolotl",),
-    "hf": ("transformers",),
-    "trl": ("trl", "transformers"),
-    "llamafactory": ("llamafactory", "transformers"),
-    "unsloth": ("unsloth",),
-}
 _NO_DEFAULT = object()
 
 
@@ -102,11 +93,14 @@ def catalogue(dialect, registry=None) -> Catalogue:
     return _CACHE[key]
 
 
-def default_of(dialect_name: str, dotted: str) -> tuple[Any, str] | None:
-    """(the tool's default for a key the file leaves out, which package it is from), if known."""
-    schema = for_dialect(dialect_name)
+def default_of(dialect, dotted: str) -> tuple[Any, str] | None:
+    """(the tool's default for a key the file leaves out, which package it is from), if known.
+
+    The dialect names the snapshots that hold its defaults (``Dialect.default_sources``), first
+    match wins: the tool's own, then the TrainingArguments it passes on."""
+    schema = for_dialect(dialect.name)
     sections = schema.sections if schema else frozenset()
-    for package in DEFAULT_SOURCES.get(dialect_name, ()):
+    for package in dialect.default_sources:
         try:
             classes = load(package)["classes"]
         except (OSError, KeyError, ValueError):

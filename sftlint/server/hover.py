@@ -82,7 +82,7 @@ def key_hover(good: Analysis, path: tuple[str, ...], registry) -> list[str]:
     elif entry is not None:
         value = dialect.node_value(entry[1])
         if value is None:
-            default = default_of(dialect.name, dotted)
+            default = default_of(dialect, dotted)
             lines.append(f"**Used**: null, so {dialect.title} uses its default"
                          + (f" `{show(default[0])}` ({default[1]})" if default else ""))
         else:
@@ -93,7 +93,7 @@ def key_hover(good: Analysis, path: tuple[str, ...], registry) -> list[str]:
             read = dialect.scalar_value(node)
             lines.append(f"Written `{node.text}`: {dialect.title}'s YAML 1.1 loader reads `{show(node.value11)}`"
                          + (f", then converts it to `{show(read)}`" if read != node.value11 else ""))
-    default = default_of(dialect.name, dotted)
+    default = default_of(dialect, dotted)
     if default is not None and default[0] is not None:
         lines.append(f"Default when unset: `{show(default[0])}` ({default[1]})")
     if info is not None and info.types:

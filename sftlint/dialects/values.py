@@ -1,8 +1,9 @@
 """Reading config values as numbers the way the Trainer would accept them, or not at all.
 
-A file can hold anything (``"2e-4"`` as a string, ``true`` for a count); the plan must never
-crash on such input and must never invent a number the trainer would not use. These functions
-return None for what the trainer could not take, and the plan then says the figure is unknown.
+A file can hold anything (``"2e-4"`` as a string, ``true`` for a count); the plan and the tools'
+own arithmetic (a dialect's conventions) must never crash on such input and must never invent a
+number the trainer would not use. These functions return None for what the trainer could not
+take, and the plan then says the figure is unknown.
 """
 
 from __future__ import annotations

@@ -1,0 +1,128 @@
+"""Tool conventions belong to the dialect: no code outside ``sftlint/dialects/`` branches on a
+dialect's name.
+
+What a tool does around the Trainer (how it counts the run, which keys it drops, what its loader
+does with a duplicate key...) is declared by its ``Dialect`` class (see ``dialects/base.py``), so a
+plugin dialect can supply the same conventions without editing sftlint. Code elsewhere may *show*
+the name (a message, a report), but a comparison, a membership test or a dictionary lookup keyed
+by it is a tool convention living in the wrong place. Rules that apply to some tools only say so
+with their ``dialects`` attribute, which the engine honours (``Rule.applies_to``).
+
+The check reads every module with :mod:`ast`: an expression ``<anything>.dialect.name``, a name
+or attribute ``dialect_name``, or a local variable assigned from one of those, must not be an
+operand of ``==``/``!=``/``in``/``is``, the key of a subscript or of ``.get()``, or the subject
+of a ``match``.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+#: Where the name may be tested: the dialects themselves (registry, detection, their own data).
+ALLOWED = ROOT / "sftlint" / "dialects"
+
+
+def _sources() -> list[Path]:
+    """Every module of the linter, the rule families and the runner, each once (``sftlint/rules``
+    and ``sftlint/runner`` are links to the top-level folders)."""
+    files: list[Path] = []
+    for top in ("sftlint", "rules", "runner"):
+        for path in sorted((ROOT / top).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if top == "sftlint" and relative.parts[1] in ("rules", "runner"):
+                continue
+            if path.is_relative_to(ALLOWED):
+                continue
+            files.append(path)
+    return files
+
+
+def _is_name_of_dialect(node: ast.AST, aliases: set[str]) -> bool:
+    """``x.dialect.name``, ``dialect.name``, ``dialect_name``, ``x.dialect_name`` or an alias of one."""
+    if isinstance(node, ast.Attribute):
+        if node.attr == "dialect_name":
+            return True
+        if node.attr == "name":
+            inner = node.value
+            return (isinstance(inner, ast.Name) and inner.id == "dialect") or (
+                isinstance(inner, ast.Attribute) and inner.attr == "dialect")
+        return False
+    if isinstance(node, ast.Name):
+        return node.id == "dialect_name" or node.id in aliases
+    return False
+
+
+def _aliases(scope: ast.AST) -> set[str]:
+    """Local names that hold a dialect's name (``dialect = config.dialect.name``)."""
+    names: set[str] = set()
+    for node in ast.walk(scope):
+        if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None \
+                and _is_name_of_dialect(node.value, set()):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return names
+
+
+def branches_on_dialect_name(source: str, filename: str = "<source>") -> list[str]:
+    """``file:line: what`` for every test of a dialect's name in ``source``."""
+    tree = ast.parse(source, filename)
+    found: set[tuple[int, str]] = set()
+    scopes = [tree, *(n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)))]
+    for scope in scopes:
+        aliases = _aliases(scope)
+        for node in ast.walk(scope):
+            if isinstance(node, ast.Compare):
+                if any(_is_name_of_dialect(operand, aliases) for operand in (node.left, *node.comparators)):
+                    found.add((node.lineno, "compares a dialect's name"))
+            elif isinstance(node, ast.Subscript):
+                if _is_name_of_dialect(node.slice, aliases):
+                    found.add((node.lineno, "looks up a table by a dialect's name"))
+            elif isinstance(node, ast.Call):
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr == "get" and node.args \
+                        and _is_name_of_dialect(node.args[0], aliases):
+                    found.add((node.lineno, "looks up a table by a dialect's name"))
+            elif isinstance(node, ast.Match):
+                if _is_name_of_dialect(node.subject, aliases):
+                    found.add((node.lineno, "matches on a dialect's name"))
+    return [f"{filename}:{line}: {what}" for line, what in sorted(found)]
+
+
+@pytest.mark.parametrize("source", [
+    'if config.dialect.name == "axolotl":\n    pass\n',
+    'trl_trainer = ctx.config.dialect.name in ("trl", "hf")\n',
+    'x = "unsloth" != dialect.name\n',
+    'def f(dialect_name):\n    return dialect_name in REJECTING\n',
+    'def f(config):\n    dialect = config.dialect.name\n    return dialect == "trl"\n',
+    'effect = CONSEQUENCES[dialect.name]\n',
+    'stops = STOPS.get(ctx.config.dialect.name)\n',
+    'match config.dialect.name:\n    case "hf":\n        pass\n',
+], ids=["equals", "membership", "reversed", "parameter", "alias", "subscript", "get", "match"])
+def test_the_check_sees_each_way_of_branching_on_the_name(source):
+    assert branches_on_dialect_name(source)
+
+
+@pytest.mark.parametrize("source", [
+    'message = f"{config.dialect.name} packs examples"\n',
+    'stream.write(result.choice.dialect.name)\n',
+    'schema = for_dialect(dialect.name)\n',
+    'key = (dialect.name, id(schema))\n',
+    'if config.dialect.packs_with_trl:\n    pass\n',
+    'if removal.package == "axolotl":\n    pass\n',
+], ids=["message", "display", "argument", "cache-key", "attribute", "other-name"])
+def test_showing_or_passing_the_name_is_not_branching(source):
+    assert branches_on_dialect_name(source) == []
+
+
+def test_no_module_outside_the_dialects_branches_on_a_dialect_name():
+    files = _sources()
+    assert len(files) > 100, "the modules were not found"
+    problems = [problem for path in files
+                for problem in branches_on_dialect_name(path.read_text(encoding="utf-8"), str(path.relative_to(ROOT)))]
+    assert not problems, ("tool conventions belong to the dialect (a Dialect attribute or method, see "
+                          "sftlint/dialects/base.py), and rules for some tools declare 'dialects':\n"
+                          + "\n".join(problems))

@@ -1,0 +1,121 @@
+"""A dialect supplies its tool's conventions, and the plan and the rules follow them whatever the
+dialect is called: a plugin dialect gets the same treatment as a built-in one, without editing
+sftlint (the built-in dialects' conventions are pinned by the plan and rule fixture tests)."""
+
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from sftlint.dialects.builtin import sftlint_dialects
+from sftlint.document import parse_document
+from sftlint.engine import lint_document
+from sftlint.plugins import build_registry
+from sftlint.settings import Settings
+
+#: A tool of its own: keys of its own names, a loader that stops on duplicate keys, enum values
+#: checked against transformers' table, and its own way of counting the run and the warmup.
+PLUGIN = '''
+    from sftlint import hookimpl
+    from sftlint.dialects.base import Detection, Dialect, key
+
+
+    class Acme(Dialect):
+        name = "acme"
+        title = "Acme Trainer"
+        yaml_version = "1.2"
+        keys = (key("base_model", "base_model"), key("batch", "per_device_train_batch_size"),
+                key("epochs", "num_train_epochs"), key("lr", "learning_rate"), key("warmup", "warmup_steps"),
+                key("schedule", "lr_scheduler_type"))
+        defaults = {"gradient_accumulation_steps": 1}
+        duplicate_key_error = "Acme's loader stops with 'duplicate {key}'"
+        rejects_unknown_values = True
+        value_keys = {"transformers": {"optimizer": "optim"}}
+        computes_run_length = True
+
+        def detect(self, document):
+            return Detection(self.name, 0.0, [])
+
+        def adjust_trainer_arguments(self, config, inputs, plan, args):
+            # Acme always trains 7 steps and warms up for 3 of them, whatever the file says
+            args["max_steps"], args["warmup_steps"], args["warmup_ratio"] = 7, 3, None
+            plan.notes.append("Acme runs 7 steps")
+
+
+    class Bare(Dialect):
+        """The same keys, and no conventions declared."""
+        name = "bare"
+        title = "Bare Trainer"
+        yaml_version = "1.2"
+        keys = Acme.keys
+        defaults = Acme.defaults
+
+        def detect(self, document):
+            return Detection(self.name, 0.0, [])
+
+
+    @hookimpl
+    def sftlint_dialects():
+        return [Acme(), Bare()]
+'''
+
+CONFIG = """\
+# sftlint: dialect=acme
+# sftlint: num-examples=100
+base_model: m
+batch: 4
+epochs: 1
+lr: 0.001
+warmup: 0
+schedule: linear
+optimizer: adamw_hf
+batch: 4
+"""
+
+
+@pytest.fixture
+def acme(tmp_path, monkeypatch):
+    folder = tmp_path / "importable"
+    folder.mkdir()
+    (folder / "acme_dialect.py").write_text(textwrap.dedent(PLUGIN))
+    monkeypatch.syspath_prepend(str(folder))
+    yield build_registry(["acme_dialect"])
+    import sys
+
+    sys.modules.pop("acme_dialect", None)
+
+
+def test_a_plugin_dialects_conventions_reach_the_plan_and_the_rules(acme, tmp_path):
+    result = lint_document(parse_document(tmp_path / "train.yaml", CONFIG), Settings(), acme)
+    assert result.choice is not None and result.choice.dialect.name == "acme"
+    plan = result.plan
+    # the tool's own run length and warmup, not the Trainer's 25 steps and no warmup
+    assert plan.total_steps == 7 and plan.warmup_steps == 3
+    assert "Acme runs 7 steps" in plan.notes
+    # a tool that counts the run itself passes max_steps on purpose: no note that it overrides epochs
+    assert not [n for n in plan.notes if "overrides num_train_epochs" in n]
+    findings = {f.code: f for f in result.findings}
+    assert "Acme's loader stops with 'duplicate batch'" in findings["YM004"].message
+    assert findings["YM004"].severity.name == "ERROR"
+    assert "'optimizer: adamw_hf'" in findings["KT004"].message
+
+
+def test_a_dialect_without_conventions_is_a_tool_that_passes_its_values_on(acme, tmp_path):
+    text = CONFIG.replace("dialect=acme", "dialect=bare")
+    result = lint_document(parse_document(tmp_path / "train.yaml", text), Settings(), acme)
+    assert result.choice is not None and result.choice.dialect.name == "bare"
+    # the Trainer's own arithmetic: 100 examples / batch 4 = 25 steps, the file's warmup
+    assert result.plan.total_steps == 25 and result.plan.warmup_steps == 0
+    findings = {f.code: f for f in result.findings}
+    assert "Bare Trainer uses the value on line 10" in findings["YM004"].message
+    assert findings["YM004"].severity.name == "WARNING"
+    assert "KT004" not in findings  # no enum keys declared, so none checked
+
+
+def test_each_built_in_dialect_answers_to_its_own_name_only():
+    dialects = sftlint_dialects()
+    names = {d.name for d in dialects}
+    for dialect in dialects:
+        assert dialect.answers_to({dialect.name})
+        assert not dialect.answers_to(names - {dialect.name})
