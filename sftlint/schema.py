@@ -25,7 +25,6 @@ from typing import Any
 from . import __version__
 from .canonical import FIELDS
 from .rules.keys.wrong_type import BOOL_WORDS, SCALAR_KINDS
-from .schemas import for_dialect
 
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
@@ -65,7 +64,7 @@ WHOLE_IN_SOME_TOOLS = {"warmup_steps": "warmup, in optimizer steps (a whole numb
 def dialect_schema(dialect, rules=()) -> dict[str, Any]:
     """The schema of ``dialect`` (a :class:`~sftlint.dialects.base.Dialect`); ``rules`` are the
     loaded rule classes, whose ranges are quoted in descriptions."""
-    snapshot = for_dialect(dialect.name)
+    snapshot = dialect.key_schema()
     kinds: dict[str, tuple[str, ...]] = dict(snapshot.keys) if snapshot else {}
     fields = _fields_by_key(dialect)
     converted = {".".join(k.path) for k in dialect.keys if k.read is not None}

@@ -19,6 +19,7 @@ from sftlint.settings import Settings
 PLUGIN = '''
     from sftlint import hookimpl
     from sftlint.dialects.base import Detection, Dialect, key
+    from sftlint.schemas import KeySchema
 
 
     class Acme(Dialect):
@@ -33,6 +34,12 @@ PLUGIN = '''
         rejects_unknown_values = True
         value_keys = {"transformers": {"optimizer": "optim"}}
         computes_run_length = True
+        rejects_unknown_keys = True
+        unknown_key_effect = "Acme stops with 'no such setting'"
+
+        def key_schema(self):
+            return KeySchema({k: ("any",) for k in ("base_model", "batch", "epochs", "lr", "warmup", "schedule",
+                                                    "optimizer")} | {"batch": ("int",)})
 
         def detect(self, document):
             return Detection(self.name, 0.0, [])
@@ -71,6 +78,7 @@ warmup: 0
 schedule: linear
 optimizer: adamw_hf
 batch: 4
+colour: red
 """
 
 
@@ -99,6 +107,9 @@ def test_a_plugin_dialects_conventions_reach_the_plan_and_the_rules(acme, tmp_pa
     assert "Acme's loader stops with 'duplicate batch'" in findings["YM004"].message
     assert findings["YM004"].severity.name == "ERROR"
     assert "'optimizer: adamw_hf'" in findings["KT004"].message
+    # its own key schema: an unknown key, with what the tool does with it
+    assert findings["KT001"].message == "unknown key 'colour': Acme stops with 'no such setting'"
+    assert findings["KT001"].severity.name == "ERROR"
 
 
 def test_a_dialect_without_conventions_is_a_tool_that_passes_its_values_on(acme, tmp_path):
@@ -111,6 +122,7 @@ def test_a_dialect_without_conventions_is_a_tool_that_passes_its_values_on(acme,
     assert "Bare Trainer uses the value on line 10" in findings["YM004"].message
     assert findings["YM004"].severity.name == "WARNING"
     assert "KT004" not in findings  # no enum keys declared, so none checked
+    assert "KT001" not in findings  # no key schema: the keys the tool accepts are not known
 
 
 def test_each_built_in_dialect_answers_to_its_own_name_only():

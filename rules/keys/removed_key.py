@@ -4,7 +4,7 @@ import re
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.edits import rename_key
-from sftlint.schemas import for_dialect, removed_in_target
+from sftlint.schemas import removed_in_target
 
 from ._walk import consequence, entries, severity_for
 
@@ -68,7 +68,7 @@ class RemovedKey(Rule):
 
     def check(self, ctx):
         dialect = ctx.config.dialect
-        schema = for_dialect(dialect.name)
+        schema = dialect.key_schema()
         if schema is None:
             return
         for dotted, key, value, mapping in entries(ctx.document.root, schema):

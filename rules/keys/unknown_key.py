@@ -5,7 +5,6 @@ import functools
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.dialects.evidence import near_miss
 from sftlint.edits import rename_key
-from sftlint.schemas import for_dialect
 from sftlint.options import Option
 
 from ._walk import consequence, entries, severity_for
@@ -70,7 +69,7 @@ class UnknownKey(Rule):
 
     def check(self, ctx):
         dialect = ctx.config.dialect
-        schema = for_dialect(dialect.name)
+        schema = dialect.key_schema()
         if schema is None:
             return
         known, by_prefix = _known_keys(dialect, schema)

@@ -3,7 +3,6 @@ from __future__ import annotations
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.document import Scalar
 from sftlint.edits import format_scalar, set_value
-from sftlint.schemas import for_dialect
 from sftlint.selection import is_selected
 from sftlint.yaml_types import resolve_yaml12
 
@@ -102,7 +101,7 @@ class WrongValueType(Rule):
 
     def check(self, ctx):
         dialect = ctx.config.dialect
-        schema = for_dialect(dialect.name)
+        schema = dialect.key_schema()
         if schema is None:
             return
         lenient = bool(dialect.coerces_numeric_strings)

@@ -1,14 +1,12 @@
-"""The kinds of value a key takes, from the dialect's schema snapshot (None when not known)."""
+"""The kinds of value a key takes, from the dialect's key schema (None when not known)."""
 
 from __future__ import annotations
 
-from sftlint.schemas import for_dialect
 
-
-def kinds_for(dialect_name: str, key: str | None) -> tuple[str, ...] | None:
+def kinds_for(dialect, key: str | None) -> tuple[str, ...] | None:
     if key is None:
         return None
-    schema = for_dialect(dialect_name)
+    schema = dialect.key_schema()
     if schema is None:
         return None
     kinds = schema.keys.get(key)

@@ -54,7 +54,7 @@ class Yaml11Boolean(Rule):
             if not isinstance(v11, bool) or isinstance(v12, bool):
                 continue
             name = key.text if key is not None else None
-            kinds = kinds_for(dialect.name, name)
+            kinds = kinds_for(dialect, name)
             where = f"'{name}'" if name else "a list item"
             if kinds and "bool" in kinds:
                 new, severity = ("true" if v11 else "false"), Severity.WARNING

@@ -62,7 +62,7 @@ class Yaml11Octal(Rule):
                 fix = Fix(Applicability.UNSAFE, f"Write `{text}`", (set_value(scalar, text),))
                 detail = f"the octal number {v11} to {dialect.title}'s YAML 1.1 loader but {v12} in YAML 1.2"
             else:
-                kinds = kinds_for(dialect.name, name)
+                kinds = kinds_for(dialect, name)
                 if kinds and "str" in kinds and "int" not in kinds:
                     fix = Fix(Applicability.SAFE, f'Write `"{scalar.text}"`', (set_value(scalar, f'"{scalar.text}"'),))
                 detail = (f"the base-60 number {v11} to {dialect.title}'s YAML 1.1 loader but the string "

@@ -105,6 +105,7 @@ class Axolotl(Dialect):
     value_keys = {"transformers": {"optimizer": "optim", "lr_scheduler": "lr_scheduler_type",
                                    "eval_strategy": "eval_strategy", "save_strategy": "save_strategy",
                                    "logging_strategy": "logging_strategy", "hub_strategy": "hub_strategy"}}
+    closed_values = {"adapter": ("lora", "qlora")}
     default_sources = ("axolotl",)
     computes_run_length = True
     derives_strategies = True

@@ -9,11 +9,14 @@ needed only for detection and for the few fields a tool derives from several key
 from __future__ import annotations
 
 import copy
-from typing import Any, Callable, ClassVar, Iterable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, NamedTuple
 
 from ..canonical import Origin, Setting, TrainingConfig
 from ..document import Document, Mapping, Node, Scalar, Sequence
 from ..records import field, record
+
+if TYPE_CHECKING:
+    from ..schemas import KeySchema
 
 
 class Key(NamedTuple):
@@ -93,6 +96,9 @@ class Dialect:
     #: What the tool's loader does with a duplicate key when it stops on one (None: last one wins).
     #: ``{key}`` is replaced by the key.
     duplicate_key_error: ClassVar[str | None] = None
+    #: The tool's own keys whose values form a closed set of words of its own (offered as
+    #: completions): ``{dotted key: values}``.
+    closed_values: ClassVar[dict[str, tuple[str, ...]]] = {}
     #: The snapshots under ``schemas_data/`` that hold the tool's defaults, first match wins.
     default_sources: ClassVar[tuple[str, ...]] = ()
     #: Whether ``max_samples`` caps each dataset (LLaMA-Factory) rather than the whole mix.
@@ -137,11 +143,17 @@ class Dialect:
             cached = self.__dict__["_accepted_keys"] = self._accepted_keys()
         return cached
 
-    def _accepted_keys(self) -> frozenset[str]:
+    def key_schema(self) -> KeySchema | None:
+        """Every key the tool accepts, the kinds of value each takes and the keys it removed (for
+        the key rules, ``sftlint schema`` and the editor); None when not known. The built-in
+        tools' are built from the snapshots under ``schemas_data/``; a plugin dialect returns its own."""
         from ..schemas import for_dialect
 
+        return for_dialect(self.name)
+
+    def _accepted_keys(self) -> frozenset[str]:
         try:
-            schema = for_dialect(self.name)
+            schema = self.key_schema()
         except (FileNotFoundError, KeyError):
             schema = None
         removed = frozenset(schema.removed) if schema is not None else frozenset()

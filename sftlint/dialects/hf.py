@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..document import Document
 from .base import Detection, Dialect, key
 from .evidence import known_keys as keys_of, top_level_keys
-from .trainer_defaults import ENUM_KEYS, TRAINING_ARGUMENTS
+from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
 #: TrainingArguments fields that are also canonical fields, under the same names.
 _SAME_NAME = (
@@ -47,6 +47,7 @@ class HF(Dialect):
     scripts_add_keys = True
     rejects_unknown_values = True
     value_keys = {"transformers": ENUM_KEYS}
+    closed_values = {"logging_strategy": INTERVAL_STRATEGIES}
     default_sources = ("transformers",)
     runs_trl_trainers = True
 

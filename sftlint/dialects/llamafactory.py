@@ -21,7 +21,7 @@ from . import dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
-from .trainer_defaults import ENUM_KEYS, TRAINING_ARGUMENTS
+from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
 #: Keys only the newer format has; any of them makes a file a v1 config.
 V1_MARKERS = frozenset({"peft_config", "train_dataset", "micro_batch_size", "model_class", "quant_config",
@@ -122,6 +122,8 @@ class LlamaFactory(Dialect):
     value_keys = {"transformers": ENUM_KEYS, "llamafactory": {"template": "template"}}
     #: It reads YAML with OmegaConf, whose loader raises on a duplicate key (``omegaconf/_yaml.py``).
     duplicate_key_error = "LLaMA-Factory's loader (OmegaConf) stops with 'found duplicate key {key}'"
+    closed_values = {"finetuning_type": ("lora", "freeze", "full"), "stage": ("pt", "sft", "rm", "ppo", "dpo", "kto"),
+                     "logging_strategy": INTERVAL_STRATEGIES}
     default_sources = ("llamafactory", "transformers")
     max_samples_per_dataset = True
     #: Keys of which every LLaMA-Factory config has at least one (the newer format: its own markers).

@@ -26,6 +26,9 @@ TRAINING_ARGUMENTS = {
     "seed": 42,
 }
 
+#: ``IntervalStrategy``'s values (``logging_strategy``, ``eval_strategy``).
+INTERVAL_STRATEGIES = ("no", "steps", "epoch")
+
 #: The enum-like TrainingArguments fields (each key is written under its own name), whose values
 #: are checked against transformers' table of accepted and removed values.
 ENUM_KEYS = {name: name for name in ("optim", "lr_scheduler_type", "eval_strategy", "logging_strategy",

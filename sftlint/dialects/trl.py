@@ -16,7 +16,7 @@ from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
 from .hf import _SAME_NAME
-from .trainer_defaults import ENUM_KEYS, TRAINING_ARGUMENTS
+from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
 
 def _peft(value):
@@ -83,6 +83,7 @@ class TRL(Dialect):
     #: SFTConfig's enum-like keys are checked against TRL's own table (for SFT runs).
     value_keys = {"transformers": ENUM_KEYS,
                   "trl": {name: name for name in ("packing_strategy", "loss_type", "truncation_mode")}}
+    closed_values = {"logging_strategy": INTERVAL_STRATEGIES}
     default_sources = ("trl", "transformers")
     packs_with_trl = True
     runs_trl_trainers = True

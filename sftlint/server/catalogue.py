@@ -10,7 +10,7 @@ from typing import Any
 
 from ..records import field as record_field, record
 from ..schema import dialect_schema
-from ..schemas import for_dialect, load
+from ..schemas import load
 
 _NO_DEFAULT = object()
 
@@ -98,7 +98,7 @@ def default_of(dialect, dotted: str) -> tuple[Any, str] | None:
 
     The dialect names the snapshots that hold its defaults (``Dialect.default_sources``), first
     match wins: the tool's own, then the TrainingArguments it passes on."""
-    schema = for_dialect(dialect.name)
+    schema = dialect.key_schema()
     sections = schema.sections if schema else frozenset()
     for package in dialect.default_sources:
         try:

@@ -3,10 +3,13 @@
 Taken from transformers 5.17 (``SchedulerType``, ``OptimizerNames``, ``SaveStrategy``,
 ``IntervalStrategy``), bitsandbytes' quantisation types and the dialects' own switches; a test
 compares the transformers lists with the installed release. Keyed by canonical field (the value
-passes to the Trainer unchanged) or by (dialect, key) where a dialect reads its own words.
+passes to the Trainer unchanged); where a tool reads words of its own, its dialect lists them
+(``Dialect.closed_values``).
 """
 
 from __future__ import annotations
+
+from ..dialects.trainer_defaults import INTERVAL_STRATEGIES
 
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
               "inverse_sqrt", "reduce_lr_on_plateau", "cosine_with_min_lr", "cosine_warmup_with_min_lr",
@@ -20,7 +23,6 @@ OPTIMIZERS = ("adamw_torch", "adamw_torch_fused", "adamw_torch_xla", "adamw_torc
               "galore_adafactor_layerwise", "lomo", "adalomo", "grokadamw", "schedule_free_radam",
               "schedule_free_adamw", "schedule_free_sgd", "apollo_adamw", "apollo_adamw_layerwise", "stable_adamw")
 SAVE_STRATEGIES = ("no", "steps", "epoch", "best")
-INTERVAL_STRATEGIES = ("no", "steps", "epoch")
 
 #: canonical field -> accepted values
 BY_FIELD: dict[str, tuple[str, ...]] = {
@@ -32,19 +34,10 @@ BY_FIELD: dict[str, tuple[str, ...]] = {
     "bnb_4bit_compute_dtype": ("bfloat16", "float16", "float32"),
 }
 
-#: (dialect, dotted key) -> accepted values, where the dialect has words of its own
-BY_KEY: dict[tuple[str, str], tuple[str, ...]] = {
-    ("axolotl", "adapter"): ("lora", "qlora"),
-    ("llamafactory", "finetuning_type"): ("lora", "freeze", "full"),
-    ("llamafactory", "stage"): ("pt", "sft", "rm", "ppo", "dpo", "kto"),
-    ("hf", "logging_strategy"): INTERVAL_STRATEGIES,
-    ("trl", "logging_strategy"): INTERVAL_STRATEGIES,
-    ("llamafactory", "logging_strategy"): INTERVAL_STRATEGIES,
-}
 
-
-def values_for(dialect: str, dotted_key: str, field: str | None) -> tuple[str, ...]:
+def values_for(dialect, dotted_key: str, field: str | None) -> tuple[str, ...]:
     """The closed set of values for a key of ``dialect`` (empty when the set is open)."""
-    if (dialect, dotted_key) in BY_KEY:
-        return BY_KEY[(dialect, dotted_key)]
+    own = dialect.closed_values.get(dotted_key)
+    if own:
+        return own
     return BY_FIELD.get(field or "", ())

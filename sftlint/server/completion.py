@@ -91,7 +91,7 @@ def value_items(dialect, cat, at, lines: Lines, line: int) -> list[types.Complet
     info = cat.at(at.path)
     dotted = ".".join(at.path)
     field = info.field if info is not None else None
-    values = values_for(dialect.name, dotted, field)
+    values = values_for(dialect, dotted, field)
     if not values and info is not None and info.types == ("boolean",):
         values = ("true", "false")
     rng = types.Range(lines.at(line + 1, at.start + 1), lines.at(line + 1, at.end + 1))
