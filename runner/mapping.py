@@ -21,19 +21,9 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
+from ..dialects import Dialect, builtin_dialect
 from ..dialects.values import as_int, as_number
 
-#: Dialects whose tool computes the run length and the warmup itself and passes fixed numbers.
-FIXED_LENGTH_DIALECTS = frozenset({"axolotl"})
-#: Dialects whose ``max_samples`` caps every dataset on its own (the others cap the combined set).
-CAP_EACH_DIALECTS = frozenset({"llamafactory"})
-#: What a tool's model loader uses for 4-bit settings the config leaves out.
-LOADER_DEFAULTS: dict[str, dict[str, Any]] = {
-    "axolotl": {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True},
-    "llamafactory": {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True},
-    "unsloth": {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True},
-    "trl": {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": False},
-}
 #: TrainingArguments' own defaults, for inputs neither the plan nor the config has.
 TRAINER_DEFAULTS = {"learning_rate": 5e-5, "lr_scheduler_type": "linear", "per_device_train_batch_size": 8,
                     "gradient_accumulation_steps": 1, "num_train_epochs": 3.0, "max_steps": -1}
@@ -43,9 +33,15 @@ class MappingError(ValueError):
     """A value the Trainer could not accept; the message names it."""
 
 
+def _tool(plan) -> Dialect:
+    """The dialect that made ``plan``, whose tool's conventions the run follows: whether it counts
+    the run itself (``computes_run_length``), how ``max_samples`` caps the data."""
+    return builtin_dialect(getattr(plan, "dialect", None))
+
+
 def passes_fixed_length(plan, mode: str) -> bool:
     """True when the Trainer gets the plan's step count and warmup as fixed numbers."""
-    return mode == "smoke" or getattr(plan, "dialect", None) in FIXED_LENGTH_DIALECTS
+    return mode == "smoke" or _tool(plan).computes_run_length
 
 
 def _plan_or(plan, name: str, values: Mapping[str, Any], key: str, notes: list[str]):
@@ -128,15 +124,15 @@ def data_slicing(plan, values: Mapping[str, Any], mode: str, steps: int, world_s
         return {"max_rows": steps * batch * accumulation * world_size, "max_rows_each": None, "val_size": None}
     cap = as_int(values.get("max_samples"))
     cap = cap if cap is not None and cap > 0 else None
-    each = getattr(plan, "dialect", None) in CAP_EACH_DIALECTS
+    each = _tool(plan).max_samples_per_dataset
     val = as_number(values.get("val_size"))
     return {"max_rows": None if each else cap, "max_rows_each": cap if each else None,
             "val_size": val if val is not None and val > 0 else None}
 
 
 def quantization_arguments(values: Mapping[str, Any], dialect: str | None) -> dict[str, Any]:
-    """4-bit settings: the config's, else what the tool's loader uses."""
-    defaults = LOADER_DEFAULTS.get(dialect or "", {})
+    """4-bit settings: the config's, else what the tool's loader uses (``loader_4bit_defaults``)."""
+    defaults = builtin_dialect(dialect).loader_4bit_defaults
 
     def pick(name: str, fallback: Any) -> Any:
         value = values.get(name)

@@ -11,7 +11,8 @@ with their ``dialects`` attribute, which the engine honours (``Rule.applies_to``
 The check reads every module with :mod:`ast`: an expression ``<anything>.dialect.name``, a name
 or attribute ``dialect_name``, or a local variable assigned from one of those, must not be an
 operand of ``==``/``!=``/``in``/``is``, the key of a subscript or of ``.get()``, or the subject
-of a ``match``.
+of a ``match``; nor may ``<anything>.dialect`` (a plan holds its dialect's name there) be compared
+with anything but None.
 """
 
 from __future__ import annotations
@@ -39,6 +40,14 @@ def _sources() -> list[Path]:
                 continue
             files.append(path)
     return files
+
+
+def _is_dialect_of(node: ast.AST) -> bool:
+    """``x.dialect`` or ``getattr(x, "dialect", ...)``: a plan's dialect name, or a config's dialect."""
+    if isinstance(node, ast.Attribute):
+        return node.attr == "dialect"
+    return (isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "getattr"
+            and len(node.args) >= 2 and isinstance(node.args[1], ast.Constant) and node.args[1].value == "dialect")
 
 
 def _is_name_of_dialect(node: ast.AST, aliases: set[str]) -> bool:
@@ -76,8 +85,12 @@ def branches_on_dialect_name(source: str, filename: str = "<source>") -> list[st
         aliases = _aliases(scope)
         for node in ast.walk(scope):
             if isinstance(node, ast.Compare):
-                if any(_is_name_of_dialect(operand, aliases) for operand in (node.left, *node.comparators)):
+                operands = (node.left, *node.comparators)
+                if any(_is_name_of_dialect(operand, aliases) for operand in operands):
                     found.add((node.lineno, "compares a dialect's name"))
+                elif any(_is_dialect_of(operand) for operand in operands) and not any(
+                        isinstance(o, ast.Constant) and o.value is None for o in operands):
+                    found.add((node.lineno, "compares a dialect (a plan's holds its name)"))
             elif isinstance(node, ast.Subscript):
                 if _is_name_of_dialect(node.slice, aliases):
                     found.add((node.lineno, "looks up a table by a dialect's name"))
@@ -101,7 +114,10 @@ def branches_on_dialect_name(source: str, filename: str = "<source>") -> list[st
     'effect = CONSEQUENCES[dialect.name]\n',
     'stops = STOPS.get(ctx.config.dialect.name)\n',
     'match config.dialect.name:\n    case "hf":\n        pass\n',
-], ids=["equals", "membership", "reversed", "parameter", "alias", "subscript", "get", "match"])
+    'each = getattr(plan, "dialect", None) in CAP_EACH_DIALECTS\n',
+    'if plan.dialect == "axolotl":\n    pass\n',
+], ids=["equals", "membership", "reversed", "parameter", "alias", "subscript", "get", "match", "plan-getattr",
+        "plan-attribute"])
 def test_the_check_sees_each_way_of_branching_on_the_name(source):
     assert branches_on_dialect_name(source)
 
@@ -113,7 +129,8 @@ def test_the_check_sees_each_way_of_branching_on_the_name(source):
     'key = (dialect.name, id(schema))\n',
     'if config.dialect.packs_with_trl:\n    pass\n',
     'if removal.package == "axolotl":\n    pass\n',
-], ids=["message", "display", "argument", "cache-key", "attribute", "other-name"])
+    'if config.dialect is None:\n    pass\n',
+], ids=["message", "display", "argument", "cache-key", "attribute", "other-name", "none-check"])
 def test_showing_or_passing_the_name_is_not_branching(source):
     assert branches_on_dialect_name(source) == []
 

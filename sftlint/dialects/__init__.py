@@ -24,6 +24,15 @@ class UnknownDialect(Exception):
     pass
 
 
+def builtin_dialect(name: str | None) -> Dialect:
+    """The built-in dialect called ``name``, for code that holds only a plan's dialect name (the
+    runner's recipe) and follows its tool's conventions; any other name gets a plain
+    :class:`Dialect`, which has no conventions of its own."""
+    from .builtin import sftlint_dialects
+
+    return next((d for d in sftlint_dialects() if d.name == name), None) or Dialect()
+
+
 @record
 class DialectChoice:
     dialect: Dialect | None

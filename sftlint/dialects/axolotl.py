@@ -106,6 +106,7 @@ class Axolotl(Dialect):
                                    "eval_strategy": "eval_strategy", "save_strategy": "save_strategy",
                                    "logging_strategy": "logging_strategy", "hub_strategy": "hub_strategy"}}
     closed_values = {"adapter": ("lora", "qlora")}
+    loader_4bit_defaults = {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True}
     default_sources = ("axolotl",)
     computes_run_length = True
     derives_strategies = True

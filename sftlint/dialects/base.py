@@ -128,6 +128,9 @@ class Dialect:
     peft_default_targets: ClassVar[bool] = False
     #: The key that lists parameters (MoE experts) for LoRA, when the tool has one.
     target_parameters_key: ClassVar[str | None] = None
+    #: What the tool's model loader uses for 4-bit settings the config leaves out
+    #: (``bnb_4bit_quant_type``, ``bnb_4bit_use_double_quant``).
+    loader_4bit_defaults: ClassVar[dict[str, Any]] = {}
 
     def detect(self, document: Document) -> Detection:
         raise NotImplementedError

@@ -124,6 +124,7 @@ class LlamaFactory(Dialect):
     duplicate_key_error = "LLaMA-Factory's loader (OmegaConf) stops with 'found duplicate key {key}'"
     closed_values = {"finetuning_type": ("lora", "freeze", "full"), "stage": ("pt", "sft", "rm", "ppo", "dpo", "kto"),
                      "logging_strategy": INTERVAL_STRATEGIES}
+    loader_4bit_defaults = {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True}
     default_sources = ("llamafactory", "transformers")
     max_samples_per_dataset = True
     #: Keys of which every LLaMA-Factory config has at least one (the newer format: its own markers).

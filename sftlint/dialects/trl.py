@@ -84,6 +84,7 @@ class TRL(Dialect):
     value_keys = {"transformers": ENUM_KEYS,
                   "trl": {name: name for name in ("packing_strategy", "loss_type", "truncation_mode")}}
     closed_values = {"logging_strategy": INTERVAL_STRATEGIES}
+    loader_4bit_defaults = {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": False}
     default_sources = ("trl", "transformers")
     packs_with_trl = True
     runs_trl_trainers = True

@@ -115,6 +115,7 @@ class Unsloth(Dialect):
     unknown_key_effect = "Unsloth Studio ignores it"
     validates_types = True
     value_keys = {"transformers": {"training.optim": "optim", "training.lr_scheduler_type": "lr_scheduler_type"}}
+    loader_4bit_defaults = {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True}
     default_sources = ("unsloth",)
     fused_loss = "Unsloth's fused cross-entropy"
     scales_rope = True
