@@ -53,6 +53,8 @@ def describe(config) -> Architecture | None:
         model_type = local.get("model_type") if isinstance(local.get("model_type"), str) else None
         positions = next((local[k] for k in POSITION_KEYS if isinstance(local.get(k), int) and local[k] > 0), None)
         known = table["model_types"].get(model_type or "")
+        if positions is None and known and not any(k in local for k in POSITION_KEYS):
+            positions = known.get("default_positions")  # transformers fills a missing key with its class default
         remote = model_type if model_type in set(table["remote_code"].values()) else None
         return Architecture(model, model_type, _modules(known), positions, known.get("positions") if known else None,
                             remote, "its config.json")

@@ -44,6 +44,13 @@ def test_layer_names_are_those_transformers_builds(probe):
     assert not differ, differ
 
 
+def test_default_positions_are_the_configuration_classes_defaults(probe):
+    table = load("architectures")["model_types"]
+    differ = {t: (e.get("default_positions"), probe["positions"][t]) for t, e in table.items()
+              if e.get("default_positions") != probe["positions"][t]}
+    assert not differ, differ
+
+
 def _md001(targets: list[str]) -> str | None:
     text = "# sftlint: dialect=axolotl\nbase_model: gpt2\nadapter: lora\nlora_target_modules: " + json.dumps(targets) + "\n"
     result = lint_document(parse_document(Path("config.yaml"), text), Settings(select=["MD001"]), build_registry())

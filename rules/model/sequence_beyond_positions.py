@@ -16,7 +16,9 @@ class SequenceBeyondPositions(Rule):
     """## What it does
     Reports a maximum sequence length (`sequence_len`, `max_length` / `max_seq_length`,
     `cutoff_len`) longer than the base model's position limit, known from its local
-    `config.json` or a built-in table of common models (nothing is reported for other models).
+    `config.json` (one without the key gets its configuration class's default, as transformers
+    gives it) or a built-in table of common models; nothing is reported for other models, whose
+    limit sftlint does not know.
 
     ## Why is this bad?
     A model with learned position embeddings (GPT-2, OPT, StarCoder) has one row per position:
@@ -47,7 +49,9 @@ class SequenceBeyondPositions(Rule):
 
     ## References
     - `sftlint/schemas_data/architectures.json`: `max_position_embeddings` / `n_positions` from
-      each listed model's `config.json`
+      each listed model's `config.json` (the Qwen3 models' 40960 from Qwen's documentation), and
+      each model type's class default in transformers 5.17, checked against the installed
+      configuration classes in `tests/test_architectures_real.py`
     - transformers `GPT2Model.forward` (`wpe` lookup); Unsloth Studio scales RoPE itself, so it is
       not checked for rotary models
     """
