@@ -100,7 +100,7 @@ def _ints(*values) -> bool:
 def _grpo_batch_not_divisible(data: dict) -> bool:
     trl = _trl(data)
     generations = trl.get("num_generations")
-    if _rl(data) != "grpo" or not _ints(generations) or generations < 2:
+    if _rl(data) != "grpo" or not isinstance(generations, int) or isinstance(generations, bool) or generations < 2:
         return False
     explicit = trl.get("generation_batch_size")
     if explicit is not None:
