@@ -231,10 +231,15 @@ def _read_project(root: str, requirements: list[str]) -> tuple[dict[str, Pin], l
 
 
 def _from_requirements(text: str) -> list[str]:
+    """The requirement lines, without comments, pip options (``-r``, ``--hash=...``) and the
+    line continuations pip-compile writes (``trl==0.16.0 \\``)."""
     out = []
     for line in text.splitlines():
         line = line.split(" #", 1)[0].split("\t#", 1)[0].strip()
-        if line and not line.startswith(("#", "-")):
+        if not line or line.startswith(("#", "-")):
+            continue
+        line = re.split(r"\s+-", line, maxsplit=1)[0].rstrip("\\").strip()
+        if line:
             out.append(line)
     return out
 

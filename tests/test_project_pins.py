@@ -152,6 +152,18 @@ def test_pyproject_requirements_and_setup_cfg_the_tightest_wins(project):
     assert pins.pin("axolotl").newest == (0, 8, 0)
 
 
+def test_a_pip_compile_lock_file_with_hashes(project):
+    """pip-compile writes each pin with a line continuation and ``--hash`` options."""
+    (project / "requirements.txt").write_text(
+        "# via -r requirements.in\n"
+        "transformers==4.46.3 \\\n    --hash=sha256:aaaa \\\n    --hash=sha256:bbbb\n"
+        "trl==0.12.2 --hash=sha256:cccc\n"
+        "-r requirements-base.txt\n--index-url https://example.invalid/simple\n")
+    pins = pins_of(project / "recipes" / "qwen" / "sft.yaml")
+    assert {p: pin.requirement for p, pin in pins.pins.items()} == {"transformers": "transformers==4.46.3",
+                                                                   "trl": "trl==0.12.2"}
+
+
 def test_the_nearest_project_folder_counts(project):
     """A sub-project with its own requirements file is the project of the configs below it."""
     (project / "setup.py").write_text(SETUP_PY.format(transformers="==4.52.3", trl="==0.18.0"))
