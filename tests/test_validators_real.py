@@ -30,6 +30,10 @@ CONFIGS = [
     {"fp16_full_eval": True}, {"torch_empty_cache_steps": 0}, {"torch_empty_cache_steps": 10}, {},
     {"eval_strategy": "steps", "logging_steps": 0, "logging_strategy": "epoch"},
     {"eval_strategy": "steps", "eval_steps": 5, "logging_steps": 0, "logging_strategy": "epoch"},
+    {"fsdp": "full_shard auto_wrap"}, {"fsdp": "hybrid_shard auto_wrap"}, {"fsdp": "hybrid_shard", "fsdp_config": {"version": 1}},
+    {"fsdp": "full_shard wrap"}, {"fsdp": ["shard_grad_op", "offload"]},
+    {"fsdp": "full_shard", "fsdp_config": {"fsdp_auto_wrap_policy": "SIZE_BASED"}},
+    {"fsdp": "full_shard", "fsdp_config": {"auto_wrap_policy": "NO_WRAP"}},
 ]
 MODEL_CONFIGS = [{"load_in_4bit": True, "load_in_8bit": True}, {"load_in_4bit": True}, {}]
 #: TRL trainer configs: the class, and settings (one that marks the trainer to sftlint comes first)

@@ -35,7 +35,49 @@ def _fractional_interval(data: dict, steps: str, strategy: str) -> bool:
     return g(data, strategy) == "steps" and value is not None and value > 1 and value != int(value)
 
 
+#: accelerate's sharding strategies and wrap policies, which TrainingArguments checks ``fsdp`` against
+FSDP_STRATEGIES = ("FULL_SHARD", "SHARD_GRAD_OP", "NO_SHARD", "HYBRID_SHARD", "HYBRID_SHARD_ZERO2")
+FSDP_WRAP_POLICIES = ("TRANSFORMER_BASED_WRAP", "SIZE_BASED_WRAP", "NO_WRAP")
+
+
+def _fsdp_items(data: dict) -> list:
+    """The words of a legacy ``fsdp`` string or list ("full_shard auto_wrap")."""
+    value = data.get("fsdp")
+    if isinstance(value, str):
+        return value.split()
+    return [item for item in value if isinstance(item, str)] if isinstance(value, list) else []
+
+
+def _fsdp_config(data: dict) -> dict | None:
+    """``fsdp_config`` with the ``fsdp_`` prefix stripped as TrainingArguments does (None: a file path)."""
+    value = data.get("fsdp_config")
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        return None
+    return {(k[5:] if isinstance(k, str) and k.startswith("fsdp_") else k): v for k, v in value.items()}
+
+
+def _fsdp1_only_strategy(data: dict) -> bool:
+    config = _fsdp_config(data)
+    if config is None or str(config.get("version", 2)) != "2":
+        return False
+    return any(item.upper() in FSDP_STRATEGIES and item not in ("full_shard", "shard_grad_op")
+               for item in _fsdp_items(data))
+
+
+def _unknown_fsdp_option(data: dict) -> bool:
+    return any(item.upper() not in FSDP_STRATEGIES and item not in ("offload", "auto_wrap") for item in _fsdp_items(data))
+
+
+def _unknown_wrap_policy(data: dict) -> bool:
+    config = _fsdp_config(data)
+    return bool(data.get("fsdp")) and config is not None and "auto_wrap_policy" in config \
+        and config["auto_wrap_policy"] not in FSDP_WRAP_POLICIES
+
+
 TA = "TrainingArguments._validate_args"
+FSDP = "TrainingArguments._process_fsdp_args"
 TRANSFORMERS = (
     Check(TA, None, ("logging_steps",),
           lambda d: g(d, "logging_strategy") == "steps" and _number(g(d, "logging_steps")) == 0,
@@ -61,6 +103,12 @@ TRANSFORMERS = (
     Check(TA, None, ("bf16_full_eval", "fp16_full_eval"),
           lambda d: bool(d.get("fp16_full_eval")) and bool(d.get("bf16_full_eval")),
           "at most one of fp16_full_eval and bf16_full_eval can be on"),
+    Check(FSDP, None, ("fsdp",), _fsdp1_only_strategy,
+          "this `fsdp` sharding strategy exists only in FSDP1 (FSDP2, the default, has full_shard and shard_grad_op)"),
+    Check(FSDP, None, ("fsdp",), _unknown_fsdp_option,
+          "`fsdp` holds an option TrainingArguments does not know (a sharding strategy, offload or auto_wrap)"),
+    Check(FSDP, None, ("fsdp_config",), _unknown_wrap_policy,
+          "`fsdp_config.auto_wrap_policy` must be " + ", ".join(FSDP_WRAP_POLICIES)),
     Check(TA, None, ("torch_empty_cache_steps",),
           lambda d: d.get("torch_empty_cache_steps") is not None
           and not (isinstance(d.get("torch_empty_cache_steps"), int) and not isinstance(d.get("torch_empty_cache_steps"), bool)

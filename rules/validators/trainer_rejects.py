@@ -21,6 +21,9 @@ class TrainerRejectsConfig(Rule):
     - both `fp16_full_eval` and `bf16_full_eval`
     - a `torch_empty_cache_steps` that is not a positive whole number
     - `eval_strategy: steps` with neither `eval_steps` nor a non-zero `logging_steps`
+    - a legacy `fsdp` string or list with an unknown word, or an FSDP1-only sharding strategy
+      (`hybrid_shard`, `no_shard`) while `fsdp_config` keeps the default version 2; an
+      `fsdp_config.auto_wrap_policy` accelerate does not have
     - TRL: both `load_in_4bit` and `load_in_8bit`; in a DPO config, `loss_weights` without one
       weight per `loss_type`; in a GRPO or RLOO config, `auto_find_batch_size`; in a GRPO config,
       `log_completions_hub_repo` without `log_completions`, a `vllm_importance_sampling_clip_min`
@@ -53,7 +56,7 @@ class TrainerRejectsConfig(Rule):
     No fix: which setting is the mistake is the author's choice.
 
     ## References
-    - transformers 5.17 `TrainingArguments._validate_args`; TRL 1.15 `ModelConfig`,
+    - transformers 5.17 `TrainingArguments._validate_args` and `_process_fsdp_args`; TRL 1.15 `ModelConfig`,
       `DPOConfig`, `GRPOConfig` and `RLOOConfig.__post_init__` (the findings name these releases;
       when each check first appeared was not traced); checked against the real classes in
       `tests/test_validators_real.py`
