@@ -65,13 +65,16 @@ def load_cases(tool: str) -> dict:
 
 
 def config_of(spec: dict, case: dict) -> dict:
-    """The case's config: the base with the case's settings laid over it (null removes a key)."""
+    """The case's config: the base with the case's settings laid over it (null removes a key), and
+    the keys of its ``empty`` list written with no value (null)."""
     config = dict(spec["base"])
     for key, value in case.get("set", {}).items():
         if value is None:
             config.pop(key, None)
         else:
             config[key] = value
+    for key in case.get("empty", ()):
+        config[key] = None
     return config
 
 
@@ -109,6 +112,8 @@ def _gist(message: str) -> str:
     """The line of the tool's error that says what is wrong (pydantic wraps it in others)."""
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     line = next((line for line in lines if line.startswith("Value error,")), lines[0] if lines else "")
+    if not line.startswith("Value error,") and "validation error" in line and len(lines) > 2:
+        line = f"{lines[1]}: {lines[2]}"  # a field's type error: the field, then what it wanted
     return line.split(" [type=", 1)[0][:300]
 
 

@@ -27,6 +27,8 @@ class Check:
     #: what the run trains for (``config.objective``: "dpo", "grpo" ...) where the check belongs to
     #: one trainer's config class (empty: any)
     objectives: frozenset[str] = frozenset()
+    #: for a check about one key among many: the keys it found, to point at and name in the message
+    found: Callable[[dict], list[str]] | None = None
 
 
 def truthy(data: dict, key: str) -> bool:
@@ -55,12 +57,18 @@ def run(ctx, checks: Iterable[Check], tool: str, checked: str) -> Iterable[Viola
         if not tripped:
             continue
         node = None
-        for key in check.keys:
+        message = check.message
+        keys = check.keys
+        if check.found is not None:
+            named = check.found(data)
+            keys = tuple(named) + keys
+            message = f"{message}: {', '.join(named)}" if named else message
+        for key in keys:
             entry = ctx.document.lookup(tuple(key.split(".")))
             if entry is not None:
                 node = entry[0]
                 break
         release = f"{check.since}+" if check.since else checked
-        yield Violation(f"{tool} {release} refuses this config: {check.message}", node,
+        yield Violation(f"{tool} {release} refuses this config: {message}", node,
                         data={"source": check.source, "since": check.since, "checked": checked})
 

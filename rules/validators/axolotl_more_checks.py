@@ -31,6 +31,19 @@ POLORA_UNTRAINED = ("lora_modules_to_save", "unfrozen_parameters", "peft_use_dor
 POLORA_IGNORED = ("loraplus_lr_ratio", "lr_groups", "embedding_lr", "embedding_lr_scale")
 
 
+def _required_but_empty(data: dict) -> list[str]:
+    """The top-level keys written empty (null) whose type in axolotl's schema does not take null."""
+    from sftlint.schemas import load
+
+    fields = load("axolotl")["classes"]["AxolotlInputConfig"]
+    empty = []
+    for key, value in data.items():
+        kinds = fields.get(key, {}).get("type", ["any"]) if isinstance(key, str) else ["any"]
+        if value is None and "null" not in kinds and "any" not in kinds:
+            empty.append(key)
+    return empty
+
+
 def _section(data: dict, key: str) -> dict:
     value = data.get(key)
     return value if isinstance(value, dict) else {}
@@ -179,6 +192,15 @@ CHECKS = (
     Check("config.py check_deduplication_with_skip_prepare", None, ("dataset_exact_deduplication", "skip_prepare_dataset"),
           lambda d: truthy(d, "dataset_exact_deduplication") and truthy(d, "skip_prepare_dataset"),
           "`dataset_exact_deduplication` has no effect with `skip_prepare_dataset: true`"),
+    Check("config.py AxolotlInputConfig field types", None, (), lambda d: bool(_required_but_empty(d)),
+          "a key that takes no null is written empty (leave it out for the default, or give a value)",
+          found=_required_but_empty),
+    Check(V + "TrainingValidationMixin.check_tokenizer_use_mistral_common", None,
+          ("base_model_config", "tokenizer_config", "base_model"),
+          lambda d: d.get("tokenizer_use_mistral_common") is None
+          and any(k in d and d[k] is None for k in ("base_model", "base_model_config", "tokenizer_config")),
+          "an empty base_model, base_model_config or tokenizer_config crashes the mistral-common check "
+          "(AttributeError): leave the key out"),
     # evaluation
     Check(V + "TrainingValidationMixin.check_evals", None, ("do_bench_eval",),
           lambda d: truthy(d, "do_bench_eval") and not (d.get("evals_per_epoch") or d.get("eval_steps")),

@@ -46,6 +46,8 @@ class AxolotlRejectsConfig(Rule):
 
     And, read in 0.19.0 (when each first appeared was not traced, so the findings name 0.19):
 
+    - a key whose type takes no null written empty (`output_dir:`, `sequence_len:`), and an
+      empty `base_model`, `base_model_config` or `tokenizer_config`, which crashes a check
     - data: no `datasets` and no `pretraining_dataset`; `pretraining_dataset` or `streaming`
       without `max_steps`, or with `val_set_size`; several streaming datasets with packing;
       `dataset_exact_deduplication` with streaming or `skip_prepare_dataset`;
@@ -120,7 +122,7 @@ class AxolotlRejectsConfig(Rule):
       separate environment, since it pins other transformers and TRL releases): one config per
       check, each refused by axolotl exactly where this rule reports it, and the valid ones
       accepted by both
-    - `bench/validators/axolotl_cases.yaml`: 110 configs run through axolotl 0.19.0's
+    - `bench/validators/axolotl_cases.yaml`: 115 configs run through axolotl 0.19.0's
       `validate_config` (`check_real.py`); the answers are recorded and the test suite checks
       this rule reports exactly the refused ones
     """
