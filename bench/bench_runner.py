@@ -333,7 +333,7 @@ def plan_estimate(config_path: Path, backend: str) -> int | None:
     config, plan = load_plan(config_path)
     found = estimate_bytes(plan, backend)
     if found is None:
-        from sftlint.memory import estimate_memory
+        from sftlint.plan.memory_estimate import estimate_memory
 
         memory = estimate_memory(config, plan, roots=[config_path.parent])
         found = memory and memory.get("total_bytes")

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from sftlint.canonical import Setting, TrainingConfig
+from sftlint.config.canonical import Setting, TrainingConfig
 from sftlint.document import Mapping, Scalar
-from sftlint.edits import format_scalar, insert_entry, set_value
-from sftlint.findings import Applicability, Fix
+from sftlint.lint.edits import format_scalar, insert_entry, set_value
+from sftlint.lint.findings import Applicability, Fix
 
 
 def number(value: Any) -> float | None:

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import sys
 
-from ..cli import EXIT_ERROR, EXIT_FINDINGS, UsageError
+from ..cli.main import EXIT_ERROR, EXIT_FINDINGS, UsageError
 
 
 def _show_findings(lines: list[str]) -> None:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from ..session import PlanError as SessionPlanError
-from ..session import Session
+from ..lint.session import PlanError as SessionPlanError
+from ..lint.session import Session
 
 __all__ = ["PlanError", "format_finding", "lint_and_plan", "load_plan"]
 
@@ -30,7 +30,7 @@ class PlanError(SessionPlanError):
 
 
 def _session(world_size: int, num_examples: int | None, overrides: dict[str, Any] | None) -> Session:
-    from ..settings import SettingsError
+    from ..settings.resolver import SettingsError
 
     extra = dict(overrides or {})
     extra["world_size"] = world_size
@@ -65,7 +65,7 @@ def format_finding(finding) -> str:
 def lint_and_plan(config_path: Path | str, world_size: int = 1, num_examples: int | None = None,
                   overrides: dict[str, Any] | None = None):
     """``(config, plan, findings)``: the plan and the linter's findings on the same reading of the file."""
-    from ..settings import SettingsError
+    from ..settings.resolver import SettingsError
 
     path = Path(config_path)
     session = _session(world_size, num_examples, overrides)

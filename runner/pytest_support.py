@@ -1,7 +1,7 @@
 """pytest integration of the runner: markers, the ``sft_run`` fixture, ``--sft-runs DIR`` items, and a
 summary table at the end of the session.
 
-Wired from :mod:`sftlint.pytest_plugin`, so it is loaded in every pytest run of every project that
+Wired from :mod:`sftlint.pytest.plugin`, so it is loaded in every pytest run of every project that
 installs sftlint: nothing here imports the engine or any training package until a run is asked for.
 
 * ``gpu`` marks a test that needs a CUDA device; without one it is skipped with the reason, so a
@@ -186,8 +186,8 @@ def _run_configs(config) -> set[Path]:
     """Training configs under the ``--sft-runs`` folders, found the way ``sftlint check`` finds them."""
     found = config.stash.get(CONFIGS, None)
     if found is None:
-        from ..discovery import discover
-        from ..settings import SettingsResolver
+        from ..files.discovery import discover
+        from ..settings.resolver import SettingsResolver
 
         folders = [Path(f) for f in config.getoption("sft_runs")]
         files, _ = discover(folders, SettingsResolver()) if folders else ([], None)

@@ -235,7 +235,7 @@ def build_recipe(values: Mapping[str, Any], plan, *, mode: str, backend: str, ba
 
 
 def config_values(config) -> dict[str, Any]:
-    """Canonical values of a :class:`~sftlint.canonical.TrainingConfig` (or a plain mapping) as a dict."""
+    """Canonical values of a :class:`~sftlint.config.canonical.TrainingConfig` (or a plain mapping) as a dict."""
     if isinstance(config, Mapping):
         return dict(config)
     return {name: setting.value for name, setting in config.settings.items()}

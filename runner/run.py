@@ -73,7 +73,7 @@ def run_config(config_path: Path | str, *, mode: str = "smoke", backend: str = "
                num_examples: int | None = None, show_progress: bool = False, overwrite: bool = False,
                allow_lint_errors: bool = False, show_findings: Callable[[list[str]], None] | None = None) -> RunResult:
     """Lint ``config_path``, show its findings (``show_findings``), and train it if it may be."""
-    from ..findings import Severity
+    from ..lint.findings import Severity
     from .plan_source import format_finding, lint_and_plan
 
     config, plan, findings = lint_and_plan(config_path, world_size=world_size, num_examples=num_examples)

@@ -1,4 +1,4 @@
-"""Write the hook reference of docs/plugins.md from sftlint/hookspecs.py.
+"""Write the hook reference of docs/plugins.md from sftlint/plugin/hookspecs.py.
 
 The hook docstrings are the one source: this script renders them as Markdown between the two
 marker comments of docs/plugins.md, leaving the rest of the page as written. A test runs
@@ -12,7 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-START = "<!-- hooks: generated from sftlint/hookspecs.py by scripts/plugin_docs.py; do not edit -->"
+START = "<!-- hooks: generated from sftlint/plugin/hookspecs.py by scripts/plugin_docs.py; do not edit -->"
 END = "<!-- end of hooks -->"
 PAGE = Path(__file__).resolve().parents[1] / "docs" / "plugins.md"
 
@@ -67,7 +67,7 @@ def _hook(name: str, function) -> str:
 
 def render() -> str:
     """The generated part of the page, markers included."""
-    from sftlint import hookspecs
+    from sftlint.plugin import hookspecs
 
     source = inspect.getsource(hookspecs)
     banners = _banners(source)

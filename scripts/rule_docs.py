@@ -2,7 +2,7 @@
 
 The rule docstrings are the one source: an index table per family (code, name, default severity,
 fix availability, summary), then each rule's documentation as ``sftlint rule CODE`` prints it
-(:func:`sftlint.rule_docs.render_rule`). ``python scripts/rule_docs.py`` rewrites the page;
+(:func:`sftlint.lint.rule_docs.render_rule`). ``python scripts/rule_docs.py`` rewrites the page;
 ``--check`` exits 1 when it is stale. A test compares :func:`render` with the committed page.
 """
 
@@ -41,8 +41,8 @@ def _family_doc(rule) -> tuple[str, str]:
 
 
 def render() -> str:
-    from sftlint.plugins import build_registry
-    from sftlint.rule_docs import render_rule
+    from sftlint.plugin.loading import build_registry
+    from sftlint.lint.rule_docs import render_rule
 
     rules = [r for r in build_registry().rules.values() if r.__module__.startswith("sftlint.")]
     families = {f: sorted((r for r in rules if r.family() == f), key=lambda r: r.code) for f in FAMILIES}
@@ -70,8 +70,8 @@ def render() -> str:
 
 def _errors() -> tuple[list[str], list[str]]:
     """The index table and sections of the ``E`` codes (not rules, documented alike)."""
-    import sftlint.error_codes as errors
-    from sftlint.rule_docs import render_rule
+    import sftlint.lint.error_codes as errors
+    from sftlint.lint.rule_docs import render_rule
 
     paragraph = errors.__doc__.strip().split("\n\n")[0]
     title = paragraph.splitlines()[0].partition(":")[0].strip()

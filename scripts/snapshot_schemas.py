@@ -1,4 +1,4 @@
-"""Write the key schemas that the KT rules check against, as JSON under ``sftlint/schemas_data/``.
+"""Write the key schemas that the KT rules check against, as JSON under ``sftlint/config/schemas_data/``.
 
 transformers, TRL and PEFT are read from the installed packages (their dataclasses); axolotl and
 LLaMA-Factory are parsed statically (``ast``) from a source checkout given on the command line, so
@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-OUT = Path(__file__).resolve().parent.parent / "sftlint" / "schemas_data"
+OUT = Path(__file__).resolve().parent.parent / "sftlint" / "config" / "schemas_data"
 
 #: Keys that older releases accepted and newer ones reject, established by comparing the
 #: TrainingArguments fields of transformers 4.57.1, 5.0.0, 5.1.0, 5.2.0, 5.3.0, 5.5.0, 5.8.0,

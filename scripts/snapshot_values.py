@@ -1,5 +1,5 @@
 """Write the accepted and removed values of the enum-like settings, as JSON in
-``sftlint/schemas_data/values.json`` (read by rule KT004).
+``sftlint/config/schemas_data/values.json`` (read by rule KT004).
 
 The accepted values of transformers' enums (``OptimizerNames``, ``SchedulerType``,
 ``IntervalStrategy``, ``SaveStrategy``, ``HubStrategy``) and TRL's ``choices`` come from the
@@ -18,7 +18,7 @@ import re
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parent.parent / "sftlint" / "schemas_data" / "values.json"
+OUT = Path(__file__).resolve().parent.parent / "sftlint" / "config" / "schemas_data" / "values.json"
 
 #: Values transformers no longer accepts, from the enums of 4.46.3, 4.49.0, 4.50.3, 4.51.3,
 #: 4.53.3, 4.57.1 and 5.17.0. ``to`` is the replacement; ``same`` marks one that computes the

@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .document import DocumentError, parse_document
-from .engine import FileResult, lint_document
-from .findings import Applicability, Finding
-from .plugins import Registry, build_registry
-from .settings import Settings, SettingsError, parse_settings
+from .lint.engine import FileResult, lint_document
+from .lint.findings import Applicability, Finding
+from .plugin.loading import Registry, build_registry
+from .settings.resolver import Settings, SettingsError, parse_settings
 
 CASE_KEYS = frozenset({
     "name", "dialect", "config", "expect", "messages", "fixed", "unsafe", "settings", "num_examples",
@@ -177,7 +177,7 @@ def default_registry() -> Registry:
 def case_settings(case: RuleCase, folder: Path, registry: Registry | None = None) -> Settings:
     """Settings for one case: its ``settings`` table (checked against the plugins, as a settings
     file is), then only its rule selected."""
-    from .selection import check_settings
+    from .lint.selection import check_settings
 
     try:
         settings = parse_settings(dict(case.settings), folder / "sftlint.toml")
@@ -269,7 +269,7 @@ def check_fixed(case: RuleCase, path: Path, settings: Settings, registry: Regist
 
 def _fix(path: Path, text: str, settings: Settings, registry: Registry, unsafe: bool) -> str:
     try:
-        from .fixer import fix_text
+        from .lint.fixer import fix_text
     except ImportError:  # pragma: no cover - an engine without the fix loop: one pass by hand
         return _fix_once(path, text, settings, registry, unsafe)
     outcome = fix_text(path, text, settings, registry, unsafe)
@@ -278,7 +278,7 @@ def _fix(path: Path, text: str, settings: Settings, registry: Registry, unsafe: 
 
 
 def _fix_once(path: Path, text: str, settings: Settings, registry: Registry, unsafe: bool) -> str:
-    from .edits import apply_edits
+    from .lint.edits import apply_edits
 
     result = lint_document(parse_document(path, text), settings, registry)
     edits = [e for f in result.findings if f.fix and (unsafe or f.fix.applicability is Applicability.SAFE)

@@ -21,7 +21,7 @@ TINY = {"hidden_size": 64, "n_embd": 64, "d_model": 64, "num_hidden_layers": 1, 
         "ffn_dim": 128, "n_inner": 128, "vocab_size": 128, "head_dim": 16, "rotary_dim": 8, "expansion_ratio": 2}
 
 
-#: where configuration classes keep the position limit (sftlint.architecture.POSITION_KEYS)
+#: where configuration classes keep the position limit (sftlint.config.architectures.POSITION_KEYS)
 POSITION_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx")
 
 

@@ -61,7 +61,7 @@ class Run:
 @pytest.fixture
 def cli(tmp_path, monkeypatch, capsys):
     """Run ``sftlint ARGS`` in-process, in tmp_path; returns exit code, stdout and stderr."""
-    from sftlint.cli import main
+    from sftlint.cli.main import main
 
     def _cli(*args: str, cwd: Path | None = None) -> Run:
         monkeypatch.chdir(cwd or tmp_path)

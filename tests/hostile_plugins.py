@@ -27,7 +27,7 @@ _DOC = '''"""## What it does
 _RULE = '''
 import sys, os
 import sftlint
-from sftlint.findings import Fix, Edit, Applicability
+from sftlint.lint.findings import Fix, Edit, Applicability
 
 class Hostile(sftlint.Rule):
     {doc}

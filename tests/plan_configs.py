@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sftlint.canonical import Origin, Setting, TrainingConfig
+from sftlint.config.canonical import Origin, Setting, TrainingConfig
 from sftlint.dialects.base import Dialect
 from sftlint.document import parse_document
 

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 
 from sftlint.document import parse_document
-from sftlint.engine import lint_document
-from sftlint.plugins import build_registry
-from sftlint.schemas import load
-from sftlint.settings import Settings
+from sftlint.lint.engine import lint_document
+from sftlint.plugin.loading import build_registry
+from sftlint.config.key_snapshots import load
+from sftlint.settings.resolver import Settings
 
 pytest.importorskip("transformers")
 pytest.importorskip("peft")

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import yaml
 
-from sftlint.cli import build_parser
+from sftlint.cli.main import build_parser
 
 WORKFLOW = Path(__file__).resolve().parents[1] / "examples" / "ci" / "sftlint.yml"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.cli import COMMANDS, build_parser, main
+from sftlint.cli.main import COMMANDS, build_parser, main
 
 ROOT = Path(__file__).resolve().parents[1]
 

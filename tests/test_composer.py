@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from sftlint import composer
+from sftlint.document import composer
 from sftlint.document import DocumentError, Mapping, Sequence, parse_document
 
 TEXT = """\

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import pytest
 
-from sftlint.engine import lint_file
-from sftlint.plugins import build_registry
-from sftlint.settings import Settings
+from sftlint.lint.engine import lint_file
+from sftlint.plugin.loading import build_registry
+from sftlint.settings.resolver import Settings
 
 from corpus import CORPUS, FILES
 

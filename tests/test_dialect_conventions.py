@@ -10,16 +10,16 @@ import pytest
 
 from sftlint.dialects.builtin import sftlint_dialects
 from sftlint.document import parse_document
-from sftlint.engine import lint_document
-from sftlint.plugins import build_registry
-from sftlint.settings import Settings
+from sftlint.lint.engine import lint_document
+from sftlint.plugin.loading import build_registry
+from sftlint.settings.resolver import Settings
 
 #: A tool of its own: keys of its own names, a loader that stops on duplicate keys, enum values
 #: checked against transformers' table, and its own way of counting the run and the warmup.
 PLUGIN = '''
     from sftlint import hookimpl
     from sftlint.dialects.base import Detection, Dialect, key
-    from sftlint.schemas import KeySchema
+    from sftlint.config.key_snapshots import KeySchema
 
 
     class Acme(Dialect):

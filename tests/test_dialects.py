@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.canonical import Origin
+from sftlint.config.canonical import Origin
 from sftlint.dialects import UnknownDialect, choose_dialect
 from sftlint.dialects.launchers import sftlint_recognize_non_training
 from sftlint.document import load_document, parse_document
-from sftlint.engine import lint_document
-from sftlint.plugins import build_registry
-from sftlint.settings import Settings
+from sftlint.lint.engine import lint_document
+from sftlint.plugin.loading import build_registry
+from sftlint.settings.resolver import Settings
 
 FIXTURES = Path(__file__).parent / "fixtures" / "configs"
 

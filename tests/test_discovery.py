@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sftlint.discovery import discover
-from sftlint.settings import SettingsResolver
+from sftlint.files.discovery import discover
+from sftlint.settings.resolver import SettingsResolver
 
 TRAINING_JSON = '{"learning_rate": 0.0002, "per_device_train_batch_size": 4}\n'
 

@@ -12,8 +12,8 @@ HF_HEAD = "# sftlint: dialect=hf\noutput_dir: out\nlearning_rate: 2.0e-5\n"
 
 
 def test_ws007_example_is_reported_and_its_fix_is_the_use_instead(cli, write):
-    from sftlint.plugins import build_registry
-    from sftlint.rule import doc_sections
+    from sftlint.plugin.loading import build_registry
+    from sftlint.lint.rule import doc_sections
 
     docs = doc_sections(build_registry().rule("WS007"))
     assert "4000 examples" in docs["Example"] and "save_steps: 500" in docs["Example"]

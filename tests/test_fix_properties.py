@@ -25,9 +25,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from ruamel.yaml import YAML
 
 from sftlint.document import parse_document
-from sftlint.fixer import fix_text
-from sftlint.plugins import build_registry
-from sftlint.settings import Settings
+from sftlint.lint.fixer import fix_text
+from sftlint.plugin.loading import build_registry
+from sftlint.settings.resolver import Settings
 
 REGISTRY = build_registry()
 RUAMEL = YAML(typ="safe", pure=True)

@@ -18,11 +18,11 @@ from pathlib import Path
 import pytest
 
 from sftlint.document import parse_document
-from sftlint.edits import apply_edits, delete_entry, format_scalar, insert_entry, rename_key
-from sftlint.fixer import MAX_PASSES, fix_text
-from sftlint.plugins import build_registry
-from sftlint.settings import Settings
-from sftlint.yaml_types import resolve_yaml11, resolve_yaml12
+from sftlint.lint.edits import apply_edits, delete_entry, format_scalar, insert_entry, rename_key
+from sftlint.lint.fixer import MAX_PASSES, fix_text
+from sftlint.plugin.loading import build_registry
+from sftlint.settings.resolver import Settings
+from sftlint.document.yaml_types import resolve_yaml11, resolve_yaml12
 
 HF = """\
 # sftlint: dialect=hf
@@ -154,14 +154,14 @@ def test_byte_order_mark_and_crlf_line_ends_are_kept(cli, tmp_path):
 
 
 def test_failed_write_is_an_error_and_leaves_the_file_and_no_temporary_file(cli, write, tmp_path, monkeypatch):
-    import sftlint.fixer
+    import sftlint.lint.fixer
 
     path = write("train.yaml", HF)
 
     def refuse(src, dst):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(sftlint.fixer.os, "replace", refuse)
+    monkeypatch.setattr(sftlint.lint.fixer.os, "replace", refuse)
     run = cli("check", "--fix", path)
     assert run.rc == 2 and "E005" in run.out and "cannot write fixes: Permission denied" in run.out
     assert path.read_text() == HF
@@ -299,7 +299,7 @@ DOC = "\n".join(f"    ## {s}\n    text\n" for s in
 
 PLUGIN = '''
 from sftlint import Applicability, Fix, FixAvailability, Rule, Violation, hookimpl
-from sftlint.edits import set_value
+from sftlint.lint.edits import set_value
 
 
 class _Base(Rule):
@@ -364,7 +364,7 @@ class Duplicates(Rule):
     fix_availability = FixAvailability.ALWAYS
 
     def check(self, ctx):
-        from sftlint.edits import rename_key
+        from sftlint.lint.edits import rename_key
         entry = ctx.document.root.entry("old_name")
         if entry is not None and "clash" in ctx.document.root:
             yield Violation("old_name", entry[0], Fix(Applicability.SAFE, "rename", (rename_key(entry[0], "clash"),)))

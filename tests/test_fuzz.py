@@ -17,12 +17,12 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from sftlint.document import DocumentError, parse_document
-from sftlint.engine import lint_document
-from sftlint.fixer import fix_text
+from sftlint.lint.engine import lint_document
+from sftlint.lint.fixer import fix_text
 from sftlint.output import FORMATS, render
-from sftlint.plugins import build_registry
+from sftlint.plugin.loading import build_registry
 from sftlint.redact import KNOWN, RedactingStream
-from sftlint.settings import Settings
+from sftlint.settings.resolver import Settings
 
 CORPUS = Path(__file__).parent / "data" / "hostile"
 EXPECTED = json.loads((CORPUS / "expected.json.txt").read_text())

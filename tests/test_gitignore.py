@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.gitignore import GitIgnore
+from sftlint.files.gitignore import GitIgnore
 
 CLEAN = """\
 # sftlint: dialect=hf

@@ -167,7 +167,7 @@ def test_dataset_paths_never_hang_or_flood(tmp_path, cli, target):
 
 def test_dataset_reads_are_bounded_in_bytes(tmp_path, monkeypatch):
     from sftlint.plan import row_counts
-    from sftlint.reading import Budget
+    from sftlint.files.reading import Budget
 
     data = tmp_path / "d.jsonl"
     data.write_text('{"a": 1}\n' * 2000)
@@ -194,8 +194,8 @@ def test_a_folder_outside_the_project_is_searched_when_settings_allow_it(tmp_pat
 
 def _pool_run(tmp_path, monkeypatch, behaviour):
     """Lint 40 files through the worker pool, with ``behaviour[name]`` run in the worker first."""
-    from sftlint import parallel
-    from sftlint.engine import FileResult
+    from sftlint.lint import parallel
+    from sftlint.lint.engine import FileResult
 
     monkeypatch.setattr(parallel, "MIN_FILES", 2)
     monkeypatch.setattr(parallel, "CHUNK", 4)
@@ -217,7 +217,7 @@ def test_a_dead_or_hung_worker_is_reported_never_waited_for(tmp_path, monkeypatc
     import sys
     import time
 
-    from sftlint import parallel
+    from sftlint.lint import parallel
 
     monkeypatch.setattr(parallel, "FILE_SECONDS", 2.0)
     action = {"sigkill": lambda: os.kill(os.getpid(), signal.SIGKILL), "os-exit": lambda: os._exit(3),
@@ -309,7 +309,7 @@ def test_a_diff_of_several_files_applies_when_one_lacks_a_final_newline(tmp_path
 
 
 def test_fix_keeps_hard_links_mode_and_refuses_a_file_changed_since_read(tmp_path, cli, monkeypatch):
-    from sftlint import fixer
+    from sftlint.lint import fixer
 
     path, _ = _line_break_file(tmp_path, "lf")
     os.chmod(path, 0o640)
@@ -341,7 +341,7 @@ def test_a_rule_caught_in_a_loop_is_stopped_in_process(tmp_path, cli, monkeypatc
     reported as its E900 finding; the other rules' findings stay."""
     import sys
 
-    from sftlint import parallel
+    from sftlint.lint import parallel
     from hostile_plugins import _rule
 
     monkeypatch.setattr(parallel, "FILE_SECONDS", 1.0)

@@ -51,9 +51,9 @@ def test_garbage_from_one_rule_keeps_its_good_findings_and_the_other_rules(tmp_p
     import sys
 
     from sftlint.document import parse_document
-    from sftlint.engine import lint_document
-    from sftlint.plugins import build_registry
-    from sftlint.settings import Settings
+    from sftlint.lint.engine import lint_document
+    from sftlint.plugin.loading import build_registry
+    from sftlint.settings.resolver import Settings
 
     install(tmp_path, "wrong-node-type")
     monkeypatch.syspath_prepend(str(tmp_path))

@@ -74,7 +74,7 @@ def test_an_unsafe_rename_never_moves_a_credential_to_another_key(tmp_path, cli)
 
 
 def test_credentials_met_in_worker_processes_are_masked_by_the_parent(tmp_path, cli, monkeypatch):
-    from sftlint import parallel
+    from sftlint.lint import parallel
 
     token = "Zz9Yy8Xx7Ww6Vv5Uu4"  # opaque: only its key says it is a credential
     monkeypatch.setattr(parallel, "MIN_FILES", 2)
@@ -99,7 +99,7 @@ def test_a_piece_of_a_credential_copied_elsewhere_is_masked_too(tmp_path, cli):
 
 
 def test_fixes_made_in_worker_processes_mask_their_credentials_too(tmp_path, cli, monkeypatch):
-    from sftlint import parallel
+    from sftlint.lint import parallel
 
     token = "Yy9Xx8Ww7Vv6Uu5Tt4"
     monkeypatch.setattr(parallel, "MIN_FILES", 2)

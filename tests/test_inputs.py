@@ -7,7 +7,7 @@ import importlib
 import os
 import sys
 
-from sftlint.inputs import recording, signatures, unchanged
+from sftlint.files.inputs import recording, signatures, unchanged
 
 
 def test_a_folder_listed_and_a_file_read_are_inputs(tmp_path):

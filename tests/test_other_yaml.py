@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sftlint.cli import main
+from sftlint.cli.main import main
 
 OTHER = {
     "workflow.yml": ("GitHub Actions workflow", "name: lint\non: [push]\njobs:\n  lint:\n    runs-on: ubuntu-latest\n"),

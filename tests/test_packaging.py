@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def _pyproject() -> dict:
-    from sftlint.settings import toml_module
+    from sftlint.settings.toml_lines import toml_module
 
     return toml_module().loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
 
@@ -42,7 +42,7 @@ def test_settings_are_read_where_tomllib_is_missing(tmp_path, hf_config):
     (tmp_path / "pyproject.toml").write_text('[tool.sftlint]\nselect = ["SEC"]\n', encoding="utf-8")
     (tmp_path / "cfg.yaml").write_text(hf_config, encoding="utf-8")
     script = ("import sys; sys.modules['tomllib'] = None\n"  # `import tomllib` now raises, as on 3.10
-              "from sftlint.cli import main\n"
+              "from sftlint.cli.main import main\n"
               "code = main(['check', '--output-format', 'concise', 'cfg.yaml'])\n"
               "assert 'tomli' in sys.modules\n"
               "sys.exit(code)\n")
@@ -85,7 +85,7 @@ def test_readme_links_work_on_a_package_index_page():
 
 
 def test_every_finding_url_has_its_anchor():
-    from sftlint.plugins import build_registry
+    from sftlint.plugin.loading import build_registry
 
     page = (ROOT / "docs" / "rules.md").read_text(encoding="utf-8")
     codes = [code for code, rule in build_registry().rules.items() if rule.__module__.startswith("sftlint.")]

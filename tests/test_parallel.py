@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-from sftlint import parallel
-from sftlint.cli import main
+from sftlint.lint import parallel
+from sftlint.cli.main import main
 
 CONFIG = """\
 # sftlint: dialect=hf

@@ -15,7 +15,7 @@ from sftlint.plan.build import build_plan
 from sftlint.plan.dataset_size import count_examples, held_out
 from sftlint.plan.row_counts import count_rows
 from sftlint.plan.steps import StepSet
-from sftlint.settings import Settings
+from sftlint.settings.resolver import Settings
 
 
 def plan(folder=None, dialect="plain", defaults=None, settings=None, **fields):
@@ -60,7 +60,7 @@ def test_per_rank_batches_equal_accelerates_sharding():
 def test_world_size_from_settings_scales_the_batch_and_shortens_the_run():
     config = make_config(num_examples=100, per_device_train_batch_size=4, gradient_accumulation_steps=1,
                          num_train_epochs=1)
-    from sftlint.engine import apply_hints
+    from sftlint.lint.engine import apply_hints
 
     apply_hints(config, Settings(world_size=4))
     p = build_plan(config, Settings(world_size=4))
@@ -281,7 +281,7 @@ def test_planning_never_imports_the_training_stack(tmp_path):
     script = (
         "import sys; sys.path.insert(0, 'tests'); from pathlib import Path; from plan_configs import make_config; "
         "from sftlint.plan.build import build_plan; from sftlint.plan.render import render_table; "
-        "from sftlint.settings import Settings; "
+        "from sftlint.settings.resolver import Settings; "
         f"c = make_config(Path({str(tmp_path)!r}), datasets=[{{'path': 'd.jsonl'}}], lr_scheduler_type='cosine'); "
         "render_table(build_plan(c, Settings()), c); "
         "print(sorted(m for m in ('torch', 'transformers', 'trl', 'peft', 'bitsandbytes', 'pyarrow') if m in sys.modules))"

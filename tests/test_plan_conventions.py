@@ -12,9 +12,9 @@ import pytest
 from sftlint.dialects.axolotl import Axolotl
 from sftlint.dialects.llamafactory import LlamaFactory
 from sftlint.document import parse_document
-from sftlint.engine import apply_hints
+from sftlint.lint.engine import apply_hints
 from sftlint.plan.build import build_plan
-from sftlint.settings import Settings
+from sftlint.settings.resolver import Settings
 
 
 def plan_of(dialect, text: str, tmp_path, examples: int):

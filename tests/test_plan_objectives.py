@@ -24,9 +24,9 @@ pytestmark = pytest.mark.slow
 
 from sftlint.dialects.trl import TRL  # noqa: E402
 from sftlint.document import parse_document  # noqa: E402
-from sftlint.engine import apply_hints  # noqa: E402
+from sftlint.lint.engine import apply_hints  # noqa: E402
 from sftlint.plan.build import build_plan  # noqa: E402
-from sftlint.settings import Settings  # noqa: E402
+from sftlint.settings.resolver import Settings  # noqa: E402
 
 from trl_cpu import TorchLogProbs  # noqa: E402
 

@@ -79,7 +79,7 @@ def test_plan_counts_sfttrainers_packed_rows(tmp_path, monkeypatch, kind, strate
     from sftlint.dialects.trl import TRL
     from sftlint.document import parse_document
     from sftlint.plan.build import build_plan
-    from sftlint.settings import Settings
+    from sftlint.settings.resolver import Settings
     from transformers import AutoTokenizer, TrainerCallback
     from trl import SFTConfig, SFTTrainer
 
@@ -131,7 +131,7 @@ def test_conversations_and_remote_tokenizers_say_why_the_count_is_unknown(tmp_pa
     from sftlint.dialects.trl import TRL
     from sftlint.document import parse_document
     from sftlint.plan.build import build_plan
-    from sftlint.settings import Settings
+    from sftlint.settings.resolver import Settings
 
     monkeypatch.chdir(tmp_path)
     (tmp_path / "chat.jsonl").write_text(json.dumps({"messages": [{"role": "user", "content": "hi"}]}) + "\n")

@@ -18,7 +18,7 @@ import pytest
 
 from plan_configs import make_config
 from sftlint.plan.build import build_plan
-from sftlint.settings import Settings
+from sftlint.settings.resolver import Settings
 
 pytest.importorskip("transformers")
 pytestmark = pytest.mark.slow

@@ -78,7 +78,7 @@ def test_the_hook_reference_in_docs_is_current():
     spec.loader.exec_module(plugin_docs)
     page = plugin_docs.PAGE.read_text(encoding="utf-8")
     assert plugin_docs.page_with(plugin_docs.render(), page) == page, "docs/plugins.md is stale: python scripts/plugin_docs.py"
-    from sftlint import hookspecs
+    from sftlint.plugin import hookspecs
 
     hooks = [name for name in vars(hookspecs) if name.startswith("sftlint_")]
     assert hooks and all(f"### `{name}(" in page for name in hooks)

@@ -13,8 +13,8 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.plugins import build_registry
-from sftlint.settings import Settings
+from sftlint.plugin.loading import build_registry
+from sftlint.settings.resolver import Settings
 
 RULE_MODULE = '''
 from sftlint import Rule, Violation
@@ -338,7 +338,7 @@ def test_plan_notes_from_plugins_join_the_plan_in_registration_order(plugin_modu
             return ["dialect " + config.dialect.name]
         """)
     from sftlint.document import parse_document
-    from sftlint.engine import lint_document
+    from sftlint.lint.engine import lint_document
 
     registry = build_registry([first, second, third])
     result = lint_document(parse_document(tmp_path / "a.yml", PLAN_CONFIG), Settings(), registry)
@@ -355,7 +355,7 @@ def test_crashing_plan_notes_hook_is_an_error_finding_not_a_crash(plugin_module,
             raise RuntimeError("no notes today")
         """)
     from sftlint.document import parse_document
-    from sftlint.engine import lint_document
+    from sftlint.lint.engine import lint_document
 
     registry = build_registry([module])
     result = lint_document(parse_document(tmp_path / "a.yml", PLAN_CONFIG), Settings(), registry)

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from sftlint import project_pins
-from sftlint.inputs import recording, signatures, unchanged
-from sftlint.project_pins import BEYOND, pins_for, project_pins as pins_of
-from sftlint.settings import Settings
+from sftlint.config import project_pins
+from sftlint.files.inputs import recording, signatures, unchanged
+from sftlint.config.project_pins import BEYOND, pins_for, project_pins as pins_of
+from sftlint.settings.resolver import Settings
 
 #: A TRL recipe with keys later releases removed: torch_dtype (TRL 0.27), max_seq_length (TRL
 #: 0.20) and warmup_ratio (transformers 5.15).
@@ -116,7 +116,7 @@ def test_no_upper_bound_is_no_pin(requirement):
 
 def test_a_bound_compares_with_removal_releases():
     """``<0.20`` keeps what 0.20 removed and not what 0.19 removed; ``==0.20.0`` has lost both."""
-    from sftlint.schemas import version
+    from sftlint.config.key_snapshots import version
 
     below = project_pins._pin("trl<0.20", "x").newest
     assert version("0.19") <= below < version("0.20") and below < version("0.20.0")

@@ -202,8 +202,8 @@ def test_xdist_workers_hand_their_results_to_the_controller(pytester, project):
 def test_the_plugin_module_imports_nothing_heavy():
     code = textwrap.dedent("""
         import sys
-        import sftlint.pytest_plugin, sftlint.pytest_lint
-        heavy = sorted(m for m in ("torch", "transformers", "sftlint.engine", "sftlint.runner") if m in sys.modules)
+        import sftlint.pytest.plugin, sftlint.pytest.lint
+        heavy = sorted(m for m in ("torch", "transformers", "sftlint.lint.engine", "sftlint.runner") if m in sys.modules)
         print(heavy)
     """)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -115,7 +115,7 @@ def test_every_finding_links_to_its_documentation(cli, write):
 
 def test_every_error_code_in_the_code_is_explained(cli):
     """Each ``E`` code sftlint can report has its explanation (``sftlint rule E001``) and section."""
-    from sftlint.error_codes import ERRORS
+    from sftlint.lint.error_codes import ERRORS
 
     used = set()
     for folder in ("sftlint", "rules", "runner"):

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from sftlint.plugins import build_registry
-from sftlint.rule import CODE_PATTERN, DOC_SECTIONS, NAME_PATTERN, doc_sections, validate_rule
+from sftlint.plugin.loading import build_registry
+from sftlint.lint.rule import CODE_PATTERN, DOC_SECTIONS, NAME_PATTERN, doc_sections, validate_rule
 
 REGISTRY = build_registry()
 BUILTIN = sorted((r for r in REGISTRY.rules.values() if r.__module__.startswith("sftlint.")), key=lambda r: r.code)

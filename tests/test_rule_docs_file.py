@@ -22,8 +22,8 @@ def test_rules_page_is_current():
 
 
 def test_rule_command_prints_the_page_text(cli):
-    from sftlint.plugins import build_registry
-    from sftlint.rule_docs import render_rule
+    from sftlint.plugin.loading import build_registry
+    from sftlint.lint.rule_docs import render_rule
 
     rule = build_registry().rule("WS002")
     printed = cli("rule", "WS002").out

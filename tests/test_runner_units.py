@@ -143,7 +143,7 @@ def test_the_committed_example_data_is_the_generator_output():
 
 
 def test_lint_and_cli_parsing_import_no_training_package():
-    code = ("import sys; from sftlint.cli import build_parser; import sftlint.runner.pytest_support; "
+    code = ("import sys; from sftlint.cli.main import build_parser; import sftlint.runner.pytest_support; "
             "a = build_parser().parse_args(['run', 'x.yaml', '--steps', '3']); "
             "heavy = [m for m in ('torch', 'transformers', 'trl', 'peft', 'bitsandbytes') if m in sys.modules]; "
             "print(a.steps, a.mode, a.backend, heavy)")

@@ -11,10 +11,10 @@ from jsonschema import Draft202012Validator
 from ruamel.yaml import YAML
 
 from corpus import CORPUS
-from sftlint.engine import lint_file
-from sftlint.plugins import build_registry
-from sftlint.schema import dialect_schema, render
-from sftlint.settings import Settings
+from sftlint.lint.engine import lint_file
+from sftlint.plugin.loading import build_registry
+from sftlint.output.json_schema import dialect_schema, render
+from sftlint.settings.resolver import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILTIN = ("axolotl", "hf", "llamafactory", "trl", "unsloth")

@@ -1,4 +1,4 @@
-"""The schema snapshots under sftlint/schemas_data load, say what the KT rules rely on, and are
+"""The schema snapshots under sftlint/config/schemas_data load, say what the KT rules rely on, and are
 what scripts/snapshot_schemas.py writes from the installed transformers, TRL and PEFT."""
 
 from __future__ import annotations
@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from sftlint import schemas
+from sftlint.config import key_snapshots as schemas
 
 ROOT = Path(__file__).resolve().parent.parent
-DATA = ROOT / "sftlint" / "schemas_data"
+DATA = ROOT / "sftlint" / "config" / "schemas_data"
 
 
 def _script():

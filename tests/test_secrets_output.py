@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from sftlint.cli import main
+from sftlint.cli.main import main
 from sftlint.output import FORMATS
 from sftlint.redact import find_secret, redact_line
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from sftlint.findings import Severity
-from sftlint.plugins import build_registry
-from sftlint.selection import check_overrides, check_settings, is_known_selector, is_selected, severity_for
-from sftlint.session import Session
-from sftlint.settings import Settings, SettingsError, SettingsResolver
+from sftlint.lint.findings import Severity
+from sftlint.plugin.loading import build_registry
+from sftlint.lint.selection import check_overrides, check_settings, is_known_selector, is_selected, severity_for
+from sftlint.lint.session import Session
+from sftlint.settings.resolver import Settings, SettingsError, SettingsResolver
 
 
 def selected(codes, **settings) -> list[str]:

@@ -20,7 +20,7 @@ from lsprotocol import types  # noqa: E402
 
 from corpus import CORPUS  # noqa: E402
 from lsp_client import Editor, apply_text_edits  # noqa: E402
-from sftlint.cli import main  # noqa: E402
+from sftlint.cli.main import main  # noqa: E402
 
 
 #: 14 lines of axolotl QLoRA, with 200 examples declared by a comment so the plan has a length.

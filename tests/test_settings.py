@@ -6,13 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.findings import Severity
-from sftlint.plugins import build_registry
-from sftlint.selection import check_settings
-from sftlint.session import Session
-from sftlint.settings import (SettingsError, SettingsResolver, find_settings_file, glob_match, load_settings_file,
+from sftlint.lint.findings import Severity
+from sftlint.plugin.loading import build_registry
+from sftlint.lint.selection import check_settings
+from sftlint.lint.session import Session
+from sftlint.settings.resolver import (SettingsError, SettingsResolver, find_settings_file, glob_match, load_settings_file,
                               parse_settings)
-from sftlint.toml_lines import key_line
+from sftlint.settings.toml_lines import key_line
 
 
 # --- finding the file ----------------------------------------------------------------------------

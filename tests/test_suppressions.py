@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from sftlint.document import parse_document
-from sftlint.suppressions import skips_file, suppressions
+from sftlint.lint.suppressions import skips_file, suppressions
 
 
 def doc(text: str):

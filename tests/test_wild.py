@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.engine import lint_file
-from sftlint.plugins import build_registry
-from sftlint.settings import Settings
+from sftlint.lint.engine import lint_file
+from sftlint.plugin.loading import build_registry
+from sftlint.settings.resolver import Settings
 
 DATA = Path(__file__).parent / "data" / "wild"
 

@@ -26,7 +26,7 @@ from transformers.trainer_callback import PrinterCallback
 
 from plan_configs import make_config
 from sftlint.plan.build import build_plan
-from sftlint.settings import Settings
+from sftlint.settings.resolver import Settings
 
 SCHEDULERS = ("linear", "cosine", "cosine_with_restarts", "polynomial", "constant", "constant_with_warmup",
               "inverse_sqrt", "cosine_with_min_lr", "cosine_warmup_with_min_lr", "warmup_stable_decay")

@@ -81,8 +81,8 @@ def config_of(spec: dict, case: dict) -> dict:
 def sftlint_refuses(tool: str, config: dict) -> list[str]:
     """The messages of the TV findings sftlint reports on the config, written as a YAML file."""
     from sftlint.document import parse_document
-    from sftlint.engine import lint_document
-    from sftlint.settings import Settings
+    from sftlint.lint.engine import lint_document
+    from sftlint.settings.resolver import Settings
 
     text = f"# sftlint: dialect={DIALECTS[tool]}\n" + "".join(f"{k}: {json.dumps(v)}\n" for k, v in config.items())
     result = lint_document(parse_document(Path("config.yaml"), text), Settings(select=["TV"]), _registry())
@@ -94,7 +94,7 @@ _REGISTRY = []
 
 def _registry():
     if not _REGISTRY:
-        from sftlint.plugins import build_registry
+        from sftlint.plugin.loading import build_registry
 
         _REGISTRY.append(build_registry())
     return _REGISTRY[0]

@@ -92,9 +92,9 @@ def main(argv=None) -> int:
     parser.add_argument("--findings", action="store_true", help="list every finding")
     args = parser.parse_args(argv)
 
-    from sftlint.engine import lint_file
-    from sftlint.plugins import build_registry
-    from sftlint.settings import Settings
+    from sftlint.lint.engine import lint_file
+    from sftlint.plugin.loading import build_registry
+    from sftlint.settings.resolver import Settings
 
     registry = build_registry()
     with tempfile.TemporaryDirectory() as tmp:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import ClassVar, Iterable
 
 from sftlint import Rule, Violation
-from sftlint.canonical import Origin
+from sftlint.config.canonical import Origin
 
 from .._shared import fmt, number, origin_phrase
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import re
 
 from sftlint import Severity
-from sftlint.options import Option
+from sftlint.settings.options import Option
 
 from ._band import BandRule
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import math
 
 from sftlint import Rule, Severity, Violation
-from sftlint.options import Option
+from sftlint.settings.options import Option
 
 from .._shared import fmt, number
 

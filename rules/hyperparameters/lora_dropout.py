@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Severity
-from sftlint.options import Option
+from sftlint.settings.options import Option
 
 from ._band import BandRule
 

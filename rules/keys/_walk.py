@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Iterator
 
 from sftlint.document import Mapping, Node, Scalar
-from sftlint.findings import Severity
-from sftlint.schemas import KeySchema
+from sftlint.lint.findings import Severity
+from sftlint.config.key_snapshots import KeySchema
 
 
 def entries(root: Mapping, schema: KeySchema) -> Iterator[tuple[str, Scalar, Node, Mapping]]:

@@ -3,8 +3,8 @@ from __future__ import annotations
 import re
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
-from sftlint.edits import rename_key
-from sftlint.schemas import removed_in_target
+from sftlint.lint.edits import rename_key
+from sftlint.config.key_snapshots import removed_in_target
 
 from ._walk import consequence, entries, severity_for
 
@@ -52,7 +52,7 @@ class RemovedKey(Rule):
     two keys for `gc_steps`), or when the file already sets the replacement.
 
     ## References
-    - `sftlint/schemas_data/transformers.json` and `trl.json` (`removed`), established by comparing
+    - `sftlint/config/schemas_data/transformers.json` and `trl.json` (`removed`), established by comparing
       the dataclass fields of successive releases
     - axolotl `src/axolotl/utils/schemas/deprecated.py`, and keys its schema dropped for a new
       name (`relora_steps` -> `jagged_restart_steps` in 0.12.0), which it then ignores

@@ -4,8 +4,8 @@ import difflib
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.document import Scalar
-from sftlint.edits import set_value
-from sftlint.schemas import load, target_version, version
+from sftlint.lint.edits import set_value
+from sftlint.config.key_snapshots import load, target_version, version
 
 #: What each table of accepted and removed values is called in messages.
 TITLES = {"transformers": "transformers", "trl": "TRL", "llamafactory": "LLaMA-Factory"}
@@ -49,7 +49,7 @@ class RemovedValue(Rule):
     guess).
 
     ## References
-    - `sftlint/schemas_data/values.json`, written by `scripts/snapshot_values.py`: accepted values
+    - `sftlint/config/schemas_data/values.json`, written by `scripts/snapshot_values.py`: accepted values
       from transformers 5.17 (`OptimizerNames`, `SchedulerType`, `IntervalStrategy`,
       `SaveStrategy`, `HubStrategy`) and TRL 1.15 (`SFTConfig` choices); removals from the
       enums of transformers 4.46-5.17, TRL 0.19-1.15, and LLaMA-Factory's templates up to 0.9.5

@@ -4,8 +4,8 @@ import functools
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.dialects.evidence import near_miss
-from sftlint.edits import rename_key
-from sftlint.options import Option
+from sftlint.lint.edits import rename_key
+from sftlint.settings.options import Option
 
 from ._walk import consequence, entries, severity_for
 
@@ -51,7 +51,7 @@ class UnknownKey(Rule):
     there is a suggestion and the file does not set that key already.
 
     ## References
-    - Schemas: `sftlint/schemas_data/` (from axolotl `src/axolotl/utils/schemas/`, LLaMA-Factory
+    - Schemas: `sftlint/config/schemas_data/` (from axolotl `src/axolotl/utils/schemas/`, LLaMA-Factory
       `src/llamafactory/hparams/`, transformers `TrainingArguments`, TRL's `SFTConfig`, `DPOConfig`,
       `ORPOConfig`, `KTOConfig`, `CPOConfig`, `GRPOConfig`, `RLOOConfig`, `RewardConfig`, `ModelConfig`
       and `ScriptArguments`, `unsloth_cli/config.py`)

@@ -2,9 +2,9 @@ from __future__ import annotations
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.document import Scalar
-from sftlint.edits import format_scalar, set_value
-from sftlint.selection import is_selected
-from sftlint.yaml_types import resolve_yaml12
+from sftlint.lint.edits import format_scalar, set_value
+from sftlint.lint.selection import is_selected
+from sftlint.document.yaml_types import resolve_yaml12
 
 from ._walk import entries
 
@@ -90,8 +90,8 @@ class WrongValueType(Rule):
     intent, but the file's author quoted it, so the change is left to `--unsafe-fixes`.
 
     ## References
-    - Schemas: `sftlint/schemas_data/` (types of every key, from the tools' own annotations)
-    - YAML 1.1 vs 1.2 scalars: `sftlint/yaml_types.py`
+    - Schemas: `sftlint/config/schemas_data/` (types of every key, from the tools' own annotations)
+    - YAML 1.1 vs 1.2 scalars: `sftlint/document/yaml_types.py`
     """
 
     code = "KT003"

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from sftlint.memory import estimate_memory, gib
+from sftlint.plan.memory_estimate import estimate_memory, gib
 
 
 class MemoryExceedsGpu(Rule):

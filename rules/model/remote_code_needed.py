@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from sftlint.architecture import describe
+from sftlint.config.architectures import describe
 
 
 class RemoteCodeNeeded(Rule):
@@ -36,7 +36,7 @@ class RemoteCodeNeeded(Rule):
 
     ## References
     - transformers `dynamic_module_utils.resolve_trust_remote_code`
-    - `sftlint/schemas_data/architectures.json` (`remote_code`: repositories whose `config.json`
+    - `sftlint/config/schemas_data/architectures.json` (`remote_code`: repositories whose `config.json`
       has an `auto_map` for an architecture transformers 5.17 does not have)
     """
 

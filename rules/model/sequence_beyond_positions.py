@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from sftlint.architecture import describe
+from sftlint.config.architectures import describe
 
 from .._shared import key_name
 
@@ -48,7 +48,7 @@ class SequenceBeyondPositions(Rule):
     No fix: shortening the sequences or scaling the positions are both choices.
 
     ## References
-    - `sftlint/schemas_data/architectures.json`: `max_position_embeddings` / `n_positions` from
+    - `sftlint/config/schemas_data/architectures.json`: `max_position_embeddings` / `n_positions` from
       each listed model's `config.json` (the Qwen3 models' 40960 from Qwen's documentation), and
       each model type's class default in transformers 5.17, checked against the installed
       configuration classes in `tests/test_architectures_real.py`

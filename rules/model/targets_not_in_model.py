@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from sftlint.architecture import describe
+from sftlint.config.architectures import describe
 
 from ..qlora._values import ALL_LINEAR, target_list
 
@@ -39,7 +39,7 @@ class TargetsNotInModel(Rule):
 
     ## References
     - PEFT `tuners_utils.BaseTuner.inject_adapter` ("Target modules ... not found in the base model")
-    - `sftlint/schemas_data/architectures.json`: module names by `model_type`, from the modeling
+    - `sftlint/config/schemas_data/architectures.json`: module names by `model_type`, from the modeling
       files of transformers 5.17
     """
 

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from sftlint.options import Option
+from sftlint.settings.options import Option
 
 from .learning_rate_not_scaled import _parts
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sftlint.options import Option, SettingsTable
+from sftlint.settings.options import Option, SettingsTable
 from sftlint.records import record
 
 
@@ -80,7 +80,7 @@ def _shown(path: Path, root: Path) -> str:
 
 
 def _from_config(ctx, path: Path) -> tuple[int, float]:
-    from sftlint.session import PlanError, Session
+    from sftlint.lint.session import PlanError, Session
 
     session = ctx.session or Session()
     shown = _shown(path, ctx.settings.root)

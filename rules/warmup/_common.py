@@ -3,7 +3,7 @@ the warmup settings of a config."""
 
 from __future__ import annotations
 
-from sftlint.canonical import Setting, TrainingConfig
+from sftlint.config.canonical import Setting, TrainingConfig
 from sftlint.dialects.values import as_number
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.document import Scalar
-from sftlint.edits import set_value
+from sftlint.lint.edits import set_value
 from sftlint.dialects.values import as_number
 
 from ._common import dotted

@@ -4,7 +4,7 @@ from sftlint import Applicability, FixAvailability, Rule, Severity, Violation
 from sftlint.dialects.values import as_number
 
 from sftlint.rules._shared import key_name, set_field_fix
-from sftlint.options import Option
+from sftlint.settings.options import Option
 
 from ._common import why_total
 

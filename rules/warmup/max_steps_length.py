@@ -4,7 +4,7 @@ from sftlint import Rule, Severity, Violation
 from sftlint.dialects.values import as_number
 
 from sftlint.rules._shared import key_name
-from sftlint.options import Option
+from sftlint.settings.options import Option
 
 
 class MaxStepsLength(Rule):

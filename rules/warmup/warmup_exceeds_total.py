@@ -3,8 +3,8 @@ from __future__ import annotations
 import math
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
-from sftlint.edits import format_scalar, set_value
-from sftlint.options import Option
+from sftlint.lint.edits import format_scalar, set_value
+from sftlint.settings.options import Option
 
 from ._common import why_total as _why
 

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
-from sftlint.edits import rename_key
-from sftlint.schemas import shown_target, target_version
+from sftlint.lint.edits import rename_key
+from sftlint.config.key_snapshots import shown_target, target_version
 
 from ._common import dotted, warmup_in_file
 

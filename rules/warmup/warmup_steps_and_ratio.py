@@ -1,8 +1,8 @@
 from __future__ import annotations
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
-from sftlint.edits import delete_entry
-from sftlint.schemas import target_version
+from sftlint.lint.edits import delete_entry
+from sftlint.config.key_snapshots import target_version
 
 from ._common import dotted, warmup_in_file
 

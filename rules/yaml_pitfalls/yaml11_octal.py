@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
-from sftlint.edits import format_scalar, set_value
+from sftlint.lint.edits import format_scalar, set_value
 
 from ._fields import kinds_for
 from ._scalars import yaml11_plain_scalars

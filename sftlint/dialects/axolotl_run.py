@@ -21,7 +21,7 @@ from ..document import Mapping
 from .values import as_int, as_number
 
 if TYPE_CHECKING:
-    from ..canonical import TrainingConfig
+    from ..config.canonical import TrainingConfig
 
 
 def total_steps(num_examples: int, epochs: float, micro_batch: int, accumulation: int, world_size: int) -> int:

@@ -11,12 +11,12 @@ from __future__ import annotations
 import copy
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, NamedTuple
 
-from ..canonical import Origin, Setting, TrainingConfig
+from ..config.canonical import Origin, Setting, TrainingConfig
 from ..document import Document, Mapping, Node, Scalar, Sequence
 from ..records import field, record
 
 if TYPE_CHECKING:
-    from ..schemas import KeySchema
+    from ..config.key_snapshots import KeySchema
 
 
 class Key(NamedTuple):
@@ -150,7 +150,7 @@ class Dialect:
         """Every key the tool accepts, the kinds of value each takes and the keys it removed (for
         the key rules, ``sftlint schema`` and the editor); None when not known. The built-in
         tools' are built from the snapshots under ``schemas_data/``; a plugin dialect returns its own."""
-        from ..schemas import for_dialect
+        from ..config.key_snapshots import for_dialect
 
         return for_dialect(self.name)
 

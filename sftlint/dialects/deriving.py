@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..canonical import Origin, Setting, TrainingConfig
+from ..config.canonical import Origin, Setting, TrainingConfig
 
 
 def derive(config: TrainingConfig, field: str, value: Any, note: str) -> None:

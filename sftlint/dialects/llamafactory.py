@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..canonical import Origin, Setting
+from ..config.canonical import Origin, Setting
 from ..document import Document, Scalar
 from . import dataset_specs
 from .base import Detection, Dialect, key

@@ -19,11 +19,11 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING
 
-from ..canonical import Origin, Setting
+from ..config.canonical import Origin, Setting
 from ..document import Scalar
 
 if TYPE_CHECKING:
-    from ..canonical import TrainingConfig
+    from ..config.canonical import TrainingConfig
 
 OBJECTIVES = ("sft", "pretraining", "dpo", "orpo", "kto", "simpo", "cpo", "grpo", "rloo", "ppo", "reward",
               "embedding")

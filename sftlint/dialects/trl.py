@@ -9,7 +9,7 @@ in ways that bite: lr 2e-5, logging every 10 steps, bf16 and gradient checkpoint
 
 from __future__ import annotations
 
-from ..canonical import Origin, Setting
+from ..config.canonical import Origin, Setting
 from ..document import Document
 from . import dataset_specs
 from .base import Detection, Dialect, key

@@ -10,8 +10,8 @@ import importlib
 from typing import TYPE_CHECKING, TextIO
 
 if TYPE_CHECKING:
-    from ..engine import FileResult
-    from ..plugins import Registry
+    from ..lint.engine import FileResult
+    from ..plugin.loading import Registry
 
 FORMATS = ("full", "concise", "json", "json-lines", "github", "gitlab", "sarif", "junit")
 

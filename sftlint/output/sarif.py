@@ -29,7 +29,7 @@ _LEVEL = {3: "error", 2: "warning", 1: "note"}
 
 def _rule_descriptor(code: str, name: str, rule) -> dict:
     """A reportingDescriptor: from the rule class when the registry has it, else from the finding."""
-    from ..rule import doc_sections
+    from ..lint.rule import doc_sections
 
     descriptor: dict = {"id": code, "name": name}
     if rule is not None:

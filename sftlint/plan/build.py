@@ -14,7 +14,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..canonical import TrainingConfig
+from ..config.canonical import TrainingConfig
 from ..document import Mapping
 from . import arithmetic, objectives, tool_conventions, trainer_loop
 from .dataset_size import count_examples
@@ -163,7 +163,7 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
     length = _steps(config, plan, arguments, batches)
     _warmup_and_schedule(config, inputs, plan, arguments, length)
     _events(arguments, plan, length)
-    from ..memory import estimate_memory
+    from .memory_estimate import estimate_memory
 
     plan.memory = estimate_memory(config, plan)
     return plan

@@ -22,9 +22,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from ..reading import Budget, ReadRefused, inside, read_bounded, walk_files
+from ..files.reading import Budget, ReadRefused, inside, read_bounded, walk_files
 from ..records import field, record
-from ..safe_paths import kind
+from ..files.safe_paths import kind
 from .row_counts import MAX_DATA_BYTES, MAX_DATA_SECONDS, RowCountError, count_rows, is_data_file
 from ..dialects.values import as_int, as_number
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..canonical import TrainingConfig
+from ..config.canonical import TrainingConfig
 from ..document import Mapping
 from .arithmetic import ceil_div
 from ..dialects.values import as_int

@@ -23,9 +23,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..canonical import TrainingConfig
+from ..config.canonical import TrainingConfig
 from ..document import Mapping
-from ..reading import ReadRefused, inside, read_bounded
+from ..files.reading import ReadRefused, inside, read_bounded
 from ..dialects.values import as_int
 
 #: ``datasets.Dataset.map(batched=True)``'s default batch size: TRL packs each batch on its own.

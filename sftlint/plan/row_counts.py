@@ -21,7 +21,7 @@ import os
 import stat
 from pathlib import Path
 
-from ..reading import Budget, ReadRefused, open_metered, open_regular
+from ..files.reading import Budget, ReadRefused, open_metered, open_regular
 from .parquet_footer import ParquetError, parquet_num_rows
 
 JSON_LINES = {".jsonl", ".ndjson"}
@@ -56,7 +56,7 @@ def count_rows(path: Path, budget: Budget | None = None) -> int:
     Only a regular file is read (a link to ``/dev/zero`` or a FIFO is refused), and every byte read
     is charged to ``budget`` (by default :data:`MAX_DATA_BYTES` and :data:`MAX_DATA_SECONDS`).
     """
-    from ..inputs import note
+    from ..files.inputs import note
 
     note(path)  # counted once per process, but every config that counts it depends on it
     try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..canonical import TrainingConfig
+from ..config.canonical import TrainingConfig
 from ..dialects.values import as_number
 from .arithmetic import warmup_from_ratio, warmup_from_steps
 

@@ -1,7 +1,7 @@
 """Code actions: each finding's fix, "fix all safe", and "disable CODE for this line".
 
 The edits are the engine's: a finding's own fix edits, or for "fix all" the text
-:func:`sftlint.fixer.fix_text` produces, the loop ``sftlint check --fix`` runs (overlapping fixes,
+:func:`sftlint.lint.fixer.fix_text` produces, the loop ``sftlint check --fix`` runs (overlapping fixes,
 re-linting, fixes that would break the file dropped). They are sent as edits of the exact version
 that was linted, so an editor whose buffer has moved on rejects them instead of misplacing them.
 A suppression comment is offered only where it works: it is added to the line's ``# sftlint:``
@@ -14,11 +14,11 @@ from __future__ import annotations
 from lsprotocol import types
 
 from ..document import DocumentError, iter_scalars, parse_document
-from ..edits import apply_edits
-from ..findings import Applicability, Edit, Finding
-from ..fixer import fix_text
+from ..lint.edits import apply_edits
+from ..lint.findings import Applicability, Edit, Finding
+from ..lint.fixer import fix_text
 from ..redact import redact_text
-from ..suppressions import suppressions
+from ..lint.suppressions import suppressions
 from .analysis import Analysis
 from .diagnostics import to_diagnostic
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 from lsprotocol import types
 
-from ..engine import FileResult
-from ..findings import Finding
+from ..lint.engine import FileResult
+from ..lint.findings import Finding
 from ..records import field, record
 from .diagnostics import finding_range, to_diagnostic
 from .positions import Lines

@@ -20,7 +20,7 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 from .. import __version__
-from ..engine import FileResult, error_finding
+from ..lint.engine import FileResult, error_finding
 from ..redact import redact_text
 from .analysis import Analysis, analyse
 from .project import Project

@@ -9,8 +9,8 @@ from __future__ import annotations
 from typing import Any
 
 from ..records import field as record_field, record
-from ..schema import dialect_schema
-from ..schemas import load
+from ..output.json_schema import dialect_schema
+from ..config.key_snapshots import load
 
 _NO_DEFAULT = object()
 

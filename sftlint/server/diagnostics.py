@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from ..findings import Finding, Severity
+from ..lint.findings import Finding, Severity
 from ..redact import redact_text
 from .positions import Lines
 

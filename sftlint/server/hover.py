@@ -15,10 +15,10 @@ from typing import Any
 
 from lsprotocol import types
 
-from ..canonical import FIELDS, Origin
+from ..config.canonical import FIELDS, Origin
 from ..document import Scalar
 from ..redact import redact_text
-from ..rule import doc_sections
+from ..lint.rule import doc_sections
 from .analysis import Analysis
 from .catalogue import catalogue, default_of
 from .facts import BATCH, LENGTH, SCHEDULE, WARMUP, field_facts

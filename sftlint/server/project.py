@@ -2,7 +2,7 @@
 
 Settings are resolved exactly as ``sftlint check`` resolves them (the nearest settings file above
 each config, the plugins it names, its codes checked against those plugins), by the same
-:class:`~sftlint.session.Session`. The server lives for hours, so before each lint it looks again at what decides the
+:class:`~sftlint.lint.session.Session`. The server lives for hours, so before each lint it looks again at what decides the
 result: which settings file governs the config's folder and when that file last changed, and when
 the modules of the plugins named in settings last changed. When any of those moved, the resolver
 is thrown away and a new one made, and settings-named plugin modules are imported
@@ -18,10 +18,10 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from ..engine import FileResult, error_finding
-from ..plugins import PluginProblem, Registry
-from ..session import Session
-from ..settings import Settings, SettingsError, find_settings_file
+from ..lint.engine import FileResult, error_finding
+from ..plugin.loading import PluginProblem, Registry
+from ..lint.session import Session
+from ..settings.resolver import Settings, SettingsError, find_settings_file
 
 
 def _stamp(path: Path | str | None) -> tuple:

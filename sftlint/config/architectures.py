@@ -1,0 +1,91 @@
+"""What sftlint knows about a base model's architecture, without loading it: its module names,
+how many positions it has, and whether it needs its own code.
+
+Read from the model's ``config.json`` when the config names a local folder, else from a built-in
+table of common model ids (``schemas_data/architectures.json``, kept as data). A model in
+neither is unknown, and the rules that need an architecture say nothing about it. Nothing here
+imports transformers.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+from ..files.inputs import note
+from ..records import record
+from .key_snapshots import load
+
+#: Keys that hold a model's position limit in config.json, in the order transformers models use them.
+POSITION_KEYS = ("max_position_embeddings", "n_positions", "max_sequence_length", "seq_length", "n_ctx")
+#: A config.json larger than this is not a model config.
+MAX_CONFIG_BYTES = 4 * 1024 * 1024
+
+
+@record(frozen=True)
+class Architecture:
+    """A base model as far as sftlint knows it; None in a field means not known."""
+
+    model: str
+    model_type: str | None
+    #: names of the layers LoRA can adapt (PEFT matches target_modules against their last part)
+    modules: frozenset[str] | None
+    max_positions: int | None
+    #: "learned" (an embedding table: a longer sequence fails), "rotary", "alibi" or None
+    position_kind: str | None
+    #: the architecture name when the model needs its own code (trust_remote_code)
+    remote_code: str | None
+    #: where this came from, for messages: "its config.json" or "sftlint's table of common models"
+    source: str
+
+
+def describe(config) -> Architecture | None:
+    """The architecture of the config's base model, or None when it is not known."""
+    model = config.value("base_model")
+    if not isinstance(model, str) or not model.strip():
+        return None
+    model = model.strip()
+    local = _local_config(model, config.document.path)
+    table = load("architectures")
+    if local is not None:
+        model_type = local.get("model_type") if isinstance(local.get("model_type"), str) else None
+        positions = next((local[k] for k in POSITION_KEYS if isinstance(local.get(k), int) and local[k] > 0), None)
+        known = table["model_types"].get(model_type or "")
+        if positions is None and known and not any(k in local for k in POSITION_KEYS):
+            positions = known.get("default_positions")  # transformers fills a missing key with its class default
+        remote = model_type if model_type in set(table["remote_code"].values()) else None
+        return Architecture(model, model_type, _modules(known), positions, known.get("positions") if known else None,
+                            remote, "its config.json")
+    entry = table["models"].get(model.lower())
+    remote = table["remote_code"].get(model.lower())
+    if entry is None and remote is None:
+        return None
+    model_type = entry.get("model_type") if entry else remote
+    known = table["model_types"].get(model_type or "")
+    return Architecture(model, model_type, _modules(known), entry.get("max_positions") if entry else None,
+                        known.get("positions") if known else None, remote, "sftlint's table of common models")
+
+
+def _modules(known: dict | None) -> frozenset[str] | None:
+    return frozenset(known["modules"]) | frozenset(known.get("embeddings", ())) if known else None
+
+
+def _local_config(model: str, config_path: Path) -> dict[str, Any] | None:
+    """The parsed config.json of a model given as a local folder, or None (a Hub id, or unreadable)."""
+    if "://" in model:
+        return None
+    candidates = [Path(model)] if os.path.isabs(model) else [config_path.parent / model, Path.cwd() / model]
+    for folder in candidates:
+        path = folder / "config.json"
+        note(path)  # pytest --sftlint's cache: a config.json that appears or changes counts
+        try:
+            if not path.is_file() or path.stat().st_size > MAX_CONFIG_BYTES:
+                continue
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            return data
+    return None

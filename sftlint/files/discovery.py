@@ -1,0 +1,140 @@
+"""Which files ``sftlint check PATHS`` lints.
+
+Files named on the command line are always linted. Folders are searched for ``*.yaml`` and
+``*.yml`` files and for ``*.json`` files that look like training configs (a JSON file with
+TrainingArguments keys), skipping hidden folders, virtual environments and settings excludes
+(``exclude`` globs are relative to the settings file; a matching folder is not entered at all).
+A file named on the command line is linted even when an ``exclude`` glob matches it, as in ruff,
+unless ``force_exclude`` is on (the ``--force-exclude`` flag or setting): tools such as pre-commit
+name every file they pass, and expect the project's excludes to hold for them too.
+
+Files and folders that git ignores (``.gitignore``, ``.git/info/exclude``: a run's ``out/`` folder
+with the copy of the config it trained) are not searched either, as in ruff, unless the settings say
+``respect-gitignore = false`` (``--no-respect-gitignore``); with ``force_exclude`` that holds for
+named files too. See :mod:`sftlint.files.gitignore`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from .gitignore import GitIgnore
+from .reading import open_regular
+from .safe_paths import kind
+from ..settings.resolver import SettingsResolver
+
+YAML_SUFFIXES = {".yaml", ".yml"}
+SKIP_DIRS = {".git", ".hg", ".svn", ".venv", "venv", "node_modules", "__pycache__", ".tox", ".nox", ".mypy_cache",
+             ".pytest_cache", ".ruff_cache", "site-packages", "build", "dist", "wandb", "outputs"}
+#: A JSON file found in a folder is linted only if it mentions one of these keys.
+JSON_MARKERS = ("learning_rate", "per_device_train_batch_size", "num_train_epochs", "micro_batch_size",
+                "gradient_accumulation_steps", "lora_r")
+#: GitHub Actions, pre-commit and similar YAML in well-known places are never training configs.
+SKIP_FILES = {".pre-commit-config.yaml", ".pre-commit-hooks.yaml", "mkdocs.yml", "mkdocs.yaml", ".readthedocs.yaml",
+              ".readthedocs.yml", "docker-compose.yml", "docker-compose.yaml", "environment.yml", "environment.yaml",
+              ".gitlab-ci.yml", "codecov.yml", ".codecov.yml", "dependabot.yml"}
+
+
+def discover(paths: list[Path], resolver: SettingsResolver,
+             force_exclude: bool = False) -> tuple[list[Path], list[Path]]:
+    """Return (files to lint, paths that do not exist), each file once, in a stable order."""
+    gitignore = GitIgnore()
+    files: list[Path] = []
+    missing: list[Path] = []
+    seen: set[str] = set()
+
+    def add(p: Path) -> None:
+        key = os.path.realpath(p)
+        if key not in seen:
+            seen.add(key)
+            files.append(p)
+
+    for path in paths:
+        what = kind(path)
+        if what in ("file", "other"):  # a device or FIFO named here is reported by the reader, never read
+            settings = resolver.for_path(path)
+            if not ((force_exclude or settings.force_exclude) and (
+                    settings.is_excluded_with_parents(path)
+                    or (settings.respect_gitignore and gitignore.ignored_with_parents(path)))):
+                add(path)
+        elif what == "dir":
+            for p in _walk(path, resolver, gitignore):
+                add(p)
+        else:
+            missing.append(path)
+    return files, missing
+
+
+def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
+    for folder, dirs, names in os.walk(root):
+        dirs[:] = sorted(d for d in dirs if _searchable(Path(folder, d), resolver, gitignore, root))
+        if os.path.basename(folder) == "workflows" and os.path.basename(os.path.dirname(folder)) == ".github":
+            continue
+        for name in sorted(names):
+            suffix = os.path.splitext(name)[1].lower()
+            if name in SKIP_FILES:
+                continue
+            path = Path(folder, name)
+            if suffix not in YAML_SUFFIXES and suffix != ".json":
+                continue
+            if kind(path) != "file":  # devices, FIFOs, sockets and broken links are never configs
+                continue
+            if suffix in YAML_SUFFIXES or _looks_like_training_json(path):
+                settings = resolver.for_path(path)
+                if settings.is_excluded(path) or (settings.respect_gitignore and gitignore.ignored(path, top=root)):
+                    continue
+                yield path
+
+
+def _searchable(folder: Path, resolver: SettingsResolver, gitignore: GitIgnore | None = None,
+                top: Path | None = None) -> bool:
+    """Hidden folders, virtual environments, build output, excluded and git-ignored folders are
+    not searched."""
+    name = folder.name
+    if name in SKIP_DIRS or name.startswith(".") or name.endswith(".egg-info"):
+        return False
+    if kind(folder / "pyvenv.cfg") == "file":  # a virtual environment under any name
+        return False
+    settings = resolver.for_path(folder.parent)
+    if settings.is_excluded(folder):
+        return False
+    return not (gitignore is not None and settings.respect_gitignore and gitignore.ignored(folder, is_dir=True, top=top))
+
+
+def _looks_like_training_json(path: Path) -> bool:
+    try:
+        with open_regular(path) as fh:
+            head = fh.read(65536)
+    except OSError:  # ReadRefused included: only regular files are looked into
+        return False
+    text = head.decode("utf-8", "replace")
+    return text.lstrip().startswith("{") and any(f'"{k}"' in text for k in JSON_MARKERS)
+
+
+def found_by_search(path: Path, root: Path, resolver: SettingsResolver, gitignore: GitIgnore | None = None) -> bool:
+    """Whether searching ``root`` would lint ``path``, a file somewhere below it.
+
+    For tools that walk folders themselves and ask file by file (``pytest --sftlint``), so that they
+    lint exactly what ``sftlint check ROOT`` would.
+    """
+    parent = path.parent
+    if path.name in SKIP_FILES or (parent.name == "workflows" and parent.parent.name == ".github"):
+        return False
+    suffix = path.suffix.lower()
+    if not (suffix in YAML_SUFFIXES or (suffix == ".json" and _looks_like_training_json(path))):
+        return False
+    try:
+        below = parent.resolve().relative_to(root.resolve())
+    except ValueError:
+        below = None
+    if below is not None:
+        folder = root
+        for part in below.parts:
+            folder = folder / part
+            if not _searchable(folder, resolver, gitignore, root):
+                return False
+    settings = resolver.for_path(path)
+    if settings.is_excluded(path):
+        return False
+    return not (gitignore is not None and settings.respect_gitignore and gitignore.ignored(path, top=root))
