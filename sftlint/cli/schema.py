@@ -9,7 +9,7 @@ from .main import EXIT_CLEAN, UsageError
 
 
 def cmd_schema(args) -> int:
-    from ..config.json_schema import dialect_schema, render
+    from ..output.json_schema import dialect_schema, render
 
     registry = quiet_registry(args)
     dialect = registry.dialects.get(args.dialect)
