@@ -33,7 +33,7 @@ POLORA_IGNORED = ("loraplus_lr_ratio", "lr_groups", "embedding_lr", "embedding_l
 
 def _required_but_empty(data: dict) -> list[str]:
     """The top-level keys written empty (null) whose type in axolotl's schema does not take null."""
-    from sftlint.schemas import load
+    from sftlint.config.key_snapshots import load
 
     fields = load("axolotl")["classes"]["AxolotlInputConfig"]
     empty = []
