@@ -5,8 +5,10 @@ every class and compiles it with ``exec``: about half a millisecond a class. The
 some twenty such classes on the way to linting one file, which made them a tenth of a one-file
 ``sftlint check``. :func:`record` gives the same declarations (annotated fields, defaults,
 ``field(default_factory=...)``, ``frozen=True``) with generic methods shared by every class, so
-defining one costs a few microseconds; building an instance costs a little more than with a
-dataclass, which does not matter for the few dozen objects a file produces.
+defining one costs a few microseconds. Building an instance through the generic ``__init__`` costs
+a few times more than with a dataclass; a class built often (a rule context per rule per file, a
+canonical setting per key) gets its own compiled ``__init__`` after its first instances, so a run
+over many files pays the dataclass price only for the classes that earn it back.
 
 Annotations are read as written and never evaluated; a field annotated ``ClassVar[...]`` is a
 class attribute, as with dataclasses. Inheritance between records is not supported (nothing
@@ -93,8 +95,19 @@ def _build(cls: type, frozen: bool) -> type:
     return cls
 
 
+#: Instances a class builds through the generic ``__init__`` before it gets a compiled one.
+SPECIALISE_AFTER = 32
+_FACTORY = object()
+
+
 def _init(self, *args: Any, **kwargs: Any) -> None:
     cls = type(self)
+    built = cls.__dict__.get("__record_built__", 0) + 1
+    if built > SPECIALISE_AFTER and cls.__dict__.get("__init__") is _init:
+        cls.__init__ = _compiled_init(cls)  # type: ignore[misc]
+        cls.__init__(self, *args, **kwargs)
+        return
+    type.__setattr__(cls, "__record_built__", built)
     fields = cls.__record_fields__
     if len(args) > len(fields):
         raise TypeError(f"{cls.__name__}() takes {len(fields)} positional arguments but {len(args)} were given")
@@ -114,6 +127,31 @@ def _init(self, *args: Any, **kwargs: Any) -> None:
         object.__setattr__(self, spec.name, value)
     if kwargs:
         raise TypeError(f"{cls.__name__}() got unexpected keyword arguments {', '.join(map(repr, kwargs))}")
+
+
+def _compiled_init(cls: type) -> Callable[..., None]:
+    """The ``__init__`` a dataclass would have: the fields as parameters, assigned in order."""
+    fields = cls.__record_fields__  # type: ignore[attr-defined]
+    direct = cls.__setattr__ is object.__setattr__  # neither frozen nor watching its attributes
+    namespace: dict[str, Any] = {"_FACTORY": _FACTORY, "_set": object.__setattr__}
+    params, body = [], []
+    for i, spec in enumerate(fields):
+        if spec.default_factory is not None:
+            namespace[f"_factory{i}"] = spec.default_factory
+            params.append(f"{spec.name}=_FACTORY")
+            body.append(f"if {spec.name} is _FACTORY: {spec.name} = _factory{i}()")
+        elif spec.default is not _MISSING:
+            namespace[f"_default{i}"] = spec.default
+            params.append(f"{spec.name}=_default{i}")
+        else:
+            params.append(spec.name)
+    for spec in fields:
+        body.append(f"self.{spec.name} = {spec.name}" if direct else f"_set(self, {spec.name!r}, {spec.name})")
+    source = f"def __init__(self, {', '.join(params)}):\n    " + "\n    ".join(body or ["pass"])
+    exec(source, namespace)
+    init = namespace["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
 
 
 def _repr(self) -> str:

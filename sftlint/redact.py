@@ -102,6 +102,13 @@ def find_secret(key: str | None, value: object) -> Secret | None:
     """The credential held by ``value`` under ``key``, or None."""
     if not isinstance(value, str):
         return None
+    return _find_secret(key, value)
+
+
+@lru_cache(maxsize=8192)
+def _find_secret(key: str | None, value: str) -> Secret | None:
+    """:func:`find_secret` for a string, remembered: every scalar and key of every file is asked
+    about, and the same few (``true``, ``q_proj``, ``2e-4``, the key names) come back in each."""
     text = value.strip()
     patterns = _patterns()
     for kind, prefix, pattern in SHAPES:

@@ -94,3 +94,38 @@ def test_a_required_field_after_a_default_is_refused():
         class Bad:
             a: int = 0
             b: int
+
+
+def test_a_class_built_often_gets_a_compiled_init_that_behaves_the_same():
+    from sftlint.records import SPECIALISE_AFTER, _init
+
+    @record
+    class Often:
+        a: int
+        b: int = 5
+        items: list = field(default_factory=list)
+
+    @record(frozen=True)
+    class OftenFrozen:
+        name: str
+        since: str | None = None
+
+    built = [Often(i) for i in range(SPECIALISE_AFTER + 2)]
+    frozen = [OftenFrozen(str(i)) for i in range(SPECIALISE_AFTER + 2)]
+    assert Often.__dict__["__init__"] is not _init and OftenFrozen.__dict__["__init__"] is not _init
+    for made in (lambda: Often(1), lambda: Often(1, b=2, items=[3]), lambda: Often(a=1, b=2)):
+        assert made() == made()
+    fresh = Often(1), Often(1)
+    fresh[0].items.append("x")
+    assert fresh[1].items == [] and built[-1].items == []  # a factory per instance, as before
+    assert (Often(7).a, Often(7).b, Often(7, 8).b) == (7, 5, 8)
+    assert OftenFrozen("n", "v") == OftenFrozen(name="n", since="v")
+    assert hash(frozen[-1]) == hash(OftenFrozen(str(SPECIALISE_AFTER + 1)))
+    with pytest.raises(AttributeError):
+        frozen[-1].name = "changed"
+    with pytest.raises(TypeError):
+        Often()
+    with pytest.raises(TypeError):
+        Often(1, 2, [], 4)
+    with pytest.raises(TypeError):
+        Often(1, c=3)

@@ -14,7 +14,7 @@ model *and* training settings is never skipped here, whatever else it holds: the
 from __future__ import annotations
 
 from .. import hookimpl
-from ..document import Document, Mapping, Scalar
+from ..document import Document, Mapping, Scalar, Sequence
 
 #: Keys that only a training run has; their presence means "lint this file".
 TRAINING_KEYS = frozenset({
@@ -127,18 +127,28 @@ def _other_yaml(keys: set[str]) -> str | None:
     return None
 
 
-def _nested_marker(node, marker: str, depth: int = 0) -> bool:
-    """Whether a mapping at most three levels down has the key ``marker``."""
+def _nested_markers(node, markers: frozenset[str], depth: int = 0) -> set[str]:
+    """Which of ``markers`` are keys of a mapping at most three levels down (one walk for all)."""
+    found: set[str] = set()
     if depth > 3:
-        return False
+        return found
     if isinstance(node, Mapping):
-        if marker in node:
-            return True
-        return any(_nested_marker(v, marker, depth + 1) for _, v in node.pairs)
-    items = getattr(node, "items", None)
-    if isinstance(items, list):
-        return any(_nested_marker(v, marker, depth + 1) for v in items[:20])
-    return False
+        found.update(m for m in markers if m in node)
+        children = [v for _, v in node.pairs]
+    else:
+        items = getattr(node, "items", None)
+        children = items[:20] if isinstance(items, list) else []
+    for child in children:
+        if isinstance(child, (Mapping, Sequence)):
+            found |= _nested_markers(child, markers, depth + 1)
+    return found
+
+
+#: Keys that mark another tool's config wherever they stand near the top, and the tool, in the
+#: order they are looked for.
+_NESTED_MARKERS = (("_component_", "torchtune recipe"), ("_target_", "Hydra config"),
+                   ("class_path", "LightningCLI config"))
+_MARKER_KEYS = frozenset(marker for marker, _ in _NESTED_MARKERS)
 
 
 #: Other tools' configs, by the keys that mark them: (what, keys that must all be there).
@@ -175,12 +185,10 @@ OTHER_TRAINING_TOOLS = frozenset({"torchtune recipe", "Hydra config", "Lightning
 
 
 def _other_tool(document: Document, keys: set[str]) -> str | None:
-    if _nested_marker(document.root, "_component_"):
-        return "torchtune recipe"
-    if _nested_marker(document.root, "_target_"):
-        return "Hydra config"
-    if _nested_marker(document.root, "class_path"):
-        return "LightningCLI config"
+    found = _nested_markers(document.root, _MARKER_KEYS)
+    for marker, tool in _NESTED_MARKERS:
+        if marker in found:
+            return tool
     for kind, marks in _OTHER_TOOLS:
         if marks <= keys:
             return kind

@@ -44,8 +44,8 @@ def discover(paths: list[Path], resolver: SettingsResolver,
     missing: list[Path] = []
     seen: set[str] = set()
 
-    def add(p: Path) -> None:
-        key = os.path.realpath(p)
+    def add(p: Path, key: str | None = None) -> None:
+        key = key or os.path.realpath(p)
         if key not in seen:
             seen.add(key)
             files.append(p)
@@ -59,18 +59,21 @@ def discover(paths: list[Path], resolver: SettingsResolver,
                     or (settings.respect_gitignore and gitignore.ignored_with_parents(path)))):
                 add(path)
         elif what == "dir":
-            for p in _walk(path, resolver, gitignore):
-                add(p)
+            for p, key in _walk(path, resolver, gitignore):
+                add(p, key)
         else:
             missing.append(path)
     return files, missing
 
 
 def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
+    """The configs below ``root``, each with its real path (the folder's, resolved once, and the
+    name; a linked file is resolved itself), so that a file reached twice is linted once."""
     for folder, dirs, names in os.walk(root):
         dirs[:] = sorted(d for d in dirs if _searchable(Path(folder, d), resolver, gitignore, root))
         if os.path.basename(folder) == "workflows" and os.path.basename(os.path.dirname(folder)) == ".github":
             continue
+        real_folder = None
         for name in sorted(names):
             suffix = os.path.splitext(name)[1].lower()
             if name in SKIP_FILES:
@@ -84,7 +87,11 @@ def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
                 settings = resolver.for_path(path)
                 if settings.is_excluded(path) or (settings.respect_gitignore and gitignore.ignored(path, top=root)):
                     continue
-                yield path
+                if os.path.islink(path):
+                    yield path, os.path.realpath(path)
+                else:
+                    real_folder = real_folder or os.path.realpath(folder)
+                    yield path, os.path.join(real_folder, name)
 
 
 def _searchable(folder: Path, resolver: SettingsResolver, gitignore: GitIgnore | None = None,

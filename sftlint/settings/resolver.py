@@ -441,15 +441,29 @@ class SettingsResolver:
         self.overrides = overrides or {}
         self._by_file: dict[Path | None, Settings] = {}
         self._by_dir: dict[Path, Path | None] = {}
+        #: absolute path as given -> its settings file, and the same for each folder as given: a
+        #: file is asked about several times per lint (discovery, the check, the report), and
+        #: resolving a folder costs a system call per path component each time
+        self._by_path: dict[str, Path | None] = {}
+        self._by_folder: dict[str, Path | None] = {}
 
     def for_path(self, path: Path) -> Settings:
         if self.forced is not None:
             settings_file: Path | None = self.forced
         else:
-            folder = (path if is_dir(path) else path.parent).resolve()
-            if folder not in self._by_dir:
-                self._by_dir[folder] = find_settings_file(folder)
-            settings_file = self._by_dir[folder]
+            key = os.fspath(path)
+            if not os.path.isabs(key):  # not normalised: "a/link/.." must still mean what the system says
+                key = os.path.join(os.getcwd(), key)
+            if key in self._by_path:
+                settings_file = self._by_path[key]
+            else:
+                folder = key if is_dir(path) else os.path.dirname(key)
+                if folder not in self._by_folder:
+                    resolved = Path(folder).resolve()
+                    if resolved not in self._by_dir:
+                        self._by_dir[resolved] = find_settings_file(resolved)
+                    self._by_folder[folder] = self._by_dir[resolved]
+                settings_file = self._by_path[key] = self._by_folder[folder]
         if settings_file not in self._by_file:
             settings = load_settings_file(settings_file) if settings_file else Settings()
             for key, value in self.overrides.items():
