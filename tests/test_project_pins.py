@@ -239,6 +239,8 @@ def test_a_lower_bound_only_keeps_the_findings(project):
     proc = sftlint(project, "--select", "KT002,WS004", ".")
     assert codes(proc) == ["KT002", "KT002", "WS004"]
     assert "(targeting the newest transformers)" in proc.stdout
+    # no upper bound and no setting: the removed-key findings say which release they judged
+    assert proc.stdout.count("(judged against the newest trl; set target-trl if the project runs an older one)") == 2
 
 
 def test_a_pin_between_removals_keeps_only_the_later_keys(project):
@@ -249,6 +251,7 @@ def test_a_pin_between_removals_keeps_only_the_later_keys(project):
     assert codes(proc) == ["KT002", "WS004"]
     assert "'max_seq_length' was removed in trl 0.20" in proc.stdout
     assert "(targeting transformers>=4.50,<5.20, pinned in requirements.txt)" in proc.stdout
+    assert "judged against" not in proc.stdout  # judged against the pin, which the project chose
 
 
 def test_the_target_setting_wins_over_the_pin(project):

@@ -4,7 +4,7 @@ import re
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.lint.edits import rename_key
-from sftlint.config.key_snapshots import removed_in_target
+from sftlint.config.key_snapshots import removed_in_target, shown_target
 
 from ._walk import consequence, entries, severity_for
 
@@ -98,6 +98,10 @@ class RemovedKey(Rule):
                     # a key axolotl dropped may not mean quite the same under its new name
                     safety = Applicability.UNSAFE if removal.package == "axolotl" and removal.since else Applicability.SAFE
                     fix = Fix(safety, f"Rename to '{removal.to}'", (rename_key(key, removal.to),))
+            if removal.since and not getattr(ctx.settings, f"target_{removal.package}", None):
+                shown = shown_target(ctx.settings, removal.package, dialect.name, ctx.document.path)
+                if shown.startswith("the newest"):  # no pin, no setting: say which release was judged
+                    effect += f" (judged against {shown}; set target-{removal.package} if the project runs an older one)"
             yield Violation(
                 f"'{dotted}' was {what}: {effect}",
                 key, fix, severity=severity,

@@ -5,7 +5,7 @@ import difflib
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.document import Scalar
 from sftlint.lint.edits import set_value
-from sftlint.config.key_snapshots import load, target_version, version
+from sftlint.config.key_snapshots import load, shown_target, target_version, version
 
 #: What each table of accepted and removed values is called in messages.
 TITLES = {"transformers": "transformers", "trl": "TRL", "llamafactory": "LLaMA-Factory"}
@@ -100,6 +100,10 @@ class RemovedValue(Rule):
                     fix = Fix(Applicability.SAFE, f"Use '{removed['to']}'", (set_value(node, f"{q}{removed['to']}{q}"),))
             elif package == "llamafactory":
                 message += "; pick a template of the current release for the model (see its data/template.py)"
+            if not getattr(ctx.settings, f"target_{package}", None):
+                shown = shown_target(ctx.settings, package, ctx.config.dialect.name, ctx.document.path)
+                if shown.startswith("the newest"):  # no pin, no setting: say which release was judged
+                    message += f" (judged against {shown}; set target-{package} if the project runs an older one)"
             yield Violation(message, entry[1], fix, data={"key": key, "value": value, "since": removed["since"]})
             return
         if not strict or accepted is None or value in accepted:
