@@ -99,7 +99,7 @@ class Dialect:
     #: The tool's own keys whose values form a closed set of words of its own (offered as
     #: completions): ``{dotted key: values}``.
     closed_values: ClassVar[dict[str, tuple[str, ...]]] = {}
-    #: The snapshots under ``schemas_data/`` that hold the tool's defaults, first match wins.
+    #: The snapshots under ``config/schemas_data/`` that hold the tool's defaults, first match wins.
     default_sources: ClassVar[tuple[str, ...]] = ()
     #: Whether ``max_samples`` caps each dataset (LLaMA-Factory) rather than the whole mix.
     max_samples_per_dataset: ClassVar[bool] = False
@@ -149,7 +149,7 @@ class Dialect:
     def key_schema(self) -> KeySchema | None:
         """Every key the tool accepts, the kinds of value each takes and the keys it removed (for
         the key rules, ``sftlint schema`` and the editor); None when not known. The built-in
-        tools' are built from the snapshots under ``schemas_data/``; a plugin dialect returns its own."""
+        tools' are built from the snapshots under ``config/schemas_data/``; a plugin dialect returns its own."""
         from ..config.key_snapshots import for_dialect
 
         return for_dialect(self.name)
