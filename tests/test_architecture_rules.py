@@ -12,7 +12,7 @@ The check reads every module with :mod:`ast`: an expression ``<anything>.dialect
 or attribute ``dialect_name``, or a local variable assigned from one of those, must not be an
 operand of ``==``/``!=``/``in``/``is``, the key of a subscript or of ``.get()``, or the subject
 of a ``match``; nor may ``<anything>.dialect`` (a plan holds its dialect's name there) be compared
-with anything but None.
+with anything but None, nor a dialect's class be tested with ``isinstance``.
 """
 
 from __future__ import annotations
@@ -99,6 +99,10 @@ def branches_on_dialect_name(source: str, filename: str = "<source>") -> list[st
                 if isinstance(func, ast.Attribute) and func.attr == "get" and node.args \
                         and _is_name_of_dialect(node.args[0], aliases):
                     found.add((node.lineno, "looks up a table by a dialect's name"))
+                elif isinstance(func, ast.Name) and func.id == "isinstance" and node.args and (
+                        _is_dialect_of(node.args[0]) or (isinstance(node.args[0], ast.Name)
+                                                         and node.args[0].id == "dialect")):
+                    found.add((node.lineno, "tests which class a dialect is"))
             elif isinstance(node, ast.Match):
                 if _is_name_of_dialect(node.subject, aliases):
                     found.add((node.lineno, "matches on a dialect's name"))
@@ -116,8 +120,9 @@ def branches_on_dialect_name(source: str, filename: str = "<source>") -> list[st
     'match config.dialect.name:\n    case "hf":\n        pass\n',
     'each = getattr(plan, "dialect", None) in CAP_EACH_DIALECTS\n',
     'if plan.dialect == "axolotl":\n    pass\n',
+    'if isinstance(config.dialect, Axolotl):\n    pass\n',
 ], ids=["equals", "membership", "reversed", "parameter", "alias", "subscript", "get", "match", "plan-getattr",
-        "plan-attribute"])
+        "plan-attribute", "isinstance"])
 def test_the_check_sees_each_way_of_branching_on_the_name(source):
     assert branches_on_dialect_name(source)
 
