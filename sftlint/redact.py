@@ -16,7 +16,6 @@ snippet of the next line, a block scalar, a diff's context — it is masked on t
 
 from __future__ import annotations
 
-import html
 import io
 import json
 import re
@@ -207,6 +206,8 @@ def _public_prefix(token: str) -> str:
 def _printed_forms(text: str) -> Iterable[str]:
     """``text`` as each output format may print it: raw, JSON-escaped, XML-escaped, and escaped for
     GitHub annotations."""
+    import html  # only once a credential is found, which is rare
+
     yield text
     yield json.dumps(text)[1:-1]
     yield json.dumps(text, ensure_ascii=False)[1:-1]

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import difflib
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.document import Scalar
@@ -108,6 +107,8 @@ class RemovedValue(Rule):
             return
         if not strict or accepted is None or value in accepted:
             return
+        import difflib  # only for a value that is not accepted
+
         close = difflib.get_close_matches(value, accepted, n=1, cutoff=0.6)
         hint = f"; did you mean '{close[0]}'?" if close else f" (one of {', '.join(accepted)})"
         yield Violation(

@@ -8,7 +8,6 @@ needed only for detection and for the few fields a tool derives from several key
 
 from __future__ import annotations
 
-import copy
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, NamedTuple
 
 from ..config.canonical import Origin, Setting, TrainingConfig
@@ -221,6 +220,8 @@ class Dialect:
         if document.is_json and self.yaml_version != "1.2":
             # A .json config reaches the tool through json.load, whose numbers are YAML 1.2's
             # (``1e-4`` is a float), whatever the tool does with YAML files.
+            import copy
+
             reader = copy.copy(self)
             reader.yaml_version = "1.2"
             return reader.read(document)

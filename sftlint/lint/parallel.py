@@ -71,15 +71,17 @@ def within_time(lint_one: Callable[[Path], FileResult], path: Path) -> FileResul
     interval timers: a rule caught in a loop then ends as its E900 finding (the engine catches
     what a rule raises) and the run goes on. Code stuck in one C call stops when that call returns."""
     import signal
-    import threading
 
-    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+    if not hasattr(signal, "setitimer"):
         return lint_one(path)
 
     def expired(signum, frame) -> None:  # fires again every FILE_SECONDS: a fix re-lints, pass after pass
         raise FileTimeout(f"linting {path} ran for more than {FILE_SECONDS:g} s and was stopped")
 
-    previous = signal.signal(signal.SIGALRM, expired)
+    try:
+        previous = signal.signal(signal.SIGALRM, expired)
+    except ValueError:  # not the main thread (a language server's worker, say): no timer there
+        return lint_one(path)
     left, _ = signal.setitimer(signal.ITIMER_REAL, FILE_SECONDS, FILE_SECONDS)
     try:
         return lint_one(path)
