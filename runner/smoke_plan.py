@@ -51,7 +51,7 @@ def make_smoke_plan(plan, values: Mapping[str, Any], steps: int, world_size: int
     batch = int(getattr(plan, "per_device_batch_size", None) or values.get("per_device_train_batch_size") or 8)
     accumulation = int(getattr(plan, "gradient_accumulation_steps", None) or values.get("gradient_accumulation_steps") or 1)
     notes = [f"smoke run: {steps} steps, warmup {warmup} ({how}, rounded up)"] + ([why] if why else [])
-    fields = dict(
+    fields: dict[str, Any] = dict(
         world_size=world_size, per_device_batch_size=batch, gradient_accumulation_steps=accumulation,
         effective_batch_size=batch * accumulation * world_size, num_examples=steps * batch * accumulation * world_size,
         num_examples_source=f"smoke slice: {steps} steps x {batch * accumulation * world_size} examples",
