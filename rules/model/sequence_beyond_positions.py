@@ -20,6 +20,10 @@ class SequenceBeyondPositions(Rule):
     gives it) or a built-in table of common models; nothing is reported for other models, whose
     limit sftlint does not know.
 
+    A copy of a listed model on a mirror organisation (`unsloth/Meta-Llama-3.1-8B-bnb-4bit`) has
+    the original's limit. A model the table does not list (Qwen2.5-Coder 7B and larger, Qwen2.5-Math,
+    Qwen2, Mistral Nemo, Phi-3.5, Phi-4 ...) is unknown: nothing is reported.
+
     ## Why is this bad?
     A model with learned position embeddings (GPT-2, OPT, StarCoder) has one row per position:
     a longer sequence indexes past the table and the run fails ("index out of range" on CPU, a
@@ -48,10 +52,18 @@ class SequenceBeyondPositions(Rule):
     No fix: shortening the sequences or scaling the positions are both choices.
 
     ## References
-    - `sftlint/config/schemas_data/architectures.json`: `max_position_embeddings` / `n_positions` from
-      each listed model's `config.json` (the Qwen3 models' 40960 from Qwen's documentation), and
-      each model type's class default in transformers 5.17, checked against the installed
-      configuration classes in `tests/test_architectures_real.py`
+    - `sftlint/config/schemas_data/architectures.json` (`models`, `sources`): each limit with the
+      publisher's source it was read from (repository, commit, path), the trained length for
+      rotary models: meta-llama/llama-models `models/datatypes.py` (Llama 3: 8192; 3.1, 3.2,
+      3.3: 131072), QwenLM/Qwen2.5 `docs/source/getting_started/concepts.md` (Qwen2.5: 32768,
+      more only with YaRN), QwenLM/Qwen2.5-Coder `README.md` (0.5B-3B: 32768), Qwen's
+      `docs/source/deployment/vllm.md` (Qwen3: 40960), google/gemma_pytorch `gemma/config.py`
+      (Gemma, Gemma 2: 8192; Gemma 3 1B: 32768), jzhang38/TinyLlama `README.md` (2048), and the
+      `config.json` of the publisher's own Hub repository at a named revision (SmolLM2-1.7B-Instruct,
+      Mistral-7B-Instruct-v0.3); older entries without a source are each model's `config.json`
+    - each model type's class default in transformers 5.17 (for a local `config.json` without
+      the key), checked against the installed configuration classes in
+      `tests/test_architectures_real.py`
     - transformers `GPT2Model.forward` (`wpe` lookup); Unsloth Studio scales RoPE itself, so it is
       not checked for rotary models
     """
@@ -74,7 +86,7 @@ class SequenceBeyondPositions(Rule):
                 f"'{name}: {setting.value}' is longer than the {arch.max_positions} positions of '{arch.model}' "
                 f"(from {arch.source}), whose position embeddings are a table: a longer sequence fails",
                 ctx.node_of(setting), severity=Severity.ERROR,
-                data={"max_positions": arch.max_positions, "kind": "learned"},
+                data={"max_positions": arch.max_positions, "kind": "learned", "source": arch.reference},
             )
             return
         if arch.position_kind != "rotary" or config.dialect.scales_rope:
@@ -89,5 +101,6 @@ class SequenceBeyondPositions(Rule):
         yield Violation(
             f"'{name}: {setting.value}' is longer than the {arch.max_positions} positions '{arch.model}' was trained "
             f"on (from {arch.source}): past them its attention degrades unless RoPE scaling is configured",
-            ctx.node_of(setting), severity=Severity.INFO, data={"max_positions": arch.max_positions, "kind": "rotary"},
+            ctx.node_of(setting), severity=Severity.INFO, data={"max_positions": arch.max_positions, "kind": "rotary",
+                                                            "source": arch.reference},
         )

@@ -2,9 +2,10 @@
 how many positions it has, and whether it needs its own code.
 
 Read from the model's ``config.json`` when the config names a local folder, else from a built-in
-table of common model ids (``schemas_data/architectures.json``, kept as data). A model in
-neither is unknown, and the rules that need an architecture say nothing about it. Nothing here
-imports transformers.
+table of common model ids (``schemas_data/architectures.json``, kept as data, each position limit
+with the publisher's source it was read from). A mirror's copy of a listed model (``unsloth/``,
+with or without a ``-bnb-4bit`` suffix) is that model. A model in neither is unknown, and the
+rules that need an architecture say nothing about it. Nothing here imports transformers.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ class Architecture:
     remote_code: str | None
     #: where this came from, for messages: "its config.json" or "sftlint's table of common models"
     source: str
+    #: the table entry's first-party source ("repo@commit:path"), when the limit came from one
+    reference: str | None = None
+    #: the table's model id this one was matched to, when it is a mirror's copy under another name
+    alias_of: str | None = None
 
 
 def describe(config) -> Architecture | None:
@@ -58,14 +63,50 @@ def describe(config) -> Architecture | None:
         remote = model_type if model_type in set(table["remote_code"].values()) else None
         return Architecture(model, model_type, _modules(known), positions, known.get("positions") if known else None,
                             remote, "its config.json")
-    entry = table["models"].get(model.lower())
-    remote = table["remote_code"].get(model.lower())
+    key = table_id(model, table)
+    entry = table["models"].get(key) if key else None
+    remote = table["remote_code"].get(key or model.lower())
     if entry is None and remote is None:
         return None
     model_type = entry.get("model_type") if entry else remote
     known = table["model_types"].get(model_type or "")
+    source = table["sources"].get(entry.get("source", "")) if entry else None
+    reference = f"{source['site']}/{source['repo']}@{source['commit'][:12]}:{source['path']}" if source else None
+    alias = key if key != model.lower() else None
+    where = f"sftlint's table of common models, as a copy of '{alias}'" if alias else "sftlint's table of common models"
     return Architecture(model, model_type, _modules(known), entry.get("max_positions") if entry else None,
-                        known.get("positions") if known else None, remote, "sftlint's table of common models")
+                        known.get("positions") if known else None, remote, where, reference, alias)
+
+
+def table_id(model: str, table: dict) -> str | None:
+    """The table's id for a Hub model id, or None when the table does not list it.
+
+    Ids are matched without case, as the Hub matches them. A copy on a mirror organisation
+    (``unsloth/Meta-Llama-3.1-8B-bnb-4bit``) is the original it copies: its quantisation suffix
+    and, failing that, a dropped ``meta-`` prefix are restored, and the name must belong to
+    one listed model (or copies that agree), so a name two publishers share stays unknown.
+    """
+    key = model.lower()
+    if key in table["models"] or key in table["remote_code"]:
+        return key
+    org, _, name = key.rpartition("/")
+    for suffix in table["quantized_suffixes"]:
+        if name.endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    if org and f"{org}/{name}" in table["models"]:
+        return f"{org}/{name}"
+    if org not in table["mirrors"]:
+        return None
+    for candidate in (name, f"meta-{name}"):
+        matches = sorted((k for k, e in table["models"].items() if k.rpartition("/")[2] == candidate),
+                         key=lambda k: "source" not in table["models"][k])
+        facts = {(table["models"][k].get("model_type"), table["models"][k].get("max_positions")) for k in matches}
+        if len(facts) == 1:
+            return matches[0]  # one model, or copies of it under several names that agree
+        if matches:
+            return None
+    return None
 
 
 def _modules(known: dict | None) -> frozenset[str] | None:
