@@ -35,7 +35,7 @@ def _axolotl(model: str, length: int) -> str:
 
 def test_the_families_asked_for_are_sourced():
     for family in ("meta-llama/llama-3.1-8b", "meta-llama/llama-3.2-1b", "meta-llama/llama-3.3-70b-instruct",
-                   "meta-llama/meta-llama-3-8b", "qwen/qwen2.5-7b-instruct", "qwen/qwen2.5-coder-1.5b",
+                   "meta-llama/meta-llama-3-8b", "qwen/qwen2-7b-instruct", "qwen/qwen2.5-7b-instruct", "qwen/qwen2.5-coder-1.5b",
                    "google/gemma-2-9b", "google/gemma-3-1b-it", "tinyllama/tinyllama-1.1b-chat-v1.0",
                    "huggingfacetb/smollm2-1.7b-instruct", "mistralai/mistral-7b-instruct-v0.3", "qwen/qwen3-8b"):
         assert family in SOURCED, family

@@ -22,7 +22,7 @@ class SequenceBeyondPositions(Rule):
 
     A copy of a listed model on a mirror organisation (`unsloth/Meta-Llama-3.1-8B-bnb-4bit`) has
     the original's limit. A model the table does not list (Qwen2.5-Coder 7B and larger, Qwen2.5-Math,
-    Qwen2, Mistral Nemo, Phi-3.5, Phi-4 ...) is unknown: nothing is reported.
+    Mistral Nemo, Phi-3.5, Phi-4 ...) is unknown: nothing is reported.
 
     ## Why is this bad?
     A model with learned position embeddings (GPT-2, OPT, StarCoder) has one row per position:
@@ -55,8 +55,8 @@ class SequenceBeyondPositions(Rule):
     - `sftlint/config/schemas_data/architectures.json` (`models`, `sources`): each limit with the
       publisher's source it was read from (repository, commit, path), the trained length for
       rotary models: meta-llama/llama-models `models/datatypes.py` (Llama 3: 8192; 3.1, 3.2,
-      3.3: 131072), QwenLM/Qwen2.5 `docs/source/getting_started/concepts.md` (Qwen2.5: 32768,
-      more only with YaRN), QwenLM/Qwen2.5-Coder `README.md` (0.5B-3B: 32768), Qwen's
+      3.3: 131072), QwenLM/Qwen2.5 `docs/source/getting_started/concepts.md` (Qwen2 and Qwen2.5:
+      32768, more only with YaRN), QwenLM/Qwen2.5-Coder `README.md` (0.5B-3B: 32768), Qwen's
       `docs/source/deployment/vllm.md` (Qwen3: 40960), google/gemma_pytorch `gemma/config.py`
       (Gemma, Gemma 2: 8192; Gemma 3 1B: 32768), jzhang38/TinyLlama `README.md` (2048), and the
       `config.json` of the publisher's own Hub repository at a named revision (SmolLM2-1.7B-Instruct,
