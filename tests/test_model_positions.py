@@ -142,3 +142,9 @@ def test_each_github_source_says_the_number_the_table_holds():
         checked += 1
     assert checked, f"no source could be read: {missing}"
     print(json.dumps({"checked": checked, "not available": missing}))
+
+
+@pytest.mark.parametrize("model", ["/", "unsloth/", "unsloth/-bnb-4bit", "-bnb-4bit", "UNSLOTH/META-", "a/b/c/gpt2",
+                                   "./models/llama-3.1-8b", "C:\\models\\gpt2", "unsloth//gemma-2-9b"])
+def test_odd_names_resolve_to_nothing_without_error(model):
+    assert table_id(model, TABLE) is None
