@@ -49,9 +49,12 @@ def load_plan(config_path: Path | str, world_size: int = 1, num_examples: int | 
     ``world_size`` and ``num_examples`` override settings the way ``--world-size`` and
     ``--num-examples`` do; ``overrides`` adds other settings (``dialect``, ...).
     """
+    from ..plan.build import counting_packed_rows
+
     session = _session(world_size, num_examples, overrides)
     try:
-        return session.plan(Path(config_path))
+        with counting_packed_rows():
+            return session.plan(Path(config_path))
     except SessionPlanError as exc:
         raise PlanError(str(exc)) from None
 
@@ -67,10 +70,13 @@ def lint_and_plan(config_path: Path | str, world_size: int = 1, num_examples: in
     """``(config, plan, findings)``: the plan and the linter's findings on the same reading of the file."""
     from ..settings.resolver import SettingsError
 
+    from ..plan.build import counting_packed_rows
+
     path = Path(config_path)
     session = _session(world_size, num_examples, overrides)
     try:
-        config, plan = session.plan(path)
+        with counting_packed_rows():
+            config, plan = session.plan(path)
     except SessionPlanError as exc:
         unreadable = True
         if path.is_file():

@@ -247,6 +247,12 @@ def minimum_work(expected, records: list[StepRecord]) -> list[str]:
         why = "; ".join(n for n in getattr(expected, "notes", []) if "unknown" in n or "max_steps" in n)
         reasons.append("the plan does not know how many steps the run makes" + (f" ({why})" if why else "")
                        + ": the step count and the learning rate cannot be checked")
+    elif (getattr(expected, "packing", None) or {}).get("tool") not in (None, "trl"):
+        tool = expected.packing["tool"]
+        reasons.append(f"the plan counts {tool}'s packed rows, but the runner packs with TRL's pack_dataset: "
+                       "the step count and the learning rate of this run are not the plan's to check")
+    elif (getattr(expected, "packing", None) or {}).get("exact") is False:
+        reasons.append("the plan's packed count is an estimate: the step count cannot be checked")
     elif expected.lr_schedule is None:
         reasons.append("the plan has no learning-rate curve: the learning rate cannot be checked")
     if not records:

@@ -57,6 +57,7 @@ def make_smoke_plan(plan, values: Mapping[str, Any], steps: int, world_size: int
         num_examples_source=f"smoke slice: {steps} steps x {batch * accumulation * world_size} examples",
         max_steps=steps, total_steps=steps, epochs_run=None, warmup_steps=warmup, learning_rate=lr,
         lr_scheduler_type=name, lr_schedule=schedule, save_steps=None, eval_steps=None, logging_steps=None,
+        packed_rows=None, packing={},  # a smoke run's rows are its slice, whatever the tool would pack
     )
     if plan is None:
         from ..plan.model import TrainingPlan

@@ -172,6 +172,34 @@ def test_kto_unpairs_pairs_into_two_rows(tmp_path):
                    "per_device_train_batch_size": 1}), train_dataset=pairs(5), processing_class=tokenizer)
 
 
+def test_kto_rows_counted_from_the_file(tmp_path, monkeypatch):
+    """Pairs become two rows and prompts of max_length tokens or more are dropped, as KTOTrainer does."""
+    import json
+
+    from datasets import load_dataset
+    from trl import KTOConfig, KTOTrainer
+
+    monkeypatch.chdir(tmp_path)
+    model, tokenizer = tiny(tmp_path / "model")
+    rows = [{"prompt": f"w{i % 40} w{(i + 1) % 40}", "chosen": f" w{(i + 2) % 40}", "rejected": f" w{(i + 3) % 40}"}
+            for i in range(9)]
+    rows += [{"prompt": " ".join(f"w{j}" for j in range(20)), "chosen": " w1", "rejected": " w2"}] * 2
+    (tmp_path / "pairs.jsonl").write_text("".join(json.dumps(r) + "\n" for r in rows))
+    seen = LRs()
+    trainer = KTOTrainer(model=model, args=KTOConfig(output_dir=str(tmp_path / "out"), **COMMON),
+                         train_dataset=load_dataset("json", data_files=str(tmp_path / "pairs.jsonl"))["train"],
+                         processing_class=tokenizer, callbacks=[seen.callback])
+    path = tmp_path / "kto.yaml"
+    path.write_text(YAML.replace("model_name_or_path: tiny", "model_name_or_path: model") +
+                    "dataset_name: pairs.jsonl\nmax_length: 16\ndesirable_weight: 1.0\n")
+    plan = build_plan(TRL().read(parse_document(path, path.read_text())), Settings(
+        overridden=frozenset({"world_size"})))
+    assert plan.num_examples == len(trainer.train_dataset) == 18, plan.num_examples_source  # 2 long prompts dropped
+    assert "KTOTrainer's rows" in plan.num_examples_source
+    trainer.train()
+    check(plan, trainer, seen)
+
+
 @pytest.mark.parametrize("prompts, extra", [(13, {}), (8, {"num_iterations": 2}),
                                             (10, {"steps_per_generation": 4})])
 def test_grpo_steps_follow_its_sampler(tmp_path, prompts, extra):

@@ -147,6 +147,18 @@ def test_a_run_too_short_or_unknown_is_not_checked():
         "no optimizer step had a learning rate above 0: the adapter was never updated"]
 
 
+def test_a_run_on_another_tools_packing_is_not_checked():
+    from sftlint.records import replace
+
+    plan = make_smoke_plan(None, {"learning_rate": 1e-3}, 3)
+    lf = replace(plan, packing={"tool": "llamafactory", "exact": True, "rows": 40})
+    assert minimum_work(lf, records([3.0, 2.0, 1.0]))[0].startswith(
+        "the plan counts llamafactory's packed rows, but the runner packs with TRL's pack_dataset")
+    assert minimum_work(replace(plan, packing={"tool": "trl", "exact": True}), records([3.0, 2.0, 1.0])) == []
+    # a smoke run trains its own slice: the packing of the full run does not follow it
+    assert make_smoke_plan(lf, {"learning_rate": 1e-3}, 3).packing == {}
+
+
 def _result(**kw) -> RunResult:
     base = dict(config="c", backend="hf", mode="smoke", model="m", output_dir="o", planned_steps=2, steps=2,
                 records=[], checks=[Check("steps", True, "")], tokens_per_second=None, peak_memory_bytes=None,

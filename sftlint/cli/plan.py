@@ -36,7 +36,9 @@ def cmd_plan(args) -> int:
         print(f"{args.path}:{exc.line}:{exc.column}: {exc.code} {exc.message}", file=sys.stderr)
         return EXIT_ERROR
     try:
-        with contextlib.redirect_stdout(sys.stderr):
+        from ..plan.build import counting_packed_rows
+
+        with contextlib.redirect_stdout(sys.stderr), counting_packed_rows():
             result = lint_document(document, settings, registry, session=session)
     except (Exception, SystemExit) as exc:  # as in check: one line saying what broke, never a traceback
         if os.environ.get("SFTLINT_DEBUG"):

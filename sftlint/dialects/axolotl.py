@@ -109,6 +109,7 @@ class Axolotl(Dialect):
     loader_4bit_defaults = {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True}
     default_sources = ("axolotl",)
     computes_run_length = True
+    own_packing = "axolotl"
     derives_strategies = True
     rejects_warmup_steps_and_ratio = True
     all_linear_key = "lora_target_linear"

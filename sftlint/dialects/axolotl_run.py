@@ -3,7 +3,9 @@
 axolotl counts the run itself, ``ceil(examples x epochs / (micro batch x accumulation x
 processes))``, and passes ``max_steps = max_steps or that count``; the warmup (``warmup_ratio``
 rounded *down*, or 3% capped at 100 when none is set) and the default logging interval
-(``max(min(int(0.005 x count), 10), 1)``) come from the count, not from ``max_steps``; a warmup of
+(``max(min(int(0.005 x count), 10), 1)``) come from the count (or ``max_steps`` when that is smaller: axolotl takes the smaller of
+the two), and with ``sample_packing`` the count is that of its multipack sampler
+(``plan/packing_axolotl.py``); a warmup of
 exactly 1 becomes 2, even when written. ``saves_per_epoch`` and ``evals_per_epoch`` become the
 fractions ``1 / (n x num_epochs)`` of the run; ``save_steps`` turns on the steps strategy and
 saving each epoch is the default; evaluation needs ``val_set_size`` or ``test_datasets``, and then
@@ -46,14 +48,19 @@ def trainer_arguments(config: TrainingConfig, inputs: Any, plan: Any, args: dict
     count = None
     if n is not None and batch and accumulation and epochs is not None and not config.value("packing"):
         count = total_steps(n, epochs, batch, accumulation, plan.world_size)
+    packed = bool(config.value("packing")) and plan.packing.get("tool") == "axolotl"
+    if packed:
+        count = plan.packing.get("steps")  # counted from its multipack sampler (plan/packing_axolotl.py)
     written = as_int(config.value("max_steps")) if config.is_set("max_steps") else None
     args["max_steps"] = written or count or -1
     if count is not None and not written:
-        plan.notes.append(f"axolotl computes the run length itself and passes max_steps={count} "
-                          "(ceil(examples x epochs / effective batch))")
+        plan.notes.append(f"axolotl computes the run length itself and passes max_steps={count} " + (
+            "(from its packing count)" if packed else "(ceil(examples x epochs / effective batch))"))
     elif count is not None and written and written != count:
-        plan.notes.append(f"axolotl passes max_steps {written}; its warmup and logging defaults come from the "
-                          f"{count} steps it computes from the data")
+        plan.notes.append(f"axolotl passes max_steps {written}; its warmup and logging defaults come from "
+                          f"{min(count, written)} steps (the smaller of that and the {count} it computes from the data)")
+    if count is not None and written:
+        count = min(count, written)  # axolotl's own count is min(computed, max_steps)
     # warmup
     steps = as_number(config.value("warmup_steps")) if config.is_set("warmup_steps") else None
     ratio = as_number(config.value("warmup_ratio")) if config.is_set("warmup_ratio") else None

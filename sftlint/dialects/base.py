@@ -111,6 +111,9 @@ class Dialect:
     rejects_warmup_steps_and_ratio: ClassVar[bool] = False
     #: Whether packing is TRL's (``SFTConfig.packing``), which the plan can count from the data.
     packs_with_trl: ClassVar[bool] = False
+    #: The tool's own packing that the plan counts (``"axolotl"``'s multipack sampler, ``"llamafactory"``'s
+    #: preprocessing); None: the plan does not follow it.
+    own_packing: ClassVar[str | None] = None
     #: Whether preference and RL objectives run TRL's own trainers with their checks (TRL's CLI,
     #: transformers scripts) rather than a tool's wrappers of them.
     runs_trl_trainers: ClassVar[bool] = False

@@ -19,7 +19,7 @@ from ..config.canonical import Origin, Setting
 from ..document import Document, Scalar
 from . import dataset_specs
 from .base import Detection, Dialect, key
-from .deriving import derive
+from .deriving import derive, replace_value
 from .evidence import known_keys as keys_of, score_by_keys
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
@@ -127,6 +127,7 @@ class LlamaFactory(Dialect):
     loader_4bit_defaults = {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True}
     default_sources = ("llamafactory", "transformers")
     max_samples_per_dataset = True
+    own_packing = "llamafactory"
     #: Keys of which every LLaMA-Factory config has at least one (the newer format: its own markers).
     required_keys = frozenset({"stage", "finetuning_type", "template", "lora_target", "cutoff_len", "dataset_dir",
                                "model"}) | V1_MARKERS
@@ -166,7 +167,13 @@ class LlamaFactory(Dialect):
             rank = config.value("lora_r")
             if isinstance(rank, int):
                 derive(config, "lora_alpha", rank * 2, "LLaMA-Factory uses lora_rank x 2 when lora_alpha is unset")
-        if not config.is_set("packing"):
+        neat = root.get("neat_packing")
+        if neat is not None and self.node_value(neat) is True and not config.value("packing"):
+            if config.is_set("packing"):
+                replace_value(config, "packing", True, "neat_packing turns packing on")
+            else:
+                derive(config, "packing", True, "neat_packing turns packing on")
+        elif not config.is_set("packing"):
             stage = self.node_value(root.get("stage")) if root.get("stage") is not None else "sft"
             derive(config, "packing", stage == "pt", f"packing defaults on only for stage pt (stage is {stage})")
         dataset_dir = root.get("dataset_dir")

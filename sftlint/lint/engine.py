@@ -243,9 +243,9 @@ def plan_document(document: Document, settings: Settings, registry: Registry, re
     apply_hints(config, settings)
     check_ranges(result, config)
     result.config = config
-    from ..plan.build import build_plan
+    from ..plan.build import build_plan, counts_packed_rows
 
-    result.plan = build_plan(config, settings)
+    result.plan = build_plan(config, settings, count_packed=counts_packed_rows())
     _add_plugin_notes(result, registry)
     return result
 

@@ -10,9 +10,11 @@ cannot be known are None and ``notes`` says why.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from ..config.canonical import TrainingConfig
 from ..document import Mapping
@@ -117,7 +119,27 @@ def _count(config: TrainingConfig, settings, inputs: _Inputs, plan: TrainingPlan
                       + "; add '# sftlint: num-examples=N' to the config or 'num-examples' to settings")
 
 
-def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
+#: Whether plans made through the engine count packed rows (tokenizing the data): on for
+#: ``sftlint plan`` and the runner, off for ``check`` and the editor, which never tokenize.
+_COUNT_PACKED: contextvars.ContextVar[bool] = contextvars.ContextVar("count_packed", default=False)
+
+
+@contextlib.contextmanager
+def counting_packed_rows() -> Iterator[None]:
+    """Within this block, plans count packed rows as the tool packs them (``sftlint plan``, the runner)."""
+    token = _COUNT_PACKED.set(True)
+    try:
+        yield
+    finally:
+        _COUNT_PACKED.reset(token)
+
+
+def counts_packed_rows() -> bool:
+    return _COUNT_PACKED.get()
+
+
+def build_plan(config: TrainingConfig, settings, count_packed: bool = True) -> TrainingPlan:
+    """The plan of ``config``; ``count_packed`` False leaves packed rows uncounted (no tokenizing)."""
     sources: dict[str, str] = {}
     inputs = _Inputs(config, sources)
     notes: list[str] = []
@@ -153,9 +175,15 @@ def build_plan(config: TrainingConfig, settings) -> TrainingPlan:
         sources=sources, notes=notes, lr_scheduler_kwargs=kwargs if isinstance(kwargs, dict) else {},
     )
     _count(config, settings, inputs, plan)
-    _pack(config, settings, plan)
+    if count_packed:
+        _pack(config, settings, plan)
+    elif config.value("packing"):
+        plan.notes.append("packed sequences are counted by 'sftlint plan', which tokenizes the data; 'check' "
+                          "does not")
     arguments = tool_conventions.trainer_arguments(config, inputs, plan)
     batches = objectives.apply(config, plan, arguments)
+    if plan.objective == "kto" and config.dialect.runs_trl_trainers:
+        _kto(config, settings, plan, count_packed)
     objective_lr = config.dialect.objective_learning_rate(plan.objective)
     if objective_lr is not None and not config.is_set("learning_rate"):
         plan.learning_rate, source = objective_lr
@@ -182,6 +210,8 @@ def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]
         batches = arithmetic.batches_per_rank(n, batch, plan.world_size, drop_last)
         if objective_batches is not None:
             batches = objective_batches
+        if config.value("packing") and plan.packing.get("batches_per_epoch") is not None:
+            batches = plan.packing["batches_per_epoch"]  # the tool's own sampler serves the packed rows
         plan.batches_per_epoch = batches
         if batches == 0 and not drop_last:
             plan.notes.append(f"{n} examples make no batch: the training dataloader is empty")
@@ -204,7 +234,7 @@ def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]
     if max_steps == 0 and length.steps_run:
         plan.notes.append("max_steps 0 does not mean 'use epochs' (that is -1): the scheduler is built for 0 steps "
                           "and the Trainer stops after one optimizer step")
-    if drop_last and n is not None and batch:
+    if drop_last and n is not None and batch and plan.packing.get("batches_per_epoch") is None:
         dropped = n - batches * batch * plan.world_size
         if dropped > 0 and batches:
             plan.notes.append(f"dataloader_drop_last: {dropped} of {n} examples are left out of every epoch")
@@ -217,20 +247,43 @@ def _steps(config: TrainingConfig, plan: TrainingPlan, arguments: dict[str, Any]
 
 
 def packing_unknown(config: TrainingConfig, plan: TrainingPlan) -> bool:
-    """Packing is on and the packed row count is not known (it replaces the example count when it is)."""
-    return bool(config.value("packing")) and plan.packed_rows is None
+    """Packing is on and the run length is not known: neither the packed row count (it replaces the
+    example count) nor, for a tool that counts the run itself, the step count it passes."""
+    return bool(config.value("packing")) and plan.packed_rows is None and plan.packing.get("steps") is None
 
 
 def _pack(config: TrainingConfig, settings, plan: TrainingPlan) -> None:
-    """With packing, the Trainer's rows are packed sequences: count them where the tool's packing is known."""
+    """With packing, the Trainer's rows are packed sequences: count them as the tool packs them."""
     if not config.value("packing"):
         return
-    if not config.dialect.packs_with_trl:
-        plan.notes.append(f"{config.dialect.name} packs examples with its own prompt templates, which the plan does "
-                          "not render: the number of packed sequences is unknown")
-        return
-    from .packing import PackingUnknown, trl_packed_rows
+    from .packing import PackingUnknown
 
+    roots = _data_roots(config, settings)
+    try:
+        if config.dialect.packs_with_trl:
+            from .packing import trl_packed_rows
+
+            plan.packed_rows, how = trl_packed_rows(config, roots)
+            plan.packing = {"tool": "trl", "exact": True, "rows": plan.packed_rows}
+        elif config.dialect.own_packing == "axolotl":
+            how = _pack_axolotl(config, roots, plan)
+        elif config.dialect.own_packing == "llamafactory":
+            from .packing_llamafactory import llamafactory_packed_rows
+
+            plan.packed_rows, how = llamafactory_packed_rows(config, roots)
+            plan.packing = {"tool": "llamafactory", "exact": True, "rows": plan.packed_rows}
+        else:
+            raise PackingUnknown(f"{config.dialect.name} packs examples with its own prompt templates, which the plan "
+                                 "does not render")
+    except PackingUnknown as exc:
+        plan.notes.append(f"the number of packed sequences is unknown: {exc}")
+        return
+    plan.notes.append(f"packing: {how}; the Trainer's rows are these sequences")
+
+
+def _data_roots(config: TrainingConfig, settings) -> list[Path]:
+    """Folders the plan may read data and tokenizers from: the working directory, the config's and
+    the settings' folders, or anywhere when settings allow it."""
     roots = [Path.cwd()]
     if config.document is not None:
         roots.append(config.document.path.parent)
@@ -238,12 +291,42 @@ def _pack(config: TrainingConfig, settings, plan: TrainingPlan) -> None:
         roots.append(settings.path.parent)
     if settings is not None and getattr(settings, "read_data_outside", False):
         roots.append(Path("/"))
+    return roots
+
+
+def _kto(config: TrainingConfig, settings, plan: TrainingPlan, may_tokenize: bool) -> None:
+    """KTOTrainer's rows: pairs unpaired into two rows, prompts of ``max_length`` tokens dropped."""
+    from .kto_rows import FileRowsAreNot, kto_rows
+    from .packing import PackingUnknown
+
+    if plan.num_examples_source.startswith("hint"):
+        return  # a count given by hand is the Trainer's rows
     try:
-        plan.packed_rows, how = trl_packed_rows(config, roots)
+        rows, how = kto_rows(config, _data_roots(config, settings), may_tokenize)
     except PackingUnknown as exc:
-        plan.notes.append(f"the number of packed sequences is unknown: {exc}")
+        if isinstance(exc, FileRowsAreNot):  # the file's rows are not KTOTrainer's
+            plan.num_examples, plan.num_examples_source = None, f"unknown: {exc}"
+        plan.notes.append(f"the number of KTO rows is unknown: {exc}")
         return
-    plan.notes.append(f"packing: {how}; the Trainer's rows are these sequences")
+    plan.num_examples, plan.num_examples_source = rows, f"KTOTrainer's rows: {how}"
+
+
+def _pack_axolotl(config: TrainingConfig, roots: list[Path], plan: TrainingPlan) -> str:
+    from .packing import PackingUnknown
+    from .packing_axolotl import axolotl_packing
+
+    batch, accumulation, epochs = plan.per_device_batch_size, plan.gradient_accumulation_steps, plan.num_train_epochs
+    if not batch or not accumulation or epochs is None:
+        raise PackingUnknown("micro_batch_size, gradient_accumulation_steps and num_epochs must be numbers")
+    counted = axolotl_packing(config, roots, plan.world_size, batch, accumulation, epochs)
+    plan.packed_rows = counted.rows
+    plan.packing = {"tool": "axolotl", "exact": counted.exact, "rows": counted.rows, "steps": counted.steps}
+    if counted.batches is not None:
+        plan.packing["batches_per_epoch"] = -(-counted.batches // plan.world_size)
+    if not counted.exact:
+        plan.packing["rows_range"] = [counted.rows_low, counted.rows_high]
+        plan.packing["steps_range"] = [counted.steps_low, counted.steps_high]
+    return counted.how
 
 
 def _warmup_and_schedule(config: TrainingConfig, inputs: _Inputs, plan: TrainingPlan, arguments: dict[str, Any],

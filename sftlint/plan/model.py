@@ -53,6 +53,9 @@ class TrainingPlan:
     trainer_errors: list[str] = field(default_factory=list)
     #: With packing: the packed sequences the Trainer iterates over (None when not packing or unknown).
     packed_rows: int | None = None
+    #: How the packed count was made: ``tool``, ``exact`` (False: an estimate of a random packing, with
+    #: ``rows_range``/``steps_range``), and the tool's own ``steps`` or ``batches_per_epoch`` where it counts.
+    packing: dict[str, Any] = field(default_factory=dict)
     #: The ``dataloader_drop_last`` the Trainer gets (the config's, or what the tool sets for it).
     dataloader_drop_last: bool = False
     #: What the run trains for (sft, dpo, orpo, kto, grpo ...); rows are pairs, completions or prompts.

@@ -12,8 +12,11 @@ prompt-completion example is ``prompt + completion + eos``); ``pack_dataset`` ru
 empty examples, truncates each to ``max_length`` and packs best-fit decreasing; ``bfd_split``
 splits long examples into ``max_length`` pieces instead; ``wrapped`` cuts the token stream into
 ``max_length`` blocks. Conversational examples need the chat template (Jinja), which this does not
-render: their count stays unknown. axolotl's multipack sampler and LLaMA-Factory's packing also
-stay unknown (their lengths come from their prompt templates).
+render: their count stays unknown.
+
+The shared steps (finding a local file or model folder, reading JSON rows, loading the tokenizer)
+live here too; axolotl's multipack sampler is in :mod:`.packing_axolotl` and LLaMA-Factory's
+packing in :mod:`.packing_llamafactory`.
 """
 
 from __future__ import annotations
@@ -77,13 +80,13 @@ def packed_rows(lengths: list[int], capacity: int, strategy: str) -> int:
     return total
 
 
-def _raw(config: TrainingConfig, key: str) -> Any:
+def raw_value(config: TrainingConfig, key: str) -> Any:
     root = config.document.root if config.document is not None else None
     node = root.get(key) if isinstance(root, Mapping) else None
     return config.dialect.node_value(node) if node is not None else None
 
 
-def _local(raw: Any, config: TrainingConfig, roots: list[Path]) -> Path | None:
+def local_path(raw: Any, config: TrainingConfig, roots: list[Path]) -> Path | None:
     if not isinstance(raw, str) or not raw:
         return None
     base = config.document.path.parent if config.document is not None else Path.cwd()
@@ -93,7 +96,7 @@ def _local(raw: Any, config: TrainingConfig, roots: list[Path]) -> Path | None:
     return None
 
 
-def _records(path: Path) -> list[dict]:
+def read_records(path: Path) -> list[dict]:
     try:
         text = read_bounded(path, MAX_BYTES).decode("utf-8-sig")
     except (ReadRefused, OSError, UnicodeDecodeError) as exc:
@@ -112,45 +115,74 @@ def _records(path: Path) -> list[dict]:
 
 
 def _eos(folder: Path, config: TrainingConfig) -> str:
-    written = _raw(config, "eos_token")
+    written = raw_value(config, "eos_token")
     if isinstance(written, str):
         return written
-    settings = folder / "tokenizer_config.json"
-    try:
-        data = json.loads(read_bounded(settings, MAX_BYTES)) if settings.is_file() else {}
-    except (ReadRefused, OSError, ValueError):
-        data = {}
-    eos = data.get("eos_token")
-    eos = eos.get("content") if isinstance(eos, dict) else eos
-    if not isinstance(eos, str):
+    eos = special_token(folder, "eos_token")
+    if eos is None:
         raise PackingUnknown(f"the tokenizer in {folder} names no eos_token (tokenizer_config.json)")
     return eos
 
 
+def model_folder(config: TrainingConfig, roots: list[Path]) -> Path:
+    """The local model folder whose ``tokenizer.json`` the tool would load; :class:`PackingUnknown` if none."""
+    model = local_path(config.value("base_model"), config, roots)
+    if model is None or not (model / "tokenizer.json").is_file():
+        raise PackingUnknown(f"the tokenizer of {config.value('base_model')!r} is not in a local folder "
+                             "(tokenizer.json)")
+    return model
+
+
+def load_tokenizer(model: Path) -> Any:
+    """``tokenizers.Tokenizer`` from a model folder: imported here only, on the packing path."""
+    try:
+        from tokenizers import Tokenizer
+    except ImportError:
+        raise PackingUnknown("the 'tokenizers' library is not installed") from None
+    try:
+        return Tokenizer.from_file(str(model / "tokenizer.json"))
+    except Exception as exc:  # a malformed tokenizer.json: the count is unknown, never a crash
+        raise PackingUnknown(f"{model / 'tokenizer.json'} cannot be loaded ({exc})") from None
+
+
+def tokenizer_settings(model: Path) -> dict[str, Any]:
+    """``tokenizer_config.json`` of a model folder ({} when it is missing or unreadable)."""
+    settings = model / "tokenizer_config.json"
+    try:
+        data = json.loads(read_bounded(settings, MAX_BYTES)) if settings.is_file() else {}
+    except (ReadRefused, OSError, ValueError):
+        data = {}
+    return data if isinstance(data, dict) else {}
+
+
+def special_token(model: Path, name: str) -> str | None:
+    """A special token's text as ``tokenizer_config.json`` names it (``eos_token``, ``bos_token``)."""
+    token = tokenizer_settings(model).get(name)
+    token = token.get("content") if isinstance(token, dict) else token
+    return token if isinstance(token, str) else None
+
+
 def trl_packed_rows(config: TrainingConfig, roots: list[Path]) -> tuple[int, str]:
     """(packed rows, how they were counted) for a ``trl sft`` config; :class:`PackingUnknown` otherwise."""
-    strategy = _raw(config, "packing_strategy") or "bfd"
+    strategy = raw_value(config, "packing_strategy") or "bfd"
     if strategy not in STRATEGIES:
         raise PackingUnknown(f"packing_strategy {strategy!r} is not one of {', '.join(STRATEGIES)}")
     capacity = as_int(config.value("max_seq_length"))
     if not capacity or capacity < 1:
         raise PackingUnknown("packing needs max_length, and TRL raises without it")
-    model = _local(config.value("base_model"), config, roots)
-    if model is None or not (model / "tokenizer.json").is_file():
-        raise PackingUnknown(f"the tokenizer of {config.value('base_model')!r} is not in a local folder "
-                             "(tokenizer.json)")
+    model = model_folder(config, roots)
     datasets = config.value("datasets") or []
     train = [d for d in datasets if isinstance(d, dict) and d.get("role", "train") == "train"]
     if len(train) != 1 or train[0].get("data_files"):
         raise PackingUnknown("the packed count is worked out for one local JSON or JSON Lines file")
-    data = _local(train[0].get("path"), config, roots)
+    data = local_path(train[0].get("path"), config, roots)
     if data is None or not data.is_file() or data.suffix not in (".json", ".jsonl"):
         raise PackingUnknown(f"the dataset {train[0].get('path')!r} is not a local JSON or JSON Lines file")
-    rows = _records(data)
-    if len(rows) > MAP_BATCH and (_raw(config, "shuffle_dataset") is True
-                                  or (as_int(_raw(config, "dataset_num_proc")) or 1) > 1):
+    rows = read_records(data)
+    if len(rows) > MAP_BATCH and (raw_value(config, "shuffle_dataset") is True
+                                  or (as_int(raw_value(config, "dataset_num_proc")) or 1) > 1):
         raise PackingUnknown("shuffle_dataset or dataset_num_proc changes which examples are packed together")
-    field = _raw(config, "dataset_text_field") or "text"
+    field = raw_value(config, "dataset_text_field") or "text"
     eos = _eos(model, config)
     texts = []
     for row in rows:
@@ -165,14 +197,7 @@ def trl_packed_rows(config: TrainingConfig, roots: list[Path]) -> tuple[int, str
             texts.append(row["prompt"] + completion)
         else:
             raise PackingUnknown(f"an example of {data.name} has neither a '{field}' text nor prompt and completion")
-    try:
-        from tokenizers import Tokenizer
-    except ImportError:
-        raise PackingUnknown("the 'tokenizers' library is not installed") from None
-    try:
-        tokenizer = Tokenizer.from_file(str(model / "tokenizer.json"))
-    except Exception as exc:  # a malformed tokenizer.json: the count is unknown, never a crash
-        raise PackingUnknown(f"{model / 'tokenizer.json'} cannot be loaded ({exc})") from None
+    tokenizer = load_tokenizer(model)
     lengths = [len(encoding.ids) for encoding in tokenizer.encode_batch(texts)]
     packed = packed_rows(lengths, capacity, strategy)
     return packed, (f"{packed} sequences of up to {capacity} tokens packed ({strategy}) from the {len(rows)} "

@@ -76,7 +76,11 @@ def render_table(plan: TrainingPlan, config=None) -> str:
     if plan.eval_examples is not None:
         derived.append(("evaluation examples", _fmt(plan.eval_examples)))
     if plan.packed_rows is not None:
-        derived.append(("packed sequences", f"{plan.packed_rows} (the Trainer's rows)"))
+        spread = plan.packing.get("rows_range")
+        derived.append(("packed sequences", f"{plan.packed_rows} (the Trainer's rows)" if not spread else
+                        f"about {plan.packed_rows} (the Trainer's rows; a random packing: {spread[0]}-{spread[1]} "
+                        "in the plan's repeats)"))
+    steps_spread = plan.packing.get("steps_range")
     for d in plan.dataset_counts if len(plan.dataset_counts) > 1 else []:
         derived.append((f"  {d['dataset']}", f"{_fmt(d['rows'])} rows ({d['source']})"))
     derived += [
@@ -85,7 +89,8 @@ def render_table(plan: TrainingPlan, config=None) -> str:
     derived += [
         ("batches per epoch", f"{_fmt(plan.batches_per_epoch)} (per process)"),
         ("steps per epoch", _fmt(plan.steps_per_epoch)),
-        ("total steps", _fmt(plan.total_steps)),
+        ("total steps", _fmt(plan.total_steps) if not steps_spread or steps_spread[0] == steps_spread[1] else
+         f"{_fmt(plan.total_steps)} (estimated; axolotl's random packing gave {steps_spread[0]}-{steps_spread[1]})"),
         ("epochs run", _fmt(plan.epochs_run)),
         ("warmup steps", _fmt(plan.warmup_steps)),
         ("save at steps", _fmt(plan.save_steps)),
