@@ -42,10 +42,15 @@ RANDOM_REPEATS = 20
 
 
 def _no_audio() -> None:
-    """LLaMA-Factory imports torchaudio for audio inputs only; text packing never calls it."""
+    """LLaMA-Factory imports torchaudio for audio inputs only, and a value-head model class that
+    newer TRL releases dropped for PPO only; text packing uses neither."""
     stub = types.ModuleType("torchaudio")
     stub.__spec__ = importlib.machinery.ModuleSpec("torchaudio", None)
     sys.modules.setdefault("torchaudio", stub)
+    import trl
+
+    if not hasattr(trl, "AutoModelForCausalLMWithValueHead"):
+        trl.AutoModelForCausalLMWithValueHead = type("AutoModelForCausalLMWithValueHead", (), {})
 
 
 def axolotl_algorithms() -> list[dict]:
@@ -162,13 +167,18 @@ def main() -> int:
         return json.loads(lines[-1][len("RESULT "):])
 
     stored = json.loads(OUT.read_text()) if OUT.is_file() else {}
-    stored["tools"] = {"axolotl": args.axolotl_commit, "llamafactory": args.llamafactory_commit}
-    algorithms = {}
-    if args.axolotl:
-        algorithms["axolotl"] = child(args.axolotl, "--algorithms", "axolotl")
-    if args.llamafactory:
-        algorithms["llamafactory"] = child(args.llamafactory, "--algorithms", "llamafactory")
-    stored.setdefault("algorithms", {}).update(algorithms)
+    tools = stored.setdefault("tools", {})
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+
+    def save():  # after each step, so a failure later keeps what was counted
+        OUT.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
+
+    for tool, path, commit in (("axolotl", args.axolotl, args.axolotl_commit),
+                               ("llamafactory", args.llamafactory, args.llamafactory_commit)):
+        if path and not args.only:
+            tools[tool] = commit
+            stored.setdefault("algorithms", {})[tool] = child(path, "--algorithms", tool)
+            save()
     cases = stored.setdefault("end_to_end", {})
     for name, (tool, _, _) in END_TO_END.items():
         if args.only and name not in args.only:
@@ -176,9 +186,8 @@ def main() -> int:
         path = args.axolotl if tool == "axolotl" else args.llamafactory
         if path:
             cases[name] = child(path, "--case", name)
+            save()
             print(name, cases[name], flush=True)
-    OUT.parent.mkdir(parents=True, exist_ok=True)
-    OUT.write_text(json.dumps(stored, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT}")
     return 0
 

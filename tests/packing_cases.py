@@ -133,6 +133,22 @@ num_train_epochs: 1
 learning_rate: 1.0e-4
 output_dir: out
 """, ("pt", 21, 2300, 1, 60)),
+    "llamafactory-pt-llama3": ("llamafactory", """\
+model_name_or_path: ./model
+stage: pt
+do_train: true
+finetuning_type: lora
+dataset: corpus
+dataset_dir: data
+template: llama3
+packing: true
+cutoff_len: 64
+per_device_train_batch_size: 2
+gradient_accumulation_steps: 2
+num_train_epochs: 1
+learning_rate: 1.0e-4
+output_dir: out
+""", ("pt", 24, 800, 1, 60)),
     "llamafactory-sft-empty": ("llamafactory", """\
 model_name_or_path: ./model
 stage: sft

@@ -2,13 +2,16 @@
 
 LLaMA-Factory (read at ff6d4d1, ``data/processor/``) packs while it preprocesses: a batched
 ``datasets`` map, ``preprocessing_batch_size`` (1,000) examples at a time, each batch packed on its
-own, into ``cutoff_len - 1`` tokens (packing lowers ``cutoff_len`` by one, and pads each packed
-row back to ``cutoff_len``). The packed rows are the Trainer's rows: the Trainer then counts the
-run from them as usual.
+own, into ``cutoff_len - 1`` tokens when ``packing`` or ``neat_packing`` is written as true (its
+argument class then lowers ``cutoff_len`` by one, and supervised packing pads each row back to
+``cutoff_len``), or into ``cutoff_len`` tokens for pre-training with ``packing`` left unset (it is
+switched on after that adjustment). The packed rows are the Trainer's rows: the Trainer then
+counts the run from them as usual.
 
-- ``stage: pt`` (packing is on by default there): every text gets the eos string appended
+- ``stage: pt`` (packing is on by default there): every text gets the eos text appended
   (``<|end_of_text|>`` with ``template: llama3``; otherwise the tokenizer's eos, which a template
-  with ``replace_eos`` replaces by its first stop word), is tokenized without special tokens, and
+  with ``replace_eos`` replaces by its first stop word; the template's stop words are added to the
+  tokenizer as special tokens first), is tokenized without special tokens, and
   each batch's token stream is cut into blocks, the remainder dropped: ``tokens // block`` rows.
 - ``stage: sft`` (``packing`` or ``neat_packing``): each example is encoded with the template,
   cut to the length by ``infer_seqlen``, then the lengths are packed by ``greedy_knapsack``: fill
@@ -38,9 +41,11 @@ from ..dialects.values import as_int, as_number
 
 MAP_BATCH = 1000
 CUTOFF_LEN = 2048
-#: Templates whose eos string for pre-training is not the tokenizer's own (read at ff6d4d1).
-PRETRAIN_EOS = {"llama3": "<|end_of_text|>", "qwen": "<|im_end|>", "qwen3": "<|im_end|>",
-                "qwen3_nothink": "<|im_end|>", "qwen3_5_nothink": "<|im_end|>"}
+#: Templates whose pre-training eos text is not the tokenizer's own (read at ff6d4d1): the text each
+#: example ends with, and the stop words the template adds to the tokenizer as special tokens.
+PRETRAIN_EOS = {"llama3": ("<|end_of_text|>", ("<|eot_id|>", "<|eom_id|>")),
+                **{name: ("<|im_end|>", ("<|im_end|>",)) for name in ("qwen", "qwen3", "qwen3_nothink",
+                                                                      "qwen3_5_nothink")}}
 #: Templates that keep the tokenizer's eos.
 KEEP_EOS = frozenset({"empty", "default"})
 #: The slots of the templates the plan encodes for supervised packing: text with ``{{content}}``, or
@@ -157,15 +162,18 @@ def _examples(config: TrainingConfig, roots: list[Path]) -> tuple[list[dict[str,
     return out, files
 
 
-def _tokenizer(model: Path, eos: str | None) -> tuple[Any, int]:
-    """The tokenizer with LLaMA-Factory's eos (added as a special token when it is new) and its id."""
+def _tokenizer(model: Path, stop_words: tuple[str, ...] = ()) -> tuple[Any, int]:
+    """The tokenizer as the template leaves it (its stop words added as special tokens when they are
+    new) and the id of the tokenizer's own eos."""
     tokenizer = load_tokenizer(model)
-    if eos is None:
-        raise PackingUnknown(f"the tokenizer in {model} names no eos_token, and LLaMA-Factory adds one")
-    if tokenizer.token_to_id(eos) is None:
+    eos = special_token(model, "eos_token")
+    if eos is None or tokenizer.token_to_id(eos) is None:
+        raise PackingUnknown(f"the tokenizer in {model} has no eos_token, and LLaMA-Factory adds one")
+    new = [word for word in stop_words if tokenizer.token_to_id(word) is None]
+    if new:
         from tokenizers import AddedToken
 
-        tokenizer.add_special_tokens([AddedToken(eos, special=True, normalized=False)])
+        tokenizer.add_special_tokens([AddedToken(word, special=True, normalized=False) for word in new])
     return tokenizer, tokenizer.token_to_id(eos)
 
 
@@ -188,7 +196,10 @@ def llamafactory_packed_rows(config: TrainingConfig, roots: list[Path]) -> tuple
         raise PackingUnknown(f"stage {stage} does not pack")
     cutoff = as_int(raw_value(config, "cutoff_len"))
     cutoff = CUTOFF_LEN if cutoff is None else cutoff
-    capacity = cutoff - 1  # packing lowers cutoff_len by one
+    # ``DataArguments.__post_init__`` lowers cutoff_len by one when packing is written as true (or
+    # neat_packing is); pre-training's packing, switched on later when it is left unset, keeps it
+    written = raw_value(config, "packing") is True or raw_value(config, "neat_packing") is True
+    capacity = cutoff - 1 if written else cutoff
     if capacity < 1:
         raise PackingUnknown("cutoff_len must be at least 2 with packing")
     if as_int(raw_value(config, "preprocessing_batch_size")) not in (None, MAP_BATCH):
@@ -198,29 +209,28 @@ def llamafactory_packed_rows(config: TrainingConfig, roots: list[Path]) -> tuple
     examples, files = _examples(config, roots)
     read = f"the {len(examples)} examples of {', '.join(files)}, tokenized with {model.name}'s tokenizer"
     if stage == "pt":
-        eos: str | None
         if template in PRETRAIN_EOS:
-            eos = PRETRAIN_EOS[template]
+            eos, stop_words = PRETRAIN_EOS[template]
         elif template is None or template in KEEP_EOS:
-            eos = special_token(model, "eos_token")
+            eos, stop_words = special_token(model, "eos_token") or "", ()
         else:
             raise PackingUnknown(f"template {template!r} may put its stop word in place of the eos token; the plan "
                                  f"knows the eos of {', '.join(sorted([*PRETRAIN_EOS, *KEEP_EOS]))} and no template")
-        tokenizer, _ = _tokenizer(model, eos)
+        tokenizer, _ = _tokenizer(model, stop_words)
         if any(e["history"] for e in examples):
             raise PackingUnknown("pre-training examples with a history column take the first turn, which the plan "
                                  "does not follow")
-        texts = [e["prompt"] + str(eos) for e in examples]
+        texts = [e["prompt"] + eos for e in examples]
         lengths = [len(enc.ids) for enc in tokenizer.encode_batch(texts, add_special_tokens=False)]
         rows = pretrain_rows(lengths, capacity)
         if rows == 0:
             raise PackingUnknown(f"{sum(lengths)} tokens make no block of {capacity}: LLaMA-Factory stops "
                                  "(cannot find sufficient samples)")
-        return rows, f"{rows} blocks of {capacity} tokens (cutoff_len - 1) from {read}"
+        return rows, f"{rows} blocks of {capacity} tokens" + (" (cutoff_len - 1)" if written else "") + f" from {read}"
     if template not in TEMPLATES:
         raise PackingUnknown(f"examples are encoded with template {template!r} before packing; the plan encodes "
                              f"the {' and '.join(TEMPLATES)} templates only")
-    tokenizer, eos_id = _tokenizer(model, special_token(model, "eos_token"))
+    tokenizer, eos_id = _tokenizer(model)
     lengths = _supervised_lengths(examples, TEMPLATES[template], tokenizer, eos_id, capacity,
                                   raw_value(config, "mask_history") is True)
     rows = supervised_rows(lengths, capacity)
