@@ -249,7 +249,7 @@ def minimum_work(expected, records: list[StepRecord]) -> list[str]:
                        + ": the step count and the learning rate cannot be checked")
     elif (getattr(expected, "packing", None) or {}).get("tool") not in (None, "trl"):
         tool = expected.packing["tool"]
-        reasons.append(f"the plan counts {tool}'s packed rows, but the runner packs with TRL's pack_dataset: "
+        reasons.append(f"the plan follows {tool}'s packing, but the runner packs with TRL's pack_dataset: "
                        "the step count and the learning rate of this run are not the plan's to check")
     elif (getattr(expected, "packing", None) or {}).get("exact") is False:
         reasons.append("the plan's packed count is an estimate: the step count cannot be checked")

@@ -103,6 +103,7 @@ def test_unknown_counts_say_why(tmp_path, monkeypatch):
     plan = _plan_from(config, "axolotl")
     assert plan.packed_rows is None and plan.total_steps is None
     assert any("dataset type 'alpaca' is rendered with axolotl's prompt" in n for n in plan.notes), plan.notes
+    assert plan.packing["tool"] == "axolotl" and plan.packing["exact"] is None  # the runner reads this
     build_case("llamafactory-sft-empty", tmp_path)
     lf = tmp_path / "llamafactory.yaml"
     lf.write_text(lf.read_text().replace("template: empty", "template: qwen3_nothink"))

@@ -136,6 +136,15 @@ def test_trainer_arguments_check_names_every_difference():
                            "warmup steps 0 (plan 1)")
     rows = checks.trainer_arguments({**facts, "train_rows": 96}, plan, "full")
     assert rows.passed is False and "training rows 96 (plan 80)" in rows.message
+    # with TRL's packing the Trainer's rows are the packed sequences
+    from sftlint.records import replace
+
+    packed = replace(plan, packed_rows=30, packing={"tool": "trl", "exact": True, "rows": 30})
+    assert checks.trainer_arguments({**facts, "train_rows": 30}, packed, "full").passed
+    assert "packed training rows 80 (plan 30)" in checks.trainer_arguments(facts, packed, "full").message
+    # another tool's packing is not what the runner trains: its rows are not compared
+    other = replace(plan, packed_rows=30, packing={"tool": "llamafactory", "exact": True, "rows": 30})
+    assert checks.trainer_arguments(facts, other, "full").passed
 
 
 def test_a_run_too_short_or_unknown_is_not_checked():
@@ -153,7 +162,7 @@ def test_a_run_on_another_tools_packing_is_not_checked():
     plan = make_smoke_plan(None, {"learning_rate": 1e-3}, 3)
     lf = replace(plan, packing={"tool": "llamafactory", "exact": True, "rows": 40})
     assert minimum_work(lf, records([3.0, 2.0, 1.0]))[0].startswith(
-        "the plan counts llamafactory's packed rows, but the runner packs with TRL's pack_dataset")
+        "the plan follows llamafactory's packing, but the runner packs with TRL's pack_dataset")
     assert minimum_work(replace(plan, packing={"tool": "trl", "exact": True}), records([3.0, 2.0, 1.0])) == []
     # a smoke run trains its own slice: the packing of the full run does not follow it
     assert make_smoke_plan(lf, {"learning_rate": 1e-3}, 3).packing == {}

@@ -276,6 +276,8 @@ def _pack(config: TrainingConfig, settings, plan: TrainingPlan) -> None:
             raise PackingUnknown(f"{config.dialect.name} packs examples with its own prompt templates, which the plan "
                                  "does not render")
     except PackingUnknown as exc:
+        plan.packing = {"tool": "trl" if config.dialect.packs_with_trl else config.dialect.own_packing
+                        or config.dialect.name, "exact": None, "unknown": str(exc)}
         plan.notes.append(f"the number of packed sequences is unknown: {exc}")
         return
     plan.notes.append(f"packing: {how}; the Trainer's rows are these sequences")

@@ -53,8 +53,9 @@ class TrainingPlan:
     trainer_errors: list[str] = field(default_factory=list)
     #: With packing: the packed sequences the Trainer iterates over (None when not packing or unknown).
     packed_rows: int | None = None
-    #: How the packed count was made: ``tool``, ``exact`` (False: an estimate of a random packing, with
-    #: ``rows_range``/``steps_range``), and the tool's own ``steps`` or ``batches_per_epoch`` where it counts.
+    #: Whose packing the run uses and how it was counted: ``tool``, ``exact`` (False: an estimate of a
+    #: random packing, with ``rows_range``/``steps_range``; None: not counted, ``unknown`` says why), and
+    #: the tool's own ``steps`` or ``batches_per_epoch`` where it counts them. Empty without packing.
     packing: dict[str, Any] = field(default_factory=dict)
     #: The ``dataloader_drop_last`` the Trainer gets (the config's, or what the tool sets for it).
     dataloader_drop_last: bool = False
