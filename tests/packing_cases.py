@@ -62,6 +62,18 @@ def write_text_rows(path: Path, seed: int, count: int, low: int, high: int) -> P
     return path
 
 
+def write_token_rows(path: Path, seed: int, count: int, low: int, high: int) -> Path:
+    """Pre-tokenized rows; every seventh has no trainable token (all labels -100)."""
+    rnd = random.Random(seed)
+    rows = []
+    for i in range(count):
+        ids = [rnd.randint(3, len(VOCAB) - 1) for _ in range(rnd.randint(low, high))]
+        rows.append({"input_ids": ids, "attention_mask": [1] * len(ids),
+                     "labels": [-100] * len(ids) if i % 7 == 0 else ids})
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
 def write_alpaca_rows(path: Path, seed: int, count: int) -> Path:
     rnd = random.Random(seed)
     rows = []
@@ -119,6 +131,21 @@ num_epochs: 3
 learning_rate: 0.0002
 dataset_num_proc: 1
 """, ("text", 13, 700, 1, 80)),
+    "axolotl-pretokenized-in-order": ("axolotl", """\
+base_model: ./model
+datasets:
+  - path: tokens.jsonl
+    type: alpaca
+sequence_len: 64
+sample_packing: true
+curriculum_sampling: true
+micro_batch_size: 3
+gradient_accumulation_steps: 1
+num_epochs: 1.5
+dataloader_drop_last: true
+learning_rate: 0.0002
+dataset_num_proc: 1
+""", ("tokens", 14, 800, 1, 90)),
     "llamafactory-pt": ("llamafactory", """\
 model_name_or_path: ./model
 stage: pt
@@ -193,6 +220,8 @@ def build_case(name: str, folder: Path) -> Path:
     kind, seed, count, *bounds = data
     if kind == "text":
         write_text_rows(folder / "text.jsonl", seed, count, *bounds)
+    elif kind == "tokens":
+        write_token_rows(folder / "tokens.jsonl", seed, count, *bounds)
     else:
         (folder / "data").mkdir(exist_ok=True)
         if kind == "pt":

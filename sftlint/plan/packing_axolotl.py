@@ -23,11 +23,13 @@ before training, and passes ``max_steps``. It packs the tokenized lengths with i
   form, ``(floor(0.99 x tokens / eff_est / sequence_len // batch_size) - 1) x num_epochs``, which
   needs only the token count.
 
-The lengths are known for ``type: completion`` datasets from local JSON or JSON Lines files: the
-``text`` field (or the dataset's ``field``) tokenized with the special tokens the tokenizer adds,
-cut at 64 x ``sequence_len`` tokens, eos appended when missing, split into ``sequence_len`` pieces;
-pieces shorter than ``min_sample_len`` (2) are dropped as axolotl drops them. Every other dataset
-type is rendered with a prompt or chat template first, which the plan does not do.
+The lengths are known for local JSON or JSON Lines files that are pre-tokenized (``input_ids``,
+``attention_mask`` and ``labels`` in every row: axolotl takes them as they are, whatever the type)
+or of ``type: completion``: the ``text`` field (or the dataset's ``field``) tokenized with the
+special tokens the tokenizer adds, cut at 64 x ``sequence_len`` tokens, eos appended when missing,
+split into ``sequence_len`` pieces. Rows shorter than ``min_sample_len`` (2) or longer than
+``sequence_len`` are dropped as axolotl drops them (``excess_length_strategy``). Every other
+dataset type is rendered with a prompt or chat template first, which the plan does not do.
 """
 
 from __future__ import annotations
@@ -57,6 +59,8 @@ PACKING_ATTENTION = frozenset({"flash_attention_2", "flash_attention_3", "flex_a
 #: The older boolean attention keys and the implementation each selects, in axolotl's priority order.
 ATTENTION_FLAGS = {"xformers_attention": "xformers", "sage_attention": "sage", "flex_attention": "flex_attention",
                    "flash_attention": "flash_attention_2", "sdp_attention": "sdpa", "eager_attention": "eager"}
+#: The columns that make axolotl take a dataset as already tokenized, whatever its type.
+TOKENIZED = frozenset({"input_ids", "attention_mask", "labels"})
 #: Settings that change the tokenizer or the rows before packing in ways the plan does not follow.
 UNFOLLOWED = ("special_tokens", "tokens", "added_tokens_overrides", "dataset_exact_deduplication",
               "pretraining_dataset", "streaming", "shuffle_before_merging_datasets", "use_pose",
@@ -210,35 +214,44 @@ def _lengths(config: TrainingConfig, roots: list[Path], sequence_len: int) -> tu
     specs = [specs] if isinstance(specs, dict) else specs
     if not isinstance(specs, list) or not specs or not all(isinstance(s, dict) for s in specs):
         raise PackingUnknown("the config names no training dataset the plan can read")
-    model = model_folder(config, roots)
     texts: list[str] = []
+    pieces: list[int] = []  # pre-tokenized rows: their lengths as they are
     names = []
     for spec in specs:
-        kind = spec.get("type")
-        if kind != "completion":
-            raise PackingUnknown(f"dataset type {kind!r} is rendered with axolotl's prompt or chat template before "
-                                 "packing; lengths are worked out for type: completion only")
         data = local_path(spec.get("path"), config, roots)
         if spec.get("data_files") or data is None or not data.is_file() or data.suffix not in (".json", ".jsonl"):
             raise PackingUnknown(f"the dataset {spec.get('path')!r} is not a local JSON or JSON Lines file")
+        rows = read_records(data)
+        names.append(data.name)
+        if rows and all(TOKENIZED <= row.keys() for row in rows):
+            if not all(isinstance(row["input_ids"], list) for row in rows):
+                raise PackingUnknown(f"an example of {data.name} has input_ids that are not a list")
+            pieces += [len(row["input_ids"]) for row in rows]
+            continue
+        kind = spec.get("type")
+        if kind != "completion":
+            raise PackingUnknown(f"dataset type {kind!r} is rendered with axolotl's prompt or chat template before "
+                                 "packing; lengths are worked out for type: completion and for pre-tokenized rows "
+                                 "(input_ids, attention_mask, labels)")
         field = spec.get("field") or "text"
-        for row in read_records(data):
+        for row in rows:
             text = row.get(field)
             if text is not None and not isinstance(text, str):
                 raise PackingUnknown(f"an example of {data.name} has a '{field}' that is not text")
             texts.append(text or "")
-        names.append(data.name)
-    tokenizer = load_tokenizer(model)
-    eos = special_token(model, "eos_token")
-    eos_id = tokenizer.token_to_id(eos) if eos is not None else None
-    pieces = completion_lengths(texts, tokenizer, eos_id, sequence_len)
+    if texts:
+        model = model_folder(config, roots)
+        tokenizer = load_tokenizer(model)
+        eos = special_token(model, "eos_token")
+        eos_id = tokenizer.token_to_id(eos) if eos is not None else None
+        pieces += completion_lengths(texts, tokenizer, eos_id, sequence_len)
     minimum = as_int(raw_value(config, "min_sample_len")) or MIN_SAMPLE_LEN
     strategy = str(raw_value(config, "excess_length_strategy") or "drop").lower()
     if strategy == "raise" and any(n > sequence_len for n in pieces):
         raise PackingUnknown("excess_length_strategy raise: axolotl stops at an example over sequence_len")
     kept = [min(n, sequence_len) for n in pieces if n >= minimum and (strategy == "truncate" or n <= sequence_len)]
-    return kept, (f"{len(texts)} examples of {', '.join(names)} tokenized with {model.name}'s tokenizer into "
-                  f"{len(kept)} pieces")
+    read = (f"{len(texts)} texts tokenized with {model.name}'s tokenizer" if texts else "pre-tokenized rows")
+    return kept, f"{len(pieces)} pieces from {', '.join(names)} ({read}), {len(kept)} kept"
 
 
 def axolotl_packing(config: TrainingConfig, roots: list[Path], world_size: int, micro_batch: int,
@@ -282,7 +295,8 @@ def axolotl_packing(config: TrainingConfig, roots: list[Path], world_size: int, 
         rows = batches * per_batch
         return AxolotlPacking(rows=rows, rows_low=rows, rows_high=rows, batches=batches, steps=steps, steps_low=steps,
                               steps_high=steps, exact=True,
-                              how=f"{read}; packed in the dataset's order ({shape}): {bins} sequences, {steps} steps")
+                              how=f"{read}; packed in the dataset's order ({shape}): {bins} sequences, {batches} "
+                                  f"whole batches, {steps} steps")
     seen = random_order_batches(lengths, pack, per_batch, 1 if world_size >= COUNT_SAMPLES else COUNT_SAMPLES)
     batches = max(sorted(seen), key=seen.count)
     all_steps = [steps_from_batches(b, micro_batch, batch_size, epochs, drop_last) for b in seen]
