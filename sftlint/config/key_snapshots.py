@@ -18,7 +18,8 @@ from ..records import field, record
 
 @lru_cache(maxsize=None)
 def load(name: str) -> dict:
-    """One snapshot (``transformers``, ``trl``, ``peft``, ``axolotl``, ``llamafactory``, ``unsloth``)."""
+    """One snapshot (``transformers``, ``trl``, ``peft``, ``axolotl``, ``llamafactory``, ``unsloth``),
+    read once per process: rules ask for the same tables for every file. Callers only read it."""
     text = (Path(__file__).parent / "schemas_data" / f"{name}.json").read_text(encoding="utf-8")
     return json.loads(text)
 
