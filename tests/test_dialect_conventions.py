@@ -44,6 +44,9 @@ PLUGIN = '''
         def detect(self, document):
             return Detection(self.name, 0.0, [])
 
+        def objective(self, config):
+            return "dpo", "Acme trains on preference pairs"
+
         def adjust_trainer_arguments(self, config, inputs, plan, args):
             # Acme always trains 7 steps and warms up for 3 of them, whatever the file says
             args["max_steps"], args["warmup_steps"], args["warmup_ratio"] = 7, 3, None
@@ -101,6 +104,7 @@ def test_a_plugin_dialects_conventions_reach_the_plan_and_the_rules(acme, tmp_pa
     # the tool's own run length and warmup, not the Trainer's 25 steps and no warmup
     assert plan.total_steps == 7 and plan.warmup_steps == 3
     assert "Acme runs 7 steps" in plan.notes
+    assert plan.objective == "dpo" and result.config.get("objective").note == "Acme trains on preference pairs"
     # a tool that counts the run itself passes max_steps on purpose: no note that it overrides epochs
     assert not [n for n in plan.notes if "overrides num_train_epochs" in n]
     findings = {f.code: f for f in result.findings}
@@ -118,6 +122,7 @@ def test_a_dialect_without_conventions_is_a_tool_that_passes_its_values_on(acme,
     assert result.choice is not None and result.choice.dialect.name == "bare"
     # the Trainer's own arithmetic: 100 examples / batch 4 = 25 steps, the file's warmup
     assert result.plan.total_steps == 25 and result.plan.warmup_steps == 0
+    assert result.plan.objective == "sft" and result.config.get("objective").note == "Bare Trainer fine-tunes"
     findings = {f.code: f for f in result.findings}
     assert "Bare Trainer uses the value on line 10" in findings["YM004"].message
     assert findings["YM004"].severity.name == "WARNING"

@@ -15,6 +15,7 @@ from . import axolotl_run, dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
+from .objectives import axolotl_objective
 
 
 def finetuning_type(adapter: Any) -> Any:
@@ -117,6 +118,9 @@ class Axolotl(Dialect):
     #: Keys that mark an axolotl file even when other tools share them.
     hallmarks = {"base_model": 1.5, "micro_batch_size": 0.5, "adapter": 1.0, "sequence_len": 1.0,
                  "num_epochs": 0.5, "lr_scheduler": 0.5, "val_set_size": 0.5, "sample_packing": 0.5}
+
+    def objective(self, config) -> tuple[str, str]:
+        return axolotl_objective(config)
 
     def detect(self, document: Document) -> Detection:
         detection = score_by_keys(self.name, self.title, document, self.hallmarks, self.known_keys)

@@ -260,6 +260,11 @@ class Dialect:
         """Whether this is one of the dialects ``names`` (a rule's or a check's ``dialects``)."""
         return self.name in names
 
+    def objective(self, config: TrainingConfig) -> tuple[str, str]:
+        """(what the run trains for: ``sft``, ``dpo``, ``grpo`` ..., why) as the tool decides it
+        from the file (a stage key, a trainer section, the keys of one trainer's config)."""
+        return "sft", f"{self.title} fine-tunes"
+
     def validated_by_trainer(self, document: Document) -> bool:
         """Whether the file's arguments go through TrainingArguments' own validation."""
         return True

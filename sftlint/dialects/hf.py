@@ -11,6 +11,7 @@ from __future__ import annotations
 from ..document import Document
 from .base import Detection, Dialect, key
 from .evidence import known_keys as keys_of, top_level_keys
+from .objectives import training_arguments_objective
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
 #: TrainingArguments fields that are also canonical fields, under the same names.
@@ -50,6 +51,9 @@ class HF(Dialect):
     closed_values = {"logging_strategy": INTERVAL_STRATEGIES}
     default_sources = ("transformers",)
     runs_trl_trainers = True
+
+    def objective(self, config) -> tuple[str, str]:
+        return training_arguments_objective(config)
 
     def detect(self, document: Document) -> Detection:
         """TrainingArguments keys are shared by every trainer, so this dialect scores by exclusion:

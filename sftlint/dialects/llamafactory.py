@@ -21,6 +21,7 @@ from . import dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive, replace_value
 from .evidence import known_keys as keys_of, score_by_keys
+from .objectives import llamafactory_objective
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
 #: Keys only the newer format has; any of them makes a file a v1 config.
@@ -133,6 +134,9 @@ class LlamaFactory(Dialect):
                                "model"}) | V1_MARKERS
     hallmarks = {"stage": 1.0, "finetuning_type": 1.0, "lora_target": 0.5, "template": 1.0, "dataset": 0.5,
                  "cutoff_len": 0.5, "model": 0.5, "peft_config": 1.0, "train_dataset": 1.0}
+
+    def objective(self, config) -> tuple[str, str]:
+        return llamafactory_objective(config)
 
     def detect(self, document: Document) -> Detection:
         detection = score_by_keys(self.name, self.title, document, self.hallmarks, self.known_keys)

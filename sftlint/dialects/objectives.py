@@ -7,6 +7,8 @@ own way: LLaMA-Factory's ``stage`` (and ``pref_loss``), axolotl's ``rl`` (and re
 pretraining keys), the TRL config class whose keys the file uses, ``finetuning_type``, ``adapter``,
 ``use_peft`` and ``load_in_4bit``. Where a file does not say, the tool's default holds (TRL's
 ``trl sft``, LLaMA-Factory's ``sft``), or the path names the trainer (``recipes/x/dpo/config.yaml``).
+Each dialect's ``objective`` method reads its tool's way with the helpers below; a dialect without
+one fine-tunes (``sft``).
 
 Objectives: ``sft``, ``pretraining``, ``dpo``, ``orpo``, ``kto``, ``simpo``, ``cpo``, ``grpo``,
 ``rloo``, ``ppo``, ``reward``, and ``embedding`` (embedding models and BERT-like encoders, which are
@@ -88,7 +90,7 @@ def _from_path(config: "TrainingConfig") -> str | None:
     return None
 
 
-def _trl(config: "TrainingConfig") -> tuple[str, str]:
+def trl_objective(config: "TrainingConfig") -> tuple[str, str]:
     keys = set(config.document.root.keys())
     for name in _TRL_ORDER:
         marks = sorted(keys & TRL_CLASS_KEYS[name])
@@ -115,7 +117,7 @@ def _class_name(objective: str) -> str:
             "reward": "RewardConfig"}.get(objective, objective)
 
 
-def _llamafactory(config: "TrainingConfig") -> tuple[str, str]:
+def llamafactory_objective(config: "TrainingConfig") -> tuple[str, str]:
     document = config.document
     stage = _text(document, "stage")
     if stage is not None:
@@ -134,13 +136,19 @@ def _llamafactory(config: "TrainingConfig") -> tuple[str, str]:
     return "sft", "LLaMA-Factory's default stage is sft"
 
 
+def training_arguments_objective(config: "TrainingConfig") -> tuple[str, str]:
+    """A plain TrainingArguments file: the trainer its path names, else SFT."""
+    named = _from_path(config)
+    return (named, "the path names the trainer") if named else ("sft", "TrainingArguments")
+
+
 def _has_v1_marker(config) -> bool:
     from .llamafactory import is_v1
 
     return is_v1(config.document)
 
 
-def _axolotl(config: "TrainingConfig") -> tuple[str, str]:
+def axolotl_objective(config: "TrainingConfig") -> tuple[str, str]:
     document = config.document
     rl = _text(document, "rl")
     if rl not in (None, "false"):
@@ -154,19 +162,9 @@ def _axolotl(config: "TrainingConfig") -> tuple[str, str]:
 
 
 def objective_of(config: "TrainingConfig") -> tuple[str, str]:
-    """(objective, why) for a config read by its dialect."""
-    name = config.dialect.name
-    if name == "trl":
-        objective, why = _trl(config)
-    elif name == "llamafactory":
-        objective, why = _llamafactory(config)
-    elif name == "axolotl":
-        objective, why = _axolotl(config)
-    elif name == "hf":
-        named = _from_path(config)
-        objective, why = (named, "the path names the trainer") if named else ("sft", "TrainingArguments")
-    else:
-        objective, why = "sft", f"{config.dialect.title} fine-tunes"
+    """(objective, why) for a config read by its dialect: the dialect's answer, except that SFT of
+    an embedding model or encoder is ``embedding``."""
+    objective, why = config.dialect.objective(config)
     if objective == "sft":
         model = str(config.value("base_model") or "").lower()
         names = (model, config.document.path.name.lower())

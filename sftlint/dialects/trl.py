@@ -16,6 +16,7 @@ from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
 from .hf import _SAME_NAME
+from .objectives import trl_objective
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
 
@@ -104,6 +105,9 @@ class TRL(Dialect):
     #: such a file is still read through TRL's classes, so more foreign keys are allowed than for
     #: a file that shows no sign of TrlParser.
     RECIPE_FOREIGN_SHARE = 0.25
+
+    def objective(self, config) -> tuple[str, str]:
+        return trl_objective(config)
 
     def detect(self, document: Document) -> Detection:
         return score_by_keys(self.name, self.title, document, self.hallmarks, self.known_keys)
