@@ -136,3 +136,21 @@ def test_each_built_in_dialect_answers_to_its_own_name_only():
     for dialect in dialects:
         assert dialect.answers_to({dialect.name})
         assert not dialect.answers_to(names - {dialect.name})
+
+
+@pytest.mark.parametrize("rl, checked", [("grpo", True), ("ebft", False)])
+def test_axolotls_grpo_keys_live_in_its_trl_section(tmp_path, rl, checked):
+    from sftlint.dialects.axolotl import Axolotl
+    from sftlint.lint.engine import apply_hints
+    from sftlint.plan.build import build_plan
+
+    text = (f"base_model: m\nrl: {rl}\nmicro_batch_size: 2\ngradient_accumulation_steps: 1\nnum_epochs: 1\n"
+            "trl:\n  num_generations: 3\n")
+    settings = Settings(num_examples=12, overridden=frozenset({"world_size"}))  # one process, as given
+    config = Axolotl().read(parse_document(tmp_path / "grpo.yaml", text))
+    apply_hints(config, settings)
+    plan = build_plan(config, settings)
+    assert plan.objective == "grpo"
+    # rl: grpo hands trl: to GRPOConfig, which refuses 2 completions in groups of 3; ebft has its own config
+    refused = [e for e in plan.trainer_errors if "num_generations 3" in e]
+    assert bool(refused) is checked, plan.trainer_errors

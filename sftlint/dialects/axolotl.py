@@ -115,6 +115,7 @@ class Axolotl(Dialect):
     rejects_warmup_steps_and_ratio = True
     all_linear_key = "lora_target_linear"
     target_parameters_key = "lora_target_parameters"
+    trl_section = "trl"
     #: Keys that mark an axolotl file even when other tools share them.
     hallmarks = {"base_model": 1.5, "micro_batch_size": 0.5, "adapter": 1.0, "sequence_len": 1.0,
                  "num_epochs": 0.5, "lr_scheduler": 0.5, "val_set_size": 0.5, "sample_packing": 0.5}
@@ -134,6 +135,12 @@ class Axolotl(Dialect):
 
     def adjust_trainer_arguments(self, config, inputs, plan, args) -> None:
         axolotl_run.trainer_arguments(config, inputs, plan, args)
+
+    def runs_trl_grpo(self, config) -> bool:
+        """``rl: grpo`` hands the ``trl:`` section to TRL's GRPOConfig; axolotl's other GRPO-like
+        trainers (``ebft``, ``gdpo``) have configs of their own."""
+        node = config.document.root.get("rl") if isinstance(config.document.root, Mapping) else None
+        return node is not None and self.node_value(node) == "grpo"
 
     def integration_fused_loss(self, value_of) -> str | None:
         """axolotl's integrations act only when listed as plugins."""

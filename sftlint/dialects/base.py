@@ -117,6 +117,9 @@ class Dialect:
     #: Whether preference and RL objectives run TRL's own trainers with their checks (TRL's CLI,
     #: transformers scripts) rather than a tool's wrappers of them.
     runs_trl_trainers: ClassVar[bool] = False
+    #: The section where the tool keeps the keys of TRL's trainer configs (axolotl's ``trl:``);
+    #: they are looked for at the top level first.
+    trl_section: ClassVar[str | None] = None
     #: Whether the SFT loss computes logits from ``lm_head.weight`` itself (TRL's fused head), so a
     #: LoRA adapter on ``lm_head`` is never applied.
     loss_bypasses_lm_head: ClassVar[bool] = False
@@ -264,6 +267,10 @@ class Dialect:
         """(what the run trains for: ``sft``, ``dpo``, ``grpo`` ..., why) as the tool decides it
         from the file (a stage key, a trainer section, the keys of one trainer's config)."""
         return "sft", f"{self.title} fine-tunes"
+
+    def runs_trl_grpo(self, config: TrainingConfig) -> bool:
+        """Whether a GRPO run goes through TRL's ``GRPOConfig``, whose batch arithmetic the plan follows."""
+        return self.runs_trl_trainers
 
     def validated_by_trainer(self, document: Document) -> bool:
         """Whether the file's arguments go through TrainingArguments' own validation."""

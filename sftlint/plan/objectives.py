@@ -39,13 +39,15 @@ def objective_of(config: TrainingConfig) -> str:
 
 
 def _key(config: TrainingConfig, name: str) -> Any:
-    """A TRL trainer key: at the top level (TRL, transformers), or in axolotl's ``trl:`` section."""
+    """A TRL trainer key: at the top level (TRL, transformers), or in the section where the tool
+    keeps them (``Dialect.trl_section``: axolotl's ``trl:``)."""
     root = config.document.root if config.document is not None else None
     if not isinstance(root, Mapping):
         return None
     node = root.get(name)
-    if node is None and isinstance(root.get("trl"), Mapping):
-        node = root.get("trl").get(name)
+    section = root.get(config.dialect.trl_section) if config.dialect.trl_section else None
+    if node is None and isinstance(section, Mapping):
+        node = section.get(name)
     return config.dialect.node_value(node) if node is not None else None
 
 
@@ -135,7 +137,7 @@ def apply(config: TrainingConfig, plan, arguments: dict[str, Any]) -> int | None
         if batch is not None and batch <= 1 and loss != "apo_zero_unpaired":
             plan.trainer_errors.append("KTO with per_device_train_batch_size 1: its KL term needs a batch above 1, and "
                                        "KTOTrainer raises ValueError")
-    elif objective == "grpo" and batch and accumulation and (trl_trainer or _key(config, "rl") == "grpo"):
+    elif objective == "grpo" and batch and accumulation and config.dialect.runs_trl_grpo(config):
         shape = GRPOShape(config, batch, accumulation, world)
         given = config.get("world_size")
         unknown_world = given is not None and given.note == "default: one process"
