@@ -48,6 +48,12 @@ def test_axolotl_takes_warmup_from_its_own_count_when_max_steps_is_larger(tmp_pa
     assert plan.sources["logging_steps"].startswith("1 ")  # max(min(int(0.005 x 100), 10), 1)
 
 
+def test_axolotl_takes_warmup_from_max_steps_when_that_is_smaller(tmp_path):
+    # axolotl's prepare_datasets keeps min(its count, max_steps): 100 counted, 40 written -> int(0.1 x 40)
+    plan = plan_of(Axolotl(), AXOLOTL + "max_steps: 40\nwarmup_ratio: 0.1\n", tmp_path, 400)
+    assert plan.total_steps == 40 and plan.warmup_steps == 4
+
+
 def test_axolotl_saves_and_evals_per_epoch_become_fractions_of_the_run(tmp_path):
     text = AXOLOTL + "num_epochs: 2\nsaves_per_epoch: 2\nevals_per_epoch: 4\nval_set_size: 0.1\n"
     plan = plan_of(Axolotl(), text.replace("num_epochs: 1\n", ""), tmp_path, 80)
