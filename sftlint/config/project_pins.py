@@ -24,7 +24,6 @@ folder and process (re-read when one changes), and every path looked at is recor
 from __future__ import annotations
 
 import ast
-import configparser
 import os
 import re
 import time
@@ -264,6 +263,8 @@ def _from_pyproject(text: str) -> list[str]:
 
 
 def _from_setup_cfg(text: str) -> list[str]:
+    import configparser  # only for a project with a setup.cfg
+
     parser = configparser.ConfigParser(interpolation=None, strict=False)
     try:
         parser.read_string(text)

@@ -11,7 +11,6 @@ cannot be known are None and ``notes`` says why.
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import json
 from pathlib import Path
 from typing import Any, Iterator
@@ -120,13 +119,19 @@ def _count(config: TrainingConfig, settings, inputs: _Inputs, plan: TrainingPlan
 
 
 #: Whether plans made through the engine count packed rows (tokenizing the data): on for
-#: ``sftlint plan`` and the runner, off for ``check`` and the editor, which never tokenize.
-_COUNT_PACKED: contextvars.ContextVar[bool] = contextvars.ContextVar("count_packed", default=False)
+#: ``sftlint plan`` and the runner, off for ``check`` and the editor, which never tokenize. A
+#: context variable, made by the first :func:`counting_packed_rows` (``check`` never imports it).
+_COUNT_PACKED: Any = None
 
 
 @contextlib.contextmanager
 def counting_packed_rows() -> Iterator[None]:
     """Within this block, plans count packed rows as the tool packs them (``sftlint plan``, the runner)."""
+    global _COUNT_PACKED
+    if _COUNT_PACKED is None:
+        import contextvars
+
+        _COUNT_PACKED = contextvars.ContextVar("count_packed", default=False)
     token = _COUNT_PACKED.set(True)
     try:
         yield
@@ -135,7 +140,7 @@ def counting_packed_rows() -> Iterator[None]:
 
 
 def counts_packed_rows() -> bool:
-    return _COUNT_PACKED.get()
+    return _COUNT_PACKED is not None and _COUNT_PACKED.get()
 
 
 def build_plan(config: TrainingConfig, settings, count_packed: bool = True) -> TrainingPlan:

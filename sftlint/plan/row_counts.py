@@ -14,7 +14,6 @@ one dataset.
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import os
@@ -94,7 +93,7 @@ def _count(path: Path, size: int, budget: Budget) -> int:
         raise RowCountError(f"{path.name}: {exc}") from None
     except ReadRefused as exc:
         raise RowCountError(f"{path.name}: {exc}") from None
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
         raise RowCountError(f"cannot read {path}: {exc}") from None
     except RecursionError:
         raise RowCountError(f"{path.name} nests too deeply to count") from None
@@ -148,6 +147,11 @@ def _read_text(path: Path) -> str:
 
 
 def _count_csv(path: Path, delimiter: str) -> int:
-    with io.TextIOWrapper(_open(path), newline="", encoding="utf-8-sig") as fh:
-        records = sum(1 for row in csv.reader(fh, delimiter=delimiter) if row and any(cell.strip() for cell in row))
+    import csv  # only for a CSV dataset
+
+    try:
+        with io.TextIOWrapper(_open(path), newline="", encoding="utf-8-sig") as fh:
+            records = sum(1 for row in csv.reader(fh, delimiter=delimiter) if row and any(cell.strip() for cell in row))
+    except csv.Error as exc:
+        raise RowCountError(f"cannot read {path}: {exc}") from None
     return max(records - 1, 0)  # the header
