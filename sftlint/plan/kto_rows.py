@@ -15,7 +15,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config.canonical import TrainingConfig
-from .packing import PackingUnknown, load_tokenizer, local_path, model_folder, read_records
+from .packing import PackingUnknown, load_tokenizer, model_folder, one_local_json, read_records
 from ..dialects.values import as_int
 
 class FileRowsAreNot(PackingUnknown):
@@ -28,13 +28,7 @@ SPECIAL_TOKENS = 16
 
 def kto_rows(config: TrainingConfig, roots: list[Path], may_tokenize: bool) -> tuple[int, str]:
     """(rows, how counted); :class:`PackingUnknown` with the reason when the count is not known."""
-    datasets = config.value("datasets") or []
-    train = [d for d in datasets if isinstance(d, dict) and d.get("role", "train") == "train"]
-    if len(train) != 1 or train[0].get("data_files"):
-        raise PackingUnknown("the KTO row count is worked out for one local JSON or JSON Lines file")
-    data = local_path(train[0].get("path"), config, roots)
-    if data is None or not data.is_file() or data.suffix not in (".json", ".jsonl"):
-        raise PackingUnknown(f"the dataset {train[0].get('path')!r} is not a local JSON or JSON Lines file")
+    data = one_local_json(config, roots, "the KTO row count")
     rows = read_records(data)
     if not rows:
         raise PackingUnknown(f"{data.name} holds no example")

@@ -162,6 +162,19 @@ def special_token(model: Path, name: str) -> str | None:
     return token if isinstance(token, str) else None
 
 
+def one_local_json(config: TrainingConfig, roots: list[Path], what: str) -> Path:
+    """The config's one training dataset, a local JSON or JSON Lines file; :class:`PackingUnknown`
+    saying why ``what`` (the count asked for) is not worked out otherwise."""
+    datasets = config.value("datasets") or []
+    train = [d for d in datasets if isinstance(d, dict) and d.get("role", "train") == "train"]
+    if len(train) != 1 or train[0].get("data_files"):
+        raise PackingUnknown(f"{what} is worked out for one local JSON or JSON Lines file")
+    data = local_path(train[0].get("path"), config, roots)
+    if data is None or not data.is_file() or data.suffix not in (".json", ".jsonl"):
+        raise PackingUnknown(f"the dataset {train[0].get('path')!r} is not a local JSON or JSON Lines file")
+    return data
+
+
 def trl_packed_rows(config: TrainingConfig, roots: list[Path]) -> tuple[int, str]:
     """(packed rows, how they were counted) for a ``trl sft`` config; :class:`PackingUnknown` otherwise."""
     strategy = raw_value(config, "packing_strategy") or "bfd"
@@ -171,13 +184,7 @@ def trl_packed_rows(config: TrainingConfig, roots: list[Path]) -> tuple[int, str
     if not capacity or capacity < 1:
         raise PackingUnknown("packing needs max_length, and TRL raises without it")
     model = model_folder(config, roots)
-    datasets = config.value("datasets") or []
-    train = [d for d in datasets if isinstance(d, dict) and d.get("role", "train") == "train"]
-    if len(train) != 1 or train[0].get("data_files"):
-        raise PackingUnknown("the packed count is worked out for one local JSON or JSON Lines file")
-    data = local_path(train[0].get("path"), config, roots)
-    if data is None or not data.is_file() or data.suffix not in (".json", ".jsonl"):
-        raise PackingUnknown(f"the dataset {train[0].get('path')!r} is not a local JSON or JSON Lines file")
+    data = one_local_json(config, roots, "the packed count")
     rows = read_records(data)
     if len(rows) > MAP_BATCH and (raw_value(config, "shuffle_dataset") is True
                                   or (as_int(raw_value(config, "dataset_num_proc")) or 1) > 1):
