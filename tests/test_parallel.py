@@ -52,3 +52,23 @@ def test_workers_find_the_same_findings_in_the_same_order(many_configs, capsys, 
 def test_small_runs_stay_in_one_process():
     assert parallel.workers_for(parallel.MIN_FILES - 1) == 1
     assert parallel.workers_for(0) == 1
+
+
+def test_what_a_worker_sends_back_leaves_the_dialect_caches_behind(tmp_path):
+    """A worker pickles each file's result for the parent; the dialect it names travels without
+    its key cache (thousands of keys per file otherwise), and still answers the same."""
+    import pickle
+
+    from sftlint.lint.session import Session
+
+    config = tmp_path / "axolotl.yaml"
+    config.write_text("base_model: m\nadapter: qlora\nmicro_batch_size: 2\nnum_epochs: 1\n"
+                      "learning_rate: 0.0002\nsequence_len: 2048\n", encoding="utf-8")
+    result = parallel.slim(Session().lint(config))
+    dialect = result.choice.dialect
+    keys = dialect.accepted_keys()  # fills the cache
+    assert len(keys) > 100
+    sent = pickle.dumps(result)
+    assert len(pickle.dumps(keys)) > len(sent)  # the cache alone outweighs the whole result
+    back = pickle.loads(sent).choice.dialect
+    assert back.name == dialect.name and back.accepted_keys() == keys

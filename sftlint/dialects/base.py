@@ -151,6 +151,13 @@ class Dialect:
             cached = self.__dict__["_accepted_keys"] = self._accepted_keys()
         return cached
 
+    def __getstate__(self) -> dict:
+        # A worker process sends each file's dialect choice back to the parent: the key cache is
+        # rebuilt on demand there, and not pickling it per file keeps the results small.
+        state = dict(self.__dict__)
+        state.pop("_accepted_keys", None)
+        return state
+
     def key_schema(self) -> KeySchema | None:
         """Every key the tool accepts, the kinds of value each takes and the keys it removed (for
         the key rules, ``sftlint schema`` and the editor); None when not known. The built-in
