@@ -6,7 +6,7 @@ load on first use, so that importing one layer of sftlint never drags in the oth
 
 from typing import TYPE_CHECKING
 
-import pluggy
+from .plugin.markers import hookimpl  # ``@sftlint.hookimpl``: pluggy's marker, without importing pluggy
 
 if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__ loads them
     from .lint.findings import Applicability, Edit, Fix, FixAvailability, Severity
@@ -14,9 +14,6 @@ if TYPE_CHECKING:  # what type checkers and editors see; at run time __getattr__
     from .settings.options import Option, SettingsTable
 
 __version__ = "0.1.0"
-
-#: Marker for hook implementations in plugins: ``@sftlint.hookimpl``.
-hookimpl = pluggy.HookimplMarker("sftlint")
 
 #: Public name -> the module that defines it.
 _PUBLIC = {

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import pluggy
+from .markers import hookspec
 
 if TYPE_CHECKING:
     from ..dialects.base import Dialect
@@ -43,8 +43,8 @@ if TYPE_CHECKING:
     from ..lint.rule import Rule
     from ..settings.resolver import Settings
 
-#: Marker for hook specifications; plugins use :data:`sftlint.hookimpl` for implementations.
-hookspec = pluggy.HookspecMarker("sftlint")
+# Hook specifications carry :func:`~sftlint.plugin.markers.hookspec`; plugins mark their
+# implementations with :data:`sftlint.hookimpl`.
 
 # -------------------------------------------------------------------------------------------------
 # Registration hooks: called once per plugin while the registry is built, before any settings or

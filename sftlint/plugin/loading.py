@@ -11,6 +11,10 @@ in it. ``sys.path`` without the working directory is searched (so an installed p
 named in ``PYTHONPATH`` that is not the working directory, works), and the error for a plugin that
 is not found says how to install it. After loading, :meth:`pluggy.PluginManager.check_pending`
 rejects implementations of hooks that do not exist, naming their plugin.
+
+A run whose plugins are all sftlint's own builds its registry on
+:class:`~sftlint.plugin.builtin_manager.BuiltinManager`, which answers as pluggy would and spares
+the command pluggy's import; any other plugin brings pluggy's manager in, for every plugin.
 """
 
 from __future__ import annotations
@@ -20,14 +24,15 @@ import os
 import sys
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-import pluggy
-
 from . import hookspecs
+from .builtin_manager import BuiltinManager
 from .index import entry_points, load_reference, search_path
 from ..records import field, record
 from ..lint.rule import Rule, validate_rule
 
 if TYPE_CHECKING:
+    import pluggy
+
     from ..dialects.base import Dialect
 
 GROUP = "sftlint"
@@ -43,7 +48,7 @@ class PluginProblem:
 class Registry:
     """The loaded plugins: rules by code, dialects by name, and what failed to load."""
 
-    manager: pluggy.PluginManager
+    manager: "pluggy.PluginManager | BuiltinManager"
     rules: dict[str, type[Rule]] = field(default_factory=dict)
     dialects: dict[str, "Dialect"] = field(default_factory=dict)
     problems: list[PluginProblem] = field(default_factory=list)
@@ -76,16 +81,20 @@ class Registry:
         return found
 
 
-def build_registry(extra_plugins: list[str] | tuple[str, ...] = ()) -> Registry:
+def build_registry(extra_plugins: list[str] | tuple[str, ...] = (), *, use_pluggy: bool | None = None) -> Registry:
     """Load every plugin (entry points, then ``extra_plugins`` by module name) and collect its
-    rules and dialects. Never raises for a bad plugin: see :attr:`Registry.problems`."""
-    pm = pluggy.PluginManager(GROUP)
-    pm.add_hookspecs(hookspecs)
-    registry = Registry(pm)
+    rules and dialects. Never raises for a bad plugin: see :attr:`Registry.problems`.
+
+    ``use_pluggy``: None chooses pluggy's manager only when a plugin is not sftlint's own."""
+    # built-in families first, so a third-party plugin cannot take their codes
+    found = sorted(entry_points(GROUP), key=lambda ep: (not _is_builtin(ep[1]), ep[0]))
+    if use_pluggy is None:
+        use_pluggy = bool(extra_plugins) or not all(_is_builtin(value) for _, value in found)
+    registry = Registry(_manager(use_pluggy))
+    pm = registry.manager
     with _without_working_directory():
         seen: set[str] = set()
-        # built-in families first, so a third-party plugin cannot take their codes
-        for name, value in sorted(entry_points(GROUP), key=lambda ep: (not ep[1].startswith("sftlint."), ep[0])):
+        for name, value in found:
             if name not in seen:
                 seen.add(name)
                 _register(registry, name, lambda value=value: load_reference(value))
@@ -95,6 +104,21 @@ def build_registry(extra_plugins: list[str] | tuple[str, ...] = ()) -> Registry:
     _check_pending(registry)
     _collect(registry)
     return registry
+
+
+def _is_builtin(reference: str) -> bool:
+    """Whether an entry point names one of sftlint's own modules."""
+    return reference.startswith("sftlint.")
+
+
+def _manager(use_pluggy: bool) -> Any:
+    if not use_pluggy:
+        return BuiltinManager(hookspecs)
+    import pluggy
+
+    pm = pluggy.PluginManager(GROUP)
+    pm.add_hookspecs(hookspecs)
+    return pm
 
 
 @contextlib.contextmanager
@@ -186,6 +210,10 @@ class Registries:
 def _check_pending(registry: Registry) -> None:
     """Drop plugins implementing hooks that do not exist, reporting each by name."""
     pm = registry.manager
+    if isinstance(pm, BuiltinManager):  # it refuses unknown hooks when registering
+        return
+    import pluggy
+
     while True:
         try:
             pm.check_pending()
