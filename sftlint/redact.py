@@ -52,6 +52,9 @@ SHAPES = (
     ("W&B API key", "local-", r"\blocal-[0-9a-f]{40,}"),
     ("credential in a URL", "://", r"(?<=://)[^\s/@:'\"]{1,256}:[^\s/@'\"]{1,256}(?=@)"),
 )
+#: The shortest text :func:`find_secret` can recognise, whatever the key: a credential in a URL,
+#: ``://a:b@``. Walks over a file's values skip anything shorter without asking.
+MIN_SECRET_LENGTH = 7
 #: A W&B API key: 40 hex digits (86 in newer keys, with a prefix); only under a W&B-ish key.
 WANDB_KEY = r"^(?:[a-z0-9]+-)?[0-9a-f]{40,86}$"
 

@@ -12,7 +12,17 @@ bomb when it walks or serialises the values.
 
 from __future__ import annotations
 
-from typing import Any, Iterator
+from typing import Any, Callable
+
+from ruamel.yaml.events import (
+    AliasEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 
 from .nodes import DocumentError, Duplicate, Mapping, Mark, Node, Scalar, Sequence
 
@@ -53,20 +63,16 @@ def event_parser() -> type | None:
     return _parser_class
 
 
-def _event_source(text: str) -> Iterator[Any]:
-    """The parser's events for ``text``: libyaml in C where installed, else ruamel's Python parser."""
+def _event_reader(text: str) -> Callable[[], Any]:
+    """A function that returns the parser's next event for ``text`` (None once the stream is
+    over): libyaml in C where installed, else ruamel's Python parser."""
     parser_class = event_parser()
     if parser_class is None:  # same events, slower
         from ruamel.yaml import YAML
 
-        yield from YAML(typ="safe", pure=True).parse(text)
-        return
-    parser = parser_class(text)
-    while True:
-        event = parser.get_event()
-        yield event
-        if type(event).__name__ == "StreamEndEvent":
-            return
+        events = iter(YAML(typ="safe", pure=True).parse(text))
+        return lambda: next(events, None)
+    return parser_class(text).get_event  # a bound method: no generator frame per event
 
 
 class _Open:
@@ -83,15 +89,29 @@ class _Open:
         self.anchor = anchor
 
 
+#: Builds a Mark from a (line, column, offset) tuple without NamedTuple's Python-level ``__new__``
+#: (two marks per scalar make this the composer's commonest call).
+_new_mark = tuple.__new__
+
+
 def _mark(m) -> Mark:
-    return Mark(m.line + 1, m.column + 1, m.index)
+    return _new_mark(Mark, (m.line + 1, m.column + 1, m.index))
 
 
-def _tag(event) -> str | None:
-    tag = getattr(event, "tag", None)
-    if not tag or tag == "!" or str(tag).startswith(_STANDARD_TAG):
+def _tag(tag) -> str | None:
+    """An event's tag as sftlint keeps it: None for none and for the standard ``!!`` tags."""
+    tag = str(tag)
+    if not tag or tag == "!" or tag.startswith(_STANDARD_TAG):
         return None
-    return str(tag)
+    return tag
+
+
+def _alias_bomb(line: int, column: int) -> DocumentError:
+    return DocumentError(
+        f"aliases here expand to over {MAX_EXPANDED_NODES} values (an alias bomb); a config needs no such thing",
+        line,
+        column,
+    )
 
 
 def compose_documents(text: str) -> tuple[list[Node], list[Duplicate]]:
@@ -104,92 +124,101 @@ def compose_documents(text: str) -> tuple[list[Node], list[Duplicate]]:
     duplicates: list[Duplicate] = []
     anchors: dict[str, tuple[Node, int]] = {}
     stack: list[_Open] = []
+    next_event = _event_reader(text)
 
-    def add(node: Node, size: int, start_mark) -> None:
-        if size > MAX_EXPANDED_NODES:
-            raise DocumentError(
-                f"aliases here expand to over {MAX_EXPANDED_NODES} values (an alias bomb); "
-                "a config needs no such thing",
-                start_mark.line + 1,
-                start_mark.column + 1,
-            )
-        if not stack:
-            documents.append(node)
-            return
-        parent = stack[-1]
-        parent.size += size
-        if parent.size > MAX_EXPANDED_NODES:
-            raise DocumentError(
-                f"aliases here expand to over {MAX_EXPANDED_NODES} values (an alias bomb); "
-                "a config needs no such thing",
-                parent.node.start.line,
-                parent.node.start.column,
-            )
-        container = parent.node
-        if isinstance(container, Sequence):
-            container.items.append(node)
-        elif parent.key is None:
-            parent.key = node
-        else:
-            key, parent.key = parent.key, None
-            if isinstance(key, Scalar) and key.text == "<<" and key.style is None:
-                parent.merges = (parent.merges or []) + [node]  # YAML merge key: applied at the end
-                return
-            container.pairs.append((key, node))
-            if isinstance(key, Scalar):
-                first = parent.seen.get(key.text)
-                if first is not None:
-                    duplicates.append(Duplicate(key.text, first, key))
-                parent.seen[key.text] = key
-
-    for event in _event_source(text):
-        kind = type(event).__name__
-        if kind == "ScalarEvent":
-            node = Scalar(_mark(event.start_mark), _mark(event.end_mark), _tag(event), event.value,
-                          event.style or None)
+    while True:
+        event = next_event()
+        kind = type(event)  # classes compared by identity: cheaper than by name, once per event
+        # Each value event makes (or, for an alias, finds) a node of expanded ``size``, placed below.
+        if kind is ScalarEvent:
+            m, e = event.start_mark, event.end_mark
+            tag = event.ctag  # the raw tag: the ``tag`` property would convert it on every scalar
+            node = Scalar(_new_mark(Mark, (m.line + 1, m.column + 1, m.index)),
+                          _new_mark(Mark, (e.line + 1, e.column + 1, e.index)),
+                          None if tag is None else _tag(tag), event.value, event.style or None)
             if event.anchor:
                 anchors[event.anchor] = (node, 1)
-            add(node, 1, event.start_mark)
-        elif kind in ("MappingStartEvent", "SequenceStartEvent"):
+            size = 1
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            m = event.start_mark
             if len(stack) >= MAX_DEPTH:
                 raise DocumentError(
                     f"values are nested more than {MAX_DEPTH} levels deep; a config is a few levels",
-                    event.start_mark.line + 1,
-                    event.start_mark.column + 1,
+                    m.line + 1,
+                    m.column + 1,
                 )
-            flow = bool(getattr(event, "flow_style", False))
-            cls = Mapping if kind == "MappingStartEvent" else Sequence
-            node = cls(_mark(event.start_mark), _mark(event.start_mark), _tag(event), flow)
-            opened = _Open(node, seen={} if cls is Mapping else None, anchor=event.anchor or None)
+            start = _mark(m)
+            tag = event.ctag
+            tag = None if tag is None else _tag(tag)
+            if kind is MappingStartEvent:
+                opened = _Open(Mapping(start, start, tag, bool(event.flow_style)), {}, event.anchor or None)
+            else:
+                opened = _Open(Sequence(start, start, tag, bool(event.flow_style)), None, event.anchor or None)
             stack.append(opened)
             if opened.anchor:
-                anchors[opened.anchor] = (node, -1)  # size unknown until closed
-        elif kind in ("MappingEndEvent", "SequenceEndEvent"):
+                anchors[opened.anchor] = (opened.node, -1)  # size unknown until closed
+            continue
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
             opened = stack.pop()
             node = opened.node
             node.end = _mark(event.end_mark)
             if opened.merges:
                 _apply_merges(node, opened.merges, opened.seen)
+            size = opened.size
             if opened.anchor:
-                anchors[opened.anchor] = (node, opened.size)
-            add(node, opened.size, event.start_mark)
-        elif kind == "AliasEvent":
+                anchors[opened.anchor] = (node, size)
+        elif kind is AliasEvent:
             found = anchors.get(event.anchor)
             if found is None:
+                m = event.start_mark
                 raise DocumentError(
                     f"alias '*{event.anchor}' refers to no anchor '&{event.anchor}' defined before it",
-                    event.start_mark.line + 1,
-                    event.start_mark.column + 1,
+                    m.line + 1,
+                    m.column + 1,
                 )
             node, size = found
             if size < 0:  # an alias to a collection still open: a recursive structure
+                m = event.start_mark
                 raise DocumentError(
                     f"alias '*{event.anchor}' refers to a value that contains it (a recursive structure)",
-                    event.start_mark.line + 1,
-                    event.start_mark.column + 1,
+                    m.line + 1,
+                    m.column + 1,
                 )
-            add(node, size, event.start_mark)
-    return documents, duplicates
+        elif event is None or kind is StreamEndEvent:
+            return documents, duplicates
+        else:  # stream and document starts and ends
+            continue
+
+        # Place the node: a document of its own, an item of a sequence, or a mapping's key or value.
+        if size > MAX_EXPANDED_NODES:
+            m = event.start_mark
+            raise _alias_bomb(m.line + 1, m.column + 1)
+        if not stack:
+            documents.append(node)
+            continue
+        parent = stack[-1]
+        parent.size += size
+        if parent.size > MAX_EXPANDED_NODES:
+            raise _alias_bomb(parent.node.start.line, parent.node.start.column)
+        container = parent.node
+        if parent.seen is None:  # a sequence
+            container.items.append(node)
+        elif parent.key is None:
+            parent.key = node
+        else:
+            key, parent.key = parent.key, None
+            if isinstance(key, Scalar):
+                name = key.text
+                if name == "<<" and key.style is None:
+                    parent.merges = (parent.merges or []) + [node]  # YAML merge key: applied at the end
+                    continue
+                container.pairs.append((key, node))
+                first = parent.seen.get(name)
+                if first is not None:
+                    duplicates.append(Duplicate(name, first, key))
+                parent.seen[name] = key
+            else:
+                container.pairs.append((key, node))
 
 
 def _apply_merges(mapping: Node, merges: list[Node], seen: dict[str, Scalar]) -> None:

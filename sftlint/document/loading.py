@@ -15,6 +15,7 @@ import bisect
 import json
 import os
 import re
+from itertools import accumulate
 from pathlib import Path
 
 from ..records import field, record
@@ -160,7 +161,7 @@ def parse_document(path: Path, text: str) -> Document:
         # The tools read JSON configs with json.load, which rejects what YAML's flow style allows
         # (comments, unquoted keys, trailing commas): check with the tool's own reader first.
         _raise_json_error(text)
-    line_starts = [0, *(m.end() for m in _NEWLINE.finditer(text))]
+    line_starts = _line_starts(text)
     nodes, duplicates = _compose(text, is_json)
     if not nodes:
         what = "file is empty" if not text.strip() else "file holds only comments"
@@ -200,8 +201,11 @@ def remember_secrets(root: Node, text: str, limit: int = 200_000) -> list[tuple[
     """(key path, value, source text) of every credential under ``root``: a value of a token shape anywhere (keys
     too), or a real-looking value anywhere below a secret-looking key. Each is registered with
     :mod:`sftlint.redact`, with its source text, so that no output ever shows it."""
-    from ..redact import find_secret, remember, secret_key
+    from ..redact import MIN_SECRET_LENGTH, find_secret, remember, secret_key
 
+    # Most scalars (``true``, ``2e-4``, ``q_proj``) are shorter than any credential: they are not
+    # visited at all, which spares the walk most of its work and changes nothing it finds.
+    shortest = MIN_SECRET_LENGTH
     found: list[tuple[str, str, str]] = []
     stack: list[tuple[str, bool, Node]] = [("", False, root)]
     seen: set[int] = set()
@@ -221,13 +225,30 @@ def remember_secrets(root: Node, text: str, limit: int = 200_000) -> list[tuple[
         seen.add(id(node))
         if isinstance(node, Mapping):
             for k, v in node.pairs:
-                name = k.text if isinstance(k, Scalar) else "?"
-                if not isinstance(k, Scalar) or find_secret(None, k.text):  # a token as a key, a complex key
+                if isinstance(k, Scalar):
+                    name = k.text
+                    if len(name) >= shortest and find_secret(None, name):  # a token as a key
+                        stack.append((path, under_secret, k))
+                else:  # a complex key
+                    name = "?"
                     stack.append((path, under_secret, k))
-                stack.append((f"{path}.{name}" if path else name, under_secret or secret_key(name), v))
+                if not isinstance(v, Scalar) or len(v.text) >= shortest:
+                    stack.append((f"{path}.{name}" if path else name, under_secret or secret_key(name), v))
         elif isinstance(node, Sequence):
-            stack.extend((path, under_secret, item) for item in node.items)
+            stack.extend((path, under_secret, item) for item in node.items
+                         if not isinstance(item, Scalar) or len(item.text) >= shortest)
     return found
+
+
+#: The line breaks other than LF; a file without any (most are) has its lines found by one split.
+_OTHER_BREAKS = re.compile("[\r\x85\u2028\u2029]")
+
+
+def _line_starts(text: str) -> list[int]:
+    """The character offset where each line starts, counting every break :data:`LINE_BREAK` knows."""
+    if _OTHER_BREAKS.search(text) is None:  # LF only: str.split in C, not a match object per line
+        return list(accumulate((len(line) + 1 for line in text.split("\n")[:-1]), initial=0))
+    return [0, *(m.end() for m in _NEWLINE.finditer(text))]
 
 
 def line_ending(text: str) -> str:

@@ -50,7 +50,10 @@ class Scalar(Node):
     __slots__ = ("text", "style", "_v11", "_v12")
 
     def __init__(self, start: Mark, end: Mark, tag: str | None, text: str, style: str | None) -> None:
-        super().__init__(start, end, tag)
+        # Slots set here directly, not through Node.__init__: one call less for every scalar of a file.
+        self.start = start
+        self.end = end
+        self.tag = tag
         self.text = text
         self.style = style  # None for plain, '"' or "'" for quoted, '|' or '>' for block
         self._v11 = self._v12 = _UNRESOLVED
@@ -62,16 +65,20 @@ class Scalar(Node):
     @property
     def value12(self) -> Any:
         """The value a YAML 1.2 (core schema) loader gives this scalar."""
-        if self._v12 is _UNRESOLVED:  # many rules ask; resolve once
-            self._v12 = resolve_yaml12(self.text) if self.plain else _tagged(self)
-        return self._v12
+        value = self._v12
+        if value is _UNRESOLVED:  # many rules ask; resolve once
+            value = self._v12 = (resolve_yaml12(self.text) if self.style is None and self.tag is None
+                                 else _tagged(self))
+        return value
 
     @property
     def value11(self) -> Any:
         """The value PyYAML's ``safe_load`` (YAML 1.1) gives this scalar."""
-        if self._v11 is _UNRESOLVED:
-            self._v11 = resolve_yaml11(self.text) if self.plain else _tagged(self)
-        return self._v11
+        value = self._v11
+        if value is _UNRESOLVED:
+            value = self._v11 = (resolve_yaml11(self.text) if self.style is None and self.tag is None
+                                 else _tagged(self))
+        return value
 
     def __repr__(self) -> str:
         return f"Scalar({self.text!r} @ {self.start.line}:{self.start.column})"
