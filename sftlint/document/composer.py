@@ -125,6 +125,8 @@ def compose_documents(text: str) -> tuple[list[Node], list[Duplicate]]:
     anchors: dict[str, tuple[Node, int]] = {}
     stack: list[_Open] = []
     next_event = _event_reader(text)
+    node: Node
+    size: int
 
     while True:
         event = next_event()
