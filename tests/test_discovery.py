@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from sftlint.files.discovery import discover
-from sftlint.settings.resolver import SettingsResolver
+from sftlint.settings.resolver import SettingsError, SettingsResolver
 
 TRAINING_JSON = '{"learning_rate": 0.0002, "per_device_train_batch_size": 4}\n'
 
@@ -110,3 +112,52 @@ def test_force_exclude_does_not_look_above_the_settings_folder(write, tmp_path):
     write("old/proj/sftlint.toml", 'exclude = ["old"]\n')
     inside = write("old/proj/a.yaml", "x: 1\n")
     assert found_forced(tmp_path, inside) == ["old/proj/a.yaml"]
+
+
+def test_a_search_lists_files_before_folders_in_name_order_and_follows_links_as_os_walk(write, tmp_path, monkeypatch):
+    """Each folder's configs in name order, then each subfolder in name order; a linked file is
+    linted once (under the name met first), a linked folder is not entered, a broken link is no
+    config, and ``pyvenv.cfg`` makes a venv only when it is a file (a link to one included)."""
+    write("b.yml", "x: 1\n")
+    write("a.yaml", "x: 1\n")
+    write("sub/c.yaml", "x: 1\n")
+    (tmp_path / "sub" / "again.yaml").symlink_to(tmp_path / "a.yaml")
+    (tmp_path / "sub" / "zz.yaml").symlink_to(tmp_path / "a.yaml")
+    (tmp_path / "sub" / "broken.yaml").symlink_to(tmp_path / "missing.yaml")
+    (tmp_path / "linked").symlink_to(tmp_path / "sub", target_is_directory=True)
+    cfg = write("elsewhere.cfg", "home = /usr/bin\n")
+    write("env/x.yaml", "x: 1\n")
+    (tmp_path / "env" / "pyvenv.cfg").symlink_to(cfg)
+    write("notenv/pyvenv.cfg/inner.yaml", "x: 1\n")
+    write("notenv/y.yaml", "x: 1\n")
+    write("sub/deeper/d.yaml", "x: 1\n")
+    monkeypatch.chdir(tmp_path)
+    files, missing = discover([Path(".")], SettingsResolver())
+    assert [p.as_posix() for p in files] == [
+        "a.yaml", "b.yml", "notenv/y.yaml", "notenv/pyvenv.cfg/inner.yaml", "sub/c.yaml", "sub/deeper/d.yaml"]
+    assert missing == []
+
+
+def test_a_search_finds_the_settings_above_the_searched_folder_once_for_every_file(write, tmp_path):
+    write("sftlint.toml", 'exclude = ["old"]\nworld-size = 4\n')
+    write("proj/a/x.yaml", "x: 1\n")
+    write("proj/old/y.yaml", "x: 1\n")
+    write("proj/b/pyproject.toml", "[project]\nname = 'b'\n")  # no [tool.sftlint]: passed over
+    write("proj/b/z.yaml", "x: 1\n")
+    resolver = SettingsResolver()
+    files, _ = discover([tmp_path / "proj"], resolver)
+    assert [p.relative_to(tmp_path).as_posix() for p in files] == ["proj/a/x.yaml", "proj/b/z.yaml"]
+    settings = {id(resolver.for_path(p)) for p in files}
+    assert len(settings) == 1 and resolver.for_path(files[0]).world_size == 4
+    assert resolver.for_path(files[0]).path == (tmp_path / "sftlint.toml").resolve()
+
+
+def test_a_broken_settings_file_is_reported_only_where_it_governs_a_search(write, tmp_path):
+    write("configs/a.yaml", "x: 1\n")
+    write("notes/sftlint.toml", "exclude = 3\n")
+    write("notes/readme.txt", "nothing to lint\n")
+    files, _ = discover([tmp_path], SettingsResolver())
+    assert [p.name for p in files] == ["a.yaml"]
+    write("notes/more/b.yaml", "x: 1\n")
+    with pytest.raises(SettingsError, match="exclude"):
+        discover([tmp_path], SettingsResolver())

@@ -68,38 +68,101 @@ def discover(paths: list[Path], resolver: SettingsResolver,
 
 def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
     """The configs below ``root``, each with its real path (the folder's, resolved once, and the
-    name; a linked file is resolved itself), so that a file reached twice is linted once."""
-    for folder, dirs, names in os.walk(root):
-        dirs[:] = sorted(d for d in dirs if _searchable(Path(folder, d), resolver, gitignore, root))
-        if os.path.basename(folder) == "workflows" and os.path.basename(os.path.dirname(folder)) == ".github":
-            continue
-        real_folder = None
-        for name in sorted(names):
-            suffix = os.path.splitext(name)[1].lower()
-            if name in SKIP_FILES:
-                continue
-            path = Path(folder, name)
-            if suffix not in YAML_SUFFIXES and suffix != ".json":
-                continue
-            if kind(path) != "file":  # devices, FIFOs, sockets and broken links are never configs
-                continue
-            if suffix in YAML_SUFFIXES or _looks_like_training_json(path):
-                settings = resolver.for_path(path)
-                if settings.is_excluded(path) or (settings.respect_gitignore and gitignore.ignored(path, top=root)):
+    name; a linked file is resolved itself), so that a file reached twice is linted once.
+
+    Folders are visited as ``os.walk`` visits them (sorted, top-down, linked folders not entered),
+    but each folder is listed once with :func:`os.scandir` and what the listing says (file or
+    folder, link or not, whether ``pyvenv.cfg`` is there) is used instead of asking the system
+    again: a search of hundreds of folders would otherwise cost thousands of system calls.
+    """
+    top = os.fspath(root)
+    listed = _listing(top)
+    # folders still to visit, the next one last: (path, as a Path, real path, listing)
+    pending = [] if listed is None else [(top, root, os.path.realpath(top), listed)]
+    while pending:
+        folder, folder_path, real_folder, entries = pending.pop()
+        names = {e.name for e in entries}
+        files = []
+        if not (os.path.basename(folder) == "workflows" and os.path.basename(os.path.dirname(folder)) == ".github"):
+            for entry in sorted((e for e in entries if not _is_dir(e)), key=lambda e: e.name):
+                name = entry.name
+                if name in SKIP_FILES:
                     continue
-                if os.path.islink(path):
-                    yield path, os.path.realpath(path)
-                else:
-                    real_folder = real_folder or os.path.realpath(folder)
-                    yield path, os.path.join(real_folder, name)
+                suffix = os.path.splitext(name)[1].lower()
+                if suffix not in YAML_SUFFIXES and suffix != ".json":
+                    continue
+                if not _is_file(entry):  # devices, FIFOs, sockets and broken links are never configs
+                    continue
+                path = folder_path / name
+                if suffix in YAML_SUFFIXES or _looks_like_training_json(path):
+                    files.append((path, entry))
+        settings = None  # loaded only when something here needs it: a broken settings file is
+        # reported when, and only when, it governs a config or a folder that is searched
+        if files:
+            settings = resolver.for_listed(real_folder, names, [path for path, _ in files])
+        absolute = os.path.abspath(folder)
+        gitignore.listed(absolute, names)
+        rules = gitignore.rules_in(absolute, top=root)  # most folders have none to check
+        for path, entry in files:
+            if settings.is_excluded(path) or (settings.respect_gitignore and rules and gitignore.ignored(path, top=root)):
+                continue
+            yield path, (os.path.realpath(path) if entry.is_symlink() else os.path.join(real_folder, entry.name))
+        below = []
+        for entry in sorted((e for e in entries if _is_dir(e)), key=lambda e: e.name):
+            if not _searchable_name(entry.name):
+                continue
+            child = os.path.join(folder, entry.name)
+            listed = None if entry.is_symlink() else _listing(child)
+            if listed is not None:
+                venv = any(e.name == "pyvenv.cfg" and _is_file(e) for e in listed)
+            else:
+                venv = kind(os.path.join(child, "pyvenv.cfg")) == "file"
+            if venv:  # a virtual environment under any name
+                continue
+            if settings is None:
+                settings = resolver.for_listed(real_folder, names)
+            if listed is None:  # os.walk does not enter a linked folder, and cannot list an unreadable one
+                continue
+            if (settings.exclude and settings.is_excluded(Path(child))) or (
+                    settings.respect_gitignore and rules and gitignore.ignored(child, is_dir=True, top=root)):
+                continue
+            below.append((child, folder_path / entry.name, os.path.join(real_folder, entry.name), listed))
+        pending.extend(reversed(below))
+
+
+def _listing(folder: str) -> list[os.DirEntry] | None:
+    try:
+        with os.scandir(folder) as entries:
+            return list(entries)
+    except OSError:
+        return None
+
+
+def _is_dir(entry: os.DirEntry) -> bool:
+    """As ``os.walk`` sorts an entry (a link to a folder counts as a folder)."""
+    try:
+        return entry.is_dir()
+    except OSError:
+        return False
+
+
+def _is_file(entry: os.DirEntry) -> bool:
+    """Whether the entry is a regular file, following a link (:func:`safe_paths.kind` is "file")."""
+    try:
+        return entry.is_file()
+    except OSError:
+        return False
+
+
+def _searchable_name(name: str) -> bool:
+    return not (name in SKIP_DIRS or name.startswith(".") or name.endswith(".egg-info"))
 
 
 def _searchable(folder: Path, resolver: SettingsResolver, gitignore: GitIgnore | None = None,
                 top: Path | None = None) -> bool:
     """Hidden folders, virtual environments, build output, excluded and git-ignored folders are
     not searched."""
-    name = folder.name
-    if name in SKIP_DIRS or name.startswith(".") or name.endswith(".egg-info"):
+    if not _searchable_name(folder.name):
         return False
     if kind(folder / "pyvenv.cfg") == "file":  # a virtual environment under any name
         return False

@@ -14,6 +14,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Collection
+
+
+#: "not looked up yet" (None is an answer: in no repository)
+_UNSET = object()
 
 
 class GitIgnore:
@@ -24,6 +29,10 @@ class GitIgnore:
         self._specs: dict[str, object | None] = {}
         #: folder -> the repository root above it, or None
         self._roots: dict[str, str | None] = {}
+        #: (rules root, folder) -> the rules that hold in the folder, shallowest first
+        self._chains: dict[tuple[str, str], list] = {}
+        #: folder -> whether it holds ``.git``, for folders whose listing was handed over
+        self._has_git: dict[str, bool] = {}
 
     def ignored(self, path: Path | str, *, is_dir: bool = False, top: Path | str | None = None) -> bool:
         """Whether git ignores ``path`` itself (its folders are not checked; see :meth:`ignored_with_parents`).
@@ -31,21 +40,33 @@ class GitIgnore:
         ``top`` is where the rules start when ``path`` is in no repository (the folder searched).
         """
         absolute = os.path.abspath(path)
-        folder = os.path.dirname(absolute)
-        root = self._root(folder)
-        if root is None:
-            if top is None:
-                return False
-            root = os.path.abspath(top)
-            if not (folder == root or folder.startswith(root.rstrip(os.sep) + os.sep)):
-                return False
         decision = None
-        for base, spec in self._chain(root, folder):
+        for base, spec in self.rules_in(os.path.dirname(absolute), top):
             relative = os.path.relpath(absolute, base).replace(os.sep, "/") + ("/" if is_dir else "")
             include = spec.check_file(relative).include
             if include is not None:
                 decision = include
         return bool(decision)
+
+    def listed(self, folder: str, names: Collection[str]) -> None:
+        """What ``folder`` (absolute and normalised) holds, as a search has just listed it: a
+        folder without ``.git`` or ``.gitignore`` then costs no system call to ask about."""
+        if ".git" not in names:
+            self._has_git[folder] = False
+        if ".gitignore" not in names:
+            self._specs.setdefault(os.path.join(folder, ".gitignore"), None)
+
+    def rules_in(self, folder: str, top: Path | str | None = None) -> list:
+        """(base folder, rules) that hold for the paths in ``folder`` (absolute and normalised),
+        shallowest first; empty when git ignores nothing there, so a search can skip asking."""
+        root = self._root(folder)
+        if root is None:
+            if top is None:
+                return []
+            root = os.path.abspath(top)
+            if not (folder == root or folder.startswith(root.rstrip(os.sep) + os.sep)):
+                return []
+        return self._chain(root, folder)
 
     def ignored_with_parents(self, path: Path | str, top: Path | str | None = None) -> bool:
         """Whether git ignores ``path`` or a folder holding it (git never looks inside an ignored
@@ -66,36 +87,48 @@ class GitIgnore:
     def _root(self, folder: str) -> str | None:
         """The nearest folder at or above ``folder`` that holds ``.git`` (a folder or, for
         worktrees and submodules, a file)."""
-        if folder not in self._roots:
-            found = None
-            current = folder
-            while True:
-                if os.path.exists(os.path.join(current, ".git")):
-                    found = current
-                    break
-                parent = os.path.dirname(current)
-                if parent == current:
-                    break
-                current = parent
-            self._roots[folder] = found
-        return self._roots[folder]
-
-    def _chain(self, root: str, folder: str):
-        """(base folder, rules) from ``.git/info/exclude``, then each ``.gitignore`` from ``root``
-        down to ``folder``."""
-        exclude = self._spec(os.path.join(root, ".git", "info", "exclude"))
-        if exclude is not None:
-            yield root, exclude
-        folders = [folder]
-        while folders[-1] != root and folders[-1].startswith(root):
-            parent = os.path.dirname(folders[-1])
-            if parent == folders[-1]:
+        walked = []
+        found = self._roots.get(folder, _UNSET)
+        while found is _UNSET:  # each folder is asked once: the folders of a search share their ancestors
+            walked.append(folder)
+            if self._has_git.get(folder, True) and os.path.exists(os.path.join(folder, ".git")):
+                found = folder
                 break
-            folders.append(parent)
-        for base in reversed(folders):
+            parent = os.path.dirname(folder)
+            if parent == folder:
+                found = None
+                break
+            folder = parent
+            found = self._roots.get(folder, _UNSET)
+        for each in walked:
+            self._roots[each] = found
+        return found
+
+    def _chain(self, root: str, folder: str) -> list:
+        """(base folder, rules) from ``.git/info/exclude``, then each ``.gitignore`` from ``root``
+        down to ``folder`` (``root`` or a folder below it); built once per folder, from its
+        parent's, as every file in it asks."""
+        chain = self._chains.get((root, folder))
+        if chain is not None:
+            return chain
+        below = [folder]  # the folders whose chains are missing, deepest first
+        while below[-1] != root:
+            parent = os.path.dirname(below[-1])
+            if parent == below[-1]:
+                break
+            chain = self._chains.get((root, parent))
+            if chain is not None:
+                break
+            below.append(parent)
+        if chain is None:
+            exclude = self._spec(os.path.join(root, ".git", "info", "exclude"))
+            chain = [(root, exclude)] if exclude is not None else []
+        for base in reversed(below):
             spec = self._spec(os.path.join(base, ".gitignore"))
             if spec is not None:
-                yield base, spec
+                chain = [*chain, (base, spec)]
+            self._chains[(root, base)] = chain
+        return chain
 
     def _spec(self, file: str):
         if file not in self._specs:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import fnmatch
 import os
 from pathlib import Path, PurePosixPath
-from typing import Any, Callable
+from typing import Any, Callable, Collection, Iterable
 
 from ..lint.findings import Severity
 from ..records import field, record
@@ -399,10 +399,24 @@ def find_settings_file(start: Path) -> Path | None:
     """The nearest settings file at or above ``start`` (a file or a folder), or None."""
     folder = (start if is_dir(start) else start.parent).resolve()
     for directory in (folder, *folder.parents):
-        for name in SETTINGS_FILES:
-            candidate = directory / name
-            if is_file(candidate) and (name != "pyproject.toml" or _has_tool_table(candidate)):
-                return candidate
+        found = _settings_file_in(str(directory))
+        if found is not None:
+            return found
+    return None
+
+
+def _settings_file_in(folder: str, names: Collection[str] | None = None) -> Path | None:
+    """The settings file in ``folder`` itself (not above it), or None.
+
+    ``names``: the folder's listing when the caller has just read it, so that only the settings
+    files present are looked at (a search meets hundreds of folders holding none).
+    """
+    for name in SETTINGS_FILES:
+        if names is not None and name not in names:
+            continue
+        candidate = os.path.join(folder, name)
+        if is_file(candidate) and (name != "pyproject.toml" or _has_tool_table(Path(candidate))):
+            return Path(candidate)
     return None
 
 
@@ -440,7 +454,9 @@ class SettingsResolver:
         self.forced = forced
         self.overrides = overrides or {}
         self._by_file: dict[Path | None, Settings] = {}
-        self._by_dir: dict[Path, Path | None] = {}
+        #: resolved folder -> the nearest settings file at or above it: the folders of a project
+        #: share their ancestors, so each folder is looked in once, not once per folder below it
+        self._by_dir: dict[str, Path | None] = {}
         #: absolute path as given -> its settings file, and the same for each folder as given: a
         #: file is asked about several times per lint (discovery, the check, the report), and
         #: resolving a folder costs a system call per path component each time
@@ -449,22 +465,55 @@ class SettingsResolver:
 
     def for_path(self, path: Path) -> Settings:
         if self.forced is not None:
-            settings_file: Path | None = self.forced
-        else:
-            key = os.fspath(path)
-            if not os.path.isabs(key):  # not normalised: "a/link/.." must still mean what the system says
-                key = os.path.join(os.getcwd(), key)
-            if key in self._by_path:
-                settings_file = self._by_path[key]
-            else:
-                folder = key if is_dir(path) else os.path.dirname(key)
-                if folder not in self._by_folder:
-                    resolved = Path(folder).resolve()
-                    if resolved not in self._by_dir:
-                        self._by_dir[resolved] = find_settings_file(resolved)
-                    self._by_folder[folder] = self._by_dir[resolved]
-                settings_file = self._by_path[key] = self._by_folder[folder]
-        if settings_file not in self._by_file:
+            return self._settings(self.forced)
+        key = _absolute(path)
+        settings_file = self._by_path.get(key, _UNSET)
+        if settings_file is _UNSET:
+            folder = key if is_dir(path) else os.path.dirname(key)
+            settings_file = self._by_folder.get(folder, _UNSET)
+            if settings_file is _UNSET:
+                settings_file = self._by_folder[folder] = self._nearest(str(Path(folder).resolve()))
+            self._by_path[key] = settings_file
+        return self._settings(settings_file)
+
+    def for_listed(self, folder: str, names: Collection[str], files: Iterable[Path] = ()) -> Settings:
+        """The settings of a folder a search has just listed, and of ``files``, regular files in it.
+
+        ``folder`` is the folder's real path (no symbolic link in it) and ``names`` its listing, so
+        nothing needs resolving and only settings files present are looked at; the files' answers
+        are kept for :meth:`for_path`, which the check asks again for each file.
+        """
+        if self.forced is not None:
+            return self._settings(self.forced)
+        settings_file = self._by_dir.get(folder, _UNSET)
+        if settings_file is _UNSET:
+            here = _settings_file_in(folder, names)
+            settings_file = self._by_dir[folder] = here if here is not None else self._nearest(os.path.dirname(folder))
+        for file in files:
+            self._by_path.setdefault(_absolute(file), settings_file)
+        return self._settings(settings_file)
+
+    def _nearest(self, folder: str) -> Path | None:
+        """The nearest settings file at or above ``folder`` (a resolved path)."""
+        walked = []
+        found = self._by_dir.get(folder, _UNSET)
+        while found is _UNSET:
+            walked.append(folder)
+            found = _settings_file_in(folder)
+            if found is None:
+                parent = os.path.dirname(folder)
+                if parent == folder:
+                    break
+                folder = parent
+                found = self._by_dir.get(folder, _UNSET)
+        for each in walked:
+            self._by_dir[each] = found
+        return found
+
+    def _settings(self, settings_file: Path | None) -> Settings:
+        """The settings loaded from ``settings_file`` (built-in defaults for None), loaded once."""
+        settings = self._by_file.get(settings_file)
+        if settings is None:
             settings = load_settings_file(settings_file) if settings_file else Settings()
             for key, value in self.overrides.items():
                 if key in _EXTENDING:  # --extend-ignore and the like add to what the file says
@@ -474,4 +523,14 @@ class SettingsResolver:
                     setattr(settings, key, value)
             settings.overridden = frozenset(self.overrides)
             self._by_file[settings_file] = settings
-        return self._by_file[settings_file]
+        return settings
+
+
+#: "not looked up yet" (None is an answer: no settings file)
+_UNSET: Any = object()
+
+
+def _absolute(path: Path | str) -> str:
+    """``path`` made absolute without normalising it ("a/link/.." must still mean what the system says)."""
+    key = os.fspath(path)
+    return key if os.path.isabs(key) else os.path.join(os.getcwd(), key)
