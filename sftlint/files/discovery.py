@@ -96,17 +96,18 @@ def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
                 path = folder_path / name
                 if suffix in YAML_SUFFIXES or _looks_like_training_json(path):
                     files.append((path, entry))
+        absolute = os.path.abspath(folder)
+        gitignore.listed(absolute, names)
+        rules = gitignore.rules_in(absolute, top=root)  # most folders have none to check
         settings = None  # loaded only when something here needs it: a broken settings file is
         # reported when, and only when, it governs a config or a folder that is searched
         if files:
             settings = resolver.for_listed(real_folder, names, [path for path, _ in files])
-        absolute = os.path.abspath(folder)
-        gitignore.listed(absolute, names)
-        rules = gitignore.rules_in(absolute, top=root)  # most folders have none to check
-        for path, entry in files:
-            if settings.is_excluded(path) or (settings.respect_gitignore and rules and gitignore.ignored(path, top=root)):
-                continue
-            yield path, (os.path.realpath(path) if entry.is_symlink() else os.path.join(real_folder, entry.name))
+            for path, entry in files:
+                if settings.is_excluded(path) or (
+                        settings.respect_gitignore and rules and gitignore.ignored(path, top=root)):
+                    continue
+                yield path, (os.path.realpath(path) if entry.is_symlink() else os.path.join(real_folder, entry.name))
         below = []
         for entry in sorted((e for e in entries if _is_dir(e)), key=lambda e: e.name):
             if not _searchable_name(entry.name):

@@ -14,11 +14,11 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Collection
+from typing import Any, Collection
 
 
 #: "not looked up yet" (None is an answer: in no repository)
-_UNSET = object()
+_UNSET: Any = object()
 
 
 class GitIgnore:
