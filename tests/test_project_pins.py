@@ -186,6 +186,18 @@ def test_no_project_above_a_temporary_folder(tmp_path):
     assert pins.root is None and pins.pins == {}
 
 
+def test_the_temporary_folder_python_chooses_is_never_a_project(monkeypatch, tmp_path):
+    import tempfile
+
+    from sftlint.config.project_pins import _not_projects
+
+    assert os.path.abspath(tempfile.gettempdir()) in _not_projects()
+    monkeypatch.setenv("TMPDIR", str(tmp_path))
+    monkeypatch.setattr(tempfile, "tempdir", None)  # forget the folder chosen before
+    assert os.path.abspath(tempfile.gettempdir()) == str(tmp_path)
+    assert str(tmp_path) in _not_projects()
+
+
 def test_big_and_broken_files_are_not_pins(project):
     (project / "requirements.txt").write_text("trl==0.16.0\n" + "# padding\n" * 40_000)  # over the size limit
     (project / "pyproject.toml").write_text("[project\ndependencies = ['trl==0.15.0']\n")  # not TOML

@@ -151,12 +151,14 @@ def _stamps(paths: tuple[str, ...]) -> tuple:
 
 def _not_projects() -> frozenset[str]:
     """Folders that hold files of no project a config belongs to, even when they look like one:
-    the filesystem root and the temporary folder (a container image's ``/requirements.txt``, a
+    the filesystem root and the temporary folders (a container image's ``/requirements.txt``, a
     stray ``/tmp/requirements.txt``). A home folder may well be the project (containers often
     work in it), so it is not one of them."""
-    import tempfile
-
-    return frozenset(os.path.abspath(f) for f in (os.sep, tempfile.gettempdir()))
+    # the places tempfile.gettempdir() chooses from, without importing tempfile (shutil, random
+    # and more: a few milliseconds of a one-file check)
+    names = [os.environ.get(var) for var in ("TMPDIR", "TEMP", "TMP")]
+    names += [r"c:\temp", r"c:\tmp", r"\temp", r"\tmp"] if os.name == "nt" else ["/tmp", "/var/tmp", "/usr/tmp"]
+    return frozenset(os.path.abspath(f) for f in (os.sep, *filter(None, names)))
 
 
 def _find(start: str, top: str) -> tuple[ProjectPins, tuple[str, ...]]:
