@@ -42,9 +42,10 @@ def event_parser() -> type | None:
     None where the C extension is missing."""
     global _parser_class
     if _parser_class is None:
-        try:
-            from _ruamel_yaml import CParser
-        except ImportError:  # no C extension (PyPy, an unusual platform)
+        from .libyaml import c_parser
+
+        CParser: Any = c_parser()
+        if CParser is None:  # no C extension (PyPy, an unusual platform)
             return None
 
         class _Parser(CParser):

@@ -290,9 +290,10 @@ def load_document(path: Path) -> Document:
 
 
 def _compose(text: str, is_json: bool) -> tuple[list[Node], list[Duplicate]]:
-    from ruamel.yaml.error import MarkedYAMLError, YAMLError
-
     from .composer import compose_documents
+    from .libyaml import parser_errors
+
+    MarkedYAMLError, YAMLError = parser_errors()
 
     try:
         return compose_documents(text)
