@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Callable, Hashable, TypeVar
 
 from sftlint.config.canonical import Setting, TrainingConfig
 from sftlint.document import Mapping, Scalar
 from sftlint.lint.edits import format_scalar, insert_entry, set_value
 from sftlint.lint.findings import Applicability, Fix
+
+T = TypeVar("T")
+
+
+def per_file(owner: Any, name: Hashable, build: Callable[[], T]) -> T:
+    """``build()``, computed once per linted file and shared by the rules that ask for it under
+    ``name``: each rule gets its own context, but all of them the same document and config.
+
+    ``owner`` is that document or config (a fix re-reads the file into new ones, so nothing
+    outlives the text it was computed from); ``name`` must say everything the value depends on
+    besides ``owner``."""
+    memo = owner.__dict__.get("_rule_memo")
+    if memo is None:
+        memo = owner.__dict__["_rule_memo"] = {}
+    if name not in memo:
+        memo[name] = build()
+    return memo[name]
 
 
 def number(value: Any) -> float | None:

@@ -5,18 +5,25 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sftlint.document import Mapping, Node, Scalar
+from sftlint.document import Document, Mapping, Node, Scalar
 from sftlint.lint.findings import Severity
 from sftlint.config.key_snapshots import KeySchema
 
+from .._shared import per_file
 
-def entries(root: Mapping, schema: KeySchema) -> Iterator[tuple[str, Scalar, Node, Mapping]]:
-    """(dotted key, key node, value node, mapping holding it) for every key the schema governs."""
+
+def entries(document: Document, schema: KeySchema) -> list[tuple[str, Scalar, Node, Mapping]]:
+    """(dotted key, key node, value node, mapping holding it) for every key the schema governs,
+    in file order; listed once per file and schema, for the three key rules that walk them."""
+    return per_file(document, ("key entries", schema.sections), lambda: list(_entries(document.root, schema.sections)))
+
+
+def _entries(root: Mapping, sections: frozenset[str]) -> Iterator[tuple[str, Scalar, Node, Mapping]]:
     for key, value in root.pairs:
         if not isinstance(key, Scalar):
             continue
         yield key.text, key, value, root
-        if key.text in schema.sections and isinstance(value, Mapping):
+        if key.text in sections and isinstance(value, Mapping):
             for sub, subvalue in value.pairs:
                 if isinstance(sub, Scalar):
                     yield f"{key.text}.{sub.text}", sub, subvalue, value

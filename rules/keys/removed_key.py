@@ -71,7 +71,7 @@ class RemovedKey(Rule):
         schema = dialect.key_schema()
         if schema is None:
             return
-        for dotted, key, value, mapping in entries(ctx.document.root, schema):
+        for dotted, key, value, mapping in entries(ctx.document, schema):
             removal = schema.removed.get(dotted)
             if removal is None or dotted in HANDLED_ELSEWHERE:
                 continue

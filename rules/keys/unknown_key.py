@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import functools
+import heapq
 
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.dialects.evidence import near_miss
@@ -74,7 +75,7 @@ class UnknownKey(Rule):
             return
         known, by_prefix = _known_keys(dialect, schema)
         cutoff = float(ctx.options["cutoff"])
-        for dotted, key, _value, mapping in entries(ctx.document.root, schema):
+        for dotted, key, _value, mapping in entries(ctx.document, schema):
             if dotted in known or dotted in schema.removed or dotted.startswith(("_", ".", "x-")):
                 continue
             prefix, _, last = dotted.rpartition(".")
@@ -131,12 +132,29 @@ def _within_reach(word: str, candidates, cutoff: float) -> list[str]:
     most letter pairs with ``word``: a typo keeps most of them, and comparing a dozen instead of
     every key a tool accepts keeps unknown-key checks cheap on large configs.
     """
-    n = len(word)
-    near = [c for c in candidates if 2 * min(n, len(c)) >= cutoff * (n + len(c))]
+    near, near_pairs = _near_in_length(candidates, len(word), cutoff)
     if len(near) <= SHORTLIST:
         return near
     pairs = _pairs(word)
-    return sorted(near, key=lambda c: -len(pairs & _pairs(c)))[:SHORTLIST]
+    # the SHORTLIST with most pairs in common, ties in the candidates' order (what a stable sort by
+    # that count gives), without sorting them all
+    ranked = heapq.nsmallest(SHORTLIST, zip([-len(pairs & p) for p in near_pairs], range(len(near))))
+    return [near[i] for _, i in ranked]
+
+
+_NEAR: dict[tuple[int, int, float], tuple[object, list[str], list[frozenset[str]]]] = {}
+
+
+def _near_in_length(candidates, n: int, cutoff: float) -> tuple[list[str], list[frozenset[str]]]:
+    """The candidates whose length lets them reach ``cutoff`` against a word of length ``n``, in
+    their order, and their letter pairs; remembered per candidate list and length, as unknown keys
+    of one length recur."""
+    key = (id(candidates), n, cutoff)
+    found = _NEAR.get(key)
+    if found is None or found[0] is not candidates:  # the list itself is kept, so its id stays its own
+        near = [c for c in candidates if 2 * min(n, len(c)) >= cutoff * (n + len(c))]
+        found = _NEAR[key] = (candidates, near, [_pairs(c) for c in near])
+    return found[1], found[2]
 
 
 @functools.lru_cache(maxsize=4096)

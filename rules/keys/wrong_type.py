@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import functools
+
 from sftlint import Applicability, Fix, FixAvailability, Rule, Severity, Violation
 from sftlint.document import Scalar
 from sftlint.lint.edits import format_scalar, set_value
@@ -51,6 +53,12 @@ def accepts(kinds: tuple[str, ...], value, lenient: bool) -> bool:
     if kind == "str" and lenient and "bool" in kinds and value.strip().lower() in BOOL_WORDS:
         return True
     return False
+
+
+@functools.lru_cache(maxsize=None)
+def _scalar_kinds_only(kinds: tuple[str, ...]) -> bool:
+    # the schemas hold a few dozen distinct kind tuples: answered once each, not once per key
+    return set(kinds) <= SCALAR_KINDS
 
 
 def describe(kinds: tuple[str, ...]) -> str:
@@ -106,11 +114,11 @@ class WrongValueType(Rule):
             return
         lenient = bool(dialect.coerces_numeric_strings)
         yields_to_ym001 = is_selected("YM001", ctx.settings, tuple(ctx.settings.ignored_for(ctx.document.path)))
-        for dotted, _key, node, _mapping in entries(ctx.document.root, schema):
+        for dotted, _key, node, _mapping in entries(ctx.document, schema):
             kinds = schema.keys.get(dotted)
-            if not kinds or dotted in schema.sections:
-                continue
-            if not dialect.validates_types and not set(kinds) <= SCALAR_KINDS:
+            if not kinds or "any" in kinds or dotted in schema.sections:
+                continue  # "any": every value is accepted, so the value need not be built
+            if not dialect.validates_types and not _scalar_kinds_only(kinds):
                 continue
             value = dialect.node_value(node)
             if accepts(kinds, value, lenient):

@@ -50,6 +50,8 @@ class Yaml11Boolean(Rule):
     def check(self, ctx):
         dialect = ctx.config.dialect
         for key, scalar in yaml11_plain_scalars(ctx):
+            if len(scalar.text) > 5:
+                continue  # longer than YAML 1.1's longest boolean word ("false"): no boolean to either loader
             v11, v12 = scalar.value11, scalar.value12
             if not isinstance(v11, bool) or isinstance(v12, bool):
                 continue

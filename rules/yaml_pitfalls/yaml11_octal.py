@@ -48,12 +48,15 @@ class Yaml11Octal(Rule):
     def check(self, ctx):
         dialect = ctx.config.dialect
         for key, scalar in yaml11_plain_scalars(ctx):
+            text = scalar.text
+            if ":" not in text and "0" not in text:
+                continue  # neither base 60 nor a leading zero: both loaders read it alike
+            digits = text.lstrip("+-").replace("_", "")
+            if ":" not in digits and not (len(digits) > 1 and digits.startswith("0") and digits.isdigit()):
+                continue  # 500_000 and 0x10: the 1.1 reading is the number that was meant
             v11, v12 = scalar.value11, scalar.value12
             if not isinstance(v11, int) or isinstance(v11, bool) or v11 == v12:
                 continue
-            digits = scalar.text.lstrip("+-").replace("_", "")
-            if ":" not in digits and not (len(digits) > 1 and digits.startswith("0") and digits.isdigit()):
-                continue  # 500_000 and 0x10: the 1.1 reading is the number that was meant
             name = key.text if key is not None else None
             where = f"'{name}'" if name else "a list item"
             fix = None
