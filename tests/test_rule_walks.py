@@ -1,0 +1,120 @@
+"""What the rules compute once per file and share: it must be what each rule computed on its own,
+and it must belong to one file only (the next file, or the same file after a fix, gets its own)."""
+
+from __future__ import annotations
+
+import random
+from pathlib import Path
+
+import pytest
+
+from sftlint.config.architectures import describe
+from sftlint.config.key_snapshots import for_dialect
+from sftlint.document import iter_scalars, load_document, parse_document
+from sftlint.lint.session import Session
+from sftlint.rules.keys import unknown_key
+from sftlint.rules.keys._walk import entries
+from sftlint.rules.model._architecture import architecture
+from sftlint.rules.yaml_pitfalls._scalars import _plain_scalars
+
+from corpus import FILES
+
+ALIASES = """\
+base_model: &m TinyLlama/TinyLlama-1.1B-Chat-v1.0
+tokenizer: *m
+lists: &l [on, 010, "yes", !!str off]
+time: 1:20
+again: *l
+nested:
+  - {a: yes, b: [no, *m]}
+  - &n {c: 0o17, d: 2e-4}
+  - *n
+training: {max_seq_length: 2048}
+? [complex, key]
+: on
+"""
+
+
+def _documents():
+    yield parse_document(Path("aliases.yaml"), ALIASES)
+    for path in FILES[::7]:
+        try:
+            yield load_document(path)
+        except Exception:  # a corpus file that is not a config: nothing to walk
+            continue
+
+
+def test_plain_scalars_are_iter_scalars_plain_ones_in_its_order():
+    for document in _documents():
+        expected = [(k, s) for k, s in iter_scalars(document.root) if s.plain]
+        got = _plain_scalars(document.root)
+        assert [(id(k), id(s)) for k, s in got] == [(id(k), id(s)) for k, s in expected], document.path
+
+
+def test_key_entries_are_listed_once_per_document_and_schema():
+    document = parse_document(Path("aliases.yaml"), ALIASES)
+    flat, sectioned = for_dialect("axolotl"), for_dialect("unsloth")
+    first = entries(document, flat)
+    assert entries(document, flat) is first  # the second rule to ask gets the same list
+    assert [dotted for dotted, *_ in first] == ["base_model", "tokenizer", "lists", "time", "again", "nested", "training"]
+    assert "training.max_seq_length" in [dotted for dotted, *_ in entries(document, sectioned)]
+    other = parse_document(Path("aliases.yaml"), ALIASES)  # the same text read again: its own list
+    assert entries(other, flat) is not first
+    assert [d for d, *_ in entries(other, flat)] == [d for d, *_ in first]
+
+
+def _reference_shortlist(word, candidates, cutoff):
+    """The shortlist as a full stable sort computes it."""
+    n = len(word)
+    near = [c for c in candidates if 2 * min(n, len(c)) >= cutoff * (n + len(c))]
+    if len(near) <= unknown_key.SHORTLIST:
+        return near
+    pairs = unknown_key._pairs(word)
+    return sorted(near, key=lambda c: -len(pairs & unknown_key._pairs(c)))[:unknown_key.SHORTLIST]
+
+
+@pytest.mark.parametrize("dialect", ["axolotl", "trl", "llamafactory", "unsloth"])
+def test_unknown_key_shortlist_is_the_stable_sort_of_all_candidates(dialect):
+    class Named:
+        name = dialect
+        known_keys = frozenset()
+
+    schema = for_dialect(dialect)
+    _known, by_prefix = unknown_key._known_keys(Named, schema)
+    rng = random.Random(dialect)
+    for prefix, candidates in by_prefix.items():
+        words = rng.sample(candidates, min(len(candidates), 40))
+        typos = [w[:i] + w[i + 1:] for w in words for i in (0, len(w) // 2) if len(w) > 2]
+        for word in words + typos + ["lr", "learnin_rate", "x" * 30]:
+            for cutoff in (0.6, 0.8, 0.95):
+                got = unknown_key._within_reach(word, candidates, cutoff)
+                assert got == _reference_shortlist(word, candidates, cutoff), (prefix, word, cutoff)
+
+
+def test_architecture_is_looked_up_once_per_file_and_model(tmp_path):
+    path = tmp_path / "train.yaml"
+    path.write_text("base_model: TinyLlama/TinyLlama-1.1B-Chat-v1.0\nsequence_len: 4096\nmicro_batch_size: 1\n",
+                    encoding="utf-8")
+    config = Session().lint(path).config
+    first = architecture(config)
+    assert first == describe(config) and first.max_positions == 2048
+    assert architecture(config) is first
+    from sftlint.config.canonical import Origin, Setting
+
+    config.set(Setting("base_model", "gpt2", Origin.FILE))  # another model: another answer, not the first
+    assert architecture(config) == describe(config) != first
+
+
+def test_each_file_gets_its_own_findings_and_a_fix_is_judged_on_the_new_text(tmp_path):
+    session = Session()
+    on = tmp_path / "on.yaml"
+    on.write_text("base_model: x/y\nmicro_batch_size: 2\nload_in_8bit: on\nlearning_rat: 1e-4\n", encoding="utf-8")
+    off = tmp_path / "off.yaml"
+    off.write_text("base_model: x/y\nmicro_batch_size: 2\nload_in_8bit: true\nlearning_rate: 1.0e-4\n",
+                   encoding="utf-8")
+    codes = lambda result: sorted(f.code for f in result.findings)  # noqa: E731
+    assert {"YM002", "KT001"} <= set(codes(session.lint(on)))
+    assert not {"YM002", "KT001"} & set(codes(session.lint(off)))
+    text = on.read_text(encoding="utf-8")
+    fixed = session.lint_text(on, text.replace("load_in_8bit: on", "load_in_8bit: true"))
+    assert "YM002" not in codes(fixed) and "KT001" in codes(fixed)
