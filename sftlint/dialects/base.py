@@ -181,10 +181,11 @@ class Dialect:
         key every config of the tool has is missing, or several keys are fields of no class the
         tool reads (a training script's own arguments, or another tool's config).
         """
-        from .evidence import foreign_keys, top_level_keys
+        from .evidence import foreign_keys, top_level
 
-        keys = top_level_keys(document)
-        if self.required_keys and not self.required_keys & set(keys):
+        top = top_level(document)
+        keys = top.keys
+        if self.required_keys and self.required_keys.isdisjoint(top.key_set):
             if len(self.required_keys) == 1:
                 return f"no '{next(iter(self.required_keys))}', which every {self.title} config has"
             shown = ", ".join(sorted(self.required_keys)[:4])
@@ -192,7 +193,7 @@ class Dialect:
         if not self.known_keys:
             return None
         accepted = self.accepted_keys()
-        unknown = sum(1 for k in keys if k not in accepted and not k.startswith(("_", "x-")))
+        unknown = len(top.plain) - len(accepted.intersection(top.plain))
         if unknown < self.FOREIGN_LIMIT or unknown < self.foreign_share(document) * len(keys):
             return None  # the foreign keys are some of these: not enough of them, typos or not
         foreign = foreign_keys(document, accepted)
@@ -238,8 +239,13 @@ class Dialect:
             reader = copy.copy(self)
             reader.yaml_version = "1.2"
             return reader.read(document)
+        from .evidence import key_set
+
         config = TrainingConfig(self, document)
+        present = key_set(document)
         for k in self.keys:
+            if k.path[0] not in present:
+                continue  # most of the tool's keys are not in a given file: no lookup for those
             if config.is_set(k.field):
                 continue  # an earlier (preferred) key already set it
             entry = document.lookup(k.path)
@@ -253,9 +259,10 @@ class Dialect:
                 except (TypeError, ValueError):
                     pass  # keep the raw value; type rules report it
             config.set(Setting(k.field, value, Origin.FILE, k.path, key_node, value_node))
+        note = f"{self.title} default"
         for name, value in self.defaults.items():
             if config.get(name) is None:
-                config.set(Setting(name, value, Origin.DEFAULT, note=f"{self.title} default"))
+                config.set(Setting(name, value, Origin.DEFAULT, note=note))
         self.derive(config)
         from .objectives import set_objective_and_method
 

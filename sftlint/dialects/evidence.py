@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, NamedTuple
 
 from ..document import Document, Mapping
 from .base import Detection
@@ -44,23 +44,66 @@ def known_sections(name: str) -> dict[str, frozenset[str]]:
 
 
 @lru_cache(maxsize=None)
-def _sharing() -> dict[str, int]:
+def _weights() -> dict[str, float]:
+    """Each key's weight (see :func:`key_weight`), for the keys that weigh anything: built once,
+    on the first detection, rather than counted per key per file."""
     counts: dict[str, int] = {}
     for name in BUILTIN:
         for key in known_keys(name):
             counts[key] = counts.get(key, 0) + 1
-    return counts
+    return {key: {1: 1.0, 2: 0.5}[n] for key, n in counts.items() if n <= 2}
 
 
 def key_weight(key: str) -> float:
     """1 for a key one built-in tool knows, 0.5 for two, 0 for keys most trainers share."""
-    shared_by = _sharing().get(key, 0)
-    return {1: 1.0, 2: 0.5}.get(shared_by, 0.0)
+    return _weights().get(key, 0.0)
+
+
+class TopLevel(NamedTuple):
+    """What every dialect's detection asks of a file's top-level keys, worked out once per file."""
+
+    #: The mapping these facts are about, and its number of entries then (a new document, or an
+    #: edited one, gets new facts).
+    root: Mapping
+    size: int
+    #: The top-level keys in file order, each once.
+    keys: tuple[str, ...]
+    key_set: frozenset[str]
+    #: The keys that may be foreign: all but the ``_`` and ``x-`` ones that every tool tolerates.
+    plain: tuple[str, ...]
+    #: :func:`key_weight` of each of ``keys``.
+    weights: tuple[float, ...]
+
+
+# The facts of the last document asked about: detection asks about the same file once per dialect
+# (and abstain, the launcher recognisers and the key rules ask again), so they are worked out once.
+# Holding the root keeps it alive until the next file, which also makes ``is`` a safe identity test.
+_last: TopLevel | None = None
+
+
+def top_level(document: Document) -> TopLevel:
+    """The :class:`TopLevel` facts of ``document``'s keys."""
+    global _last
+    root = document.root
+    last = _last
+    if last is not None and last.root is root and last.size == len(root.pairs):
+        return last
+    keys = tuple(dict.fromkeys(root.keys()))
+    weights = _weights()
+    last = _last = TopLevel(root, len(root.pairs), keys, frozenset(keys),
+                            tuple([k for k in keys if not k.startswith(("_", "x-"))]),
+                            tuple([weights.get(k, 0.0) for k in keys]))
+    return last
 
 
 def top_level_keys(document: Document) -> list[str]:
     """The file's top-level keys in order, each once."""
-    return list(dict.fromkeys(document.root.keys()))
+    return list(top_level(document).keys)
+
+
+def key_set(document: Document) -> frozenset[str]:
+    """The file's top-level keys, as a set."""
+    return top_level(document).key_set
 
 
 def score_by_keys(
@@ -74,23 +117,25 @@ def score_by_keys(
 
     ``hallmarks`` maps keys that mark the tool to a bonus added when the key is present.
     """
-    keys = top_level_keys(document)
+    top = top_level(document)
+    keys = top.keys
     if not keys:
         return Detection(name, 0.0, ["no keys"])
     known = known_keys(name) if known is None else known
-    mine = [k for k in keys if k in known or k in hallmarks]
-    share = len(mine) / len(keys)
-    telling = sorted(
-        ((key_weight(k) + hallmarks.get(k, 0.0), i, k) for i, k in enumerate(mine)),
-        key=lambda item: (-item[0], item[1]),
-    )
-    evidence = sum(weight for weight, _, _ in telling)
+    # (-weight, position among the tool's keys, key): sorts heaviest first, in file order on ties
+    telling: list[tuple[float, int, str]] = []
+    for key, weight in zip(keys, top.weights):
+        if key in known or key in hallmarks:
+            telling.append((-(weight + hallmarks.get(key, 0.0)), len(telling), key))
+    telling.sort()
+    share = len(telling) / len(keys)
+    evidence = sum(-negative for negative, _, _ in telling)
     score = round(evidence * share, 2)
     reasons = []
-    named = [k for weight, _, k in telling if weight > 0][:3]
+    named = [k for negative, _, k in telling if negative < 0][:3]
     if named:
         reasons.append(f"{_keys_phrase(named)} {title}'s")
-    reasons.append(f"{len(mine)} of {len(keys)} top-level keys are known to {title}")
+    reasons.append(f"{len(telling)} of {len(keys)} top-level keys are known to {title}")
     return Detection(name, score, reasons)
 
 
@@ -149,12 +194,22 @@ def _letters_apart(a: dict[str, int], b: dict[str, int], limit: int) -> bool:
     return False
 
 
+def _letter_bits(text: str) -> int:
+    """The letters of ``text`` as bits of one integer (folded onto 64 bits): a word's letters that
+    the other lacks show as bits it lacks, or fewer (a fold can only hide a letter)."""
+    bits = 0
+    for char in text:
+        bits |= 1 << (ord(char) & 63)
+    return bits
+
+
 @lru_cache(maxsize=64)
-def _by_length(known: frozenset[str]) -> dict[int, list[tuple[str, dict[str, int]]]]:
-    """The known keys by length, each with its letter counts (a key list is met again and again)."""
-    out: dict[int, list[tuple[str, dict[str, int]]]] = {}
+def _by_length(known: frozenset[str]) -> dict[int, list[tuple[str, dict[str, int], int]]]:
+    """The known keys by length, each with its letter counts and letter bits (a key list is met
+    again and again)."""
+    out: dict[int, list[tuple[str, dict[str, int], int]]] = {}
     for candidate in sorted(known):
-        out.setdefault(len(candidate), []).append((candidate, _letters(candidate)))
+        out.setdefault(len(candidate), []).append((candidate, _letters(candidate), _letter_bits(candidate)))
     return out
 
 
@@ -163,11 +218,18 @@ def near_miss(key: str, known: Iterable[str]) -> str | None:
     allowed = 2 if len(key) >= 8 else 1
     if not isinstance(known, frozenset):
         known = frozenset(known)
-    letters = _letters(key)
+    letters: dict[str, int] | None = None  # counted only for a candidate that passes the bits
+    bits = _letter_bits(key)
     best, best_distance = None, allowed + 1
     index = _by_length(known)
     candidates = [c for n in range(len(key) - allowed, len(key) + allowed + 1) for c in index.get(n, ())]
-    for candidate, counts in candidates:
+    for candidate, counts, other in candidates:
+        # distinct letters missing on either side: a lower bound of _letters_apart's count, in two
+        # integer operations, which turns most candidates away before any loop over letters
+        if (bits & ~other).bit_count() > allowed or (other & ~bits).bit_count() > allowed:
+            continue
+        if letters is None:
+            letters = _letters(key)
         if _letters_apart(letters, counts, allowed):
             continue
         distance = edit_distance(key, candidate, allowed + 1)
@@ -185,5 +247,4 @@ def _near_miss_of(key: str, known: frozenset[str]) -> str | None:
 
 def foreign_keys(document: Document, known: frozenset[str]) -> list[str]:
     """Top-level keys that are neither known to the tool nor a typo of a key it knows."""
-    return [k for k in top_level_keys(document) if k not in known and not k.startswith(("_", "x-"))
-            and _near_miss_of(k, known) is None]
+    return [k for k in top_level(document).plain if k not in known and _near_miss_of(k, known) is None]

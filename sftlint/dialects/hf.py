@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ..document import Document
 from .base import Detection, Dialect, key
-from .evidence import known_keys as keys_of, top_level_keys
+from .evidence import known_keys as keys_of, top_level
 from .objectives import training_arguments_objective
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
@@ -59,7 +59,7 @@ class HF(Dialect):
         """TrainingArguments keys are shared by every trainer, so this dialect scores by exclusion:
         a file counts as plain transformers when its keys are (nearly) all TrainingArguments fields
         and several of them describe a run."""
-        keys = top_level_keys(document)
+        keys = top_level(document).keys
         if not keys:
             return Detection(self.name, 0.0, ["no keys"])
         mine = [k for k in keys if k in self.known_keys]

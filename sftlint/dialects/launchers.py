@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from .. import hookimpl
 from ..document import Document, Mapping, Scalar, Sequence
+from .evidence import key_set
 
 #: Keys that only a training run has; their presence means "lint this file".
 TRAINING_KEYS = frozenset({
@@ -26,8 +27,8 @@ TRAINING_KEYS = frozenset({
 MODEL_KEYS = frozenset({"base_model", "model_name_or_path", "model"})
 
 
-def _keys(document: Document) -> set[str]:
-    return set(document.root.keys())
+def _keys(document: Document) -> frozenset[str]:
+    return key_set(document)
 
 
 def _is_true(document: Document, name: str) -> bool:
@@ -35,28 +36,28 @@ def _is_true(document: Document, name: str) -> bool:
     return isinstance(node, Scalar) and node.text.lower() in ("true", "yes", "on")
 
 
-def _accelerate(keys: set[str]) -> bool:
+def _accelerate(keys: frozenset[str]) -> bool:
     return bool({"compute_environment", "distributed_type"} & keys) or {"mixed_precision", "num_processes"} <= keys
 
 
-def _deepspeed(keys: set[str]) -> bool:
+def _deepspeed(keys: frozenset[str]) -> bool:
     return "zero_optimization" in keys or (
         bool({"train_micro_batch_size_per_gpu", "train_batch_size"} & keys) and not keys & MODEL_KEYS
     )
 
 
-def _trainer_state(keys: set[str]) -> bool:
+def _trainer_state(keys: frozenset[str]) -> bool:
     """``trainer_state.json``, which the Trainer writes into each checkpoint: its ``log_history``
     holds learning rates and its ``train_batch_size`` looks like DeepSpeed's, but it is a record of
     a run, not a config."""
     return {"log_history", "global_step"} <= keys
 
 
-def _fsdp(keys: set[str]) -> bool:
+def _fsdp(keys: frozenset[str]) -> bool:
     return bool(keys) and ("fsdp_config" in keys or all(k.startswith("fsdp") for k in keys))
 
 
-def _merge(document: Document, keys: set[str]) -> bool:
+def _merge(document: Document, keys: frozenset[str]) -> bool:
     if {"merge_method", "slices"} & keys:
         return True  # mergekit
     if "models" in keys and not keys & TRAINING_KEYS:
@@ -67,14 +68,14 @@ def _merge(document: Document, keys: set[str]) -> bool:
     return isinstance(peft, Mapping) and "export_dir" in peft and not keys & {"train_dataset", "learning_rate"}
 
 
-def _evaluation(document: Document, keys: set[str]) -> bool:
+def _evaluation(document: Document, keys: frozenset[str]) -> bool:
     """LLaMA-Factory prediction runs: ``do_predict`` without ``do_train`` trains nothing."""
     return "stage" in keys and not _is_true(document, "do_train") and (
         _is_true(document, "do_predict") or _is_true(document, "do_eval")
     )
 
 
-def _inference(keys: set[str]) -> bool:
+def _inference(keys: frozenset[str]) -> bool:
     if "infer_backend" in keys:
         return True  # LLaMA-Factory chat / API / batch inference
     return bool(keys & MODEL_KEYS) and "template" in keys and not keys & TRAINING_KEYS and "output_dir" not in keys
@@ -102,7 +103,7 @@ def _special_tokens(document: Document) -> bool:
     )
 
 
-def _cloud(keys: set[str]) -> bool:
+def _cloud(keys: frozenset[str]) -> bool:
     return not keys & MODEL_KEYS and ("provider" in keys or {"gpu", "gpu_count"} <= keys)
 
 
@@ -118,7 +119,7 @@ _OTHER_YAML = (
 )
 
 
-def _other_yaml(keys: set[str]) -> str | None:
+def _other_yaml(keys: frozenset[str]) -> str | None:
     if keys & MODEL_KEYS:
         return None
     for kind, marks in _OTHER_YAML:
@@ -127,20 +128,23 @@ def _other_yaml(keys: set[str]) -> str | None:
     return None
 
 
-def _nested_markers(node, markers: frozenset[str], depth: int = 0) -> set[str]:
-    """Which of ``markers`` are keys of a mapping at most three levels down (one walk for all)."""
+def _nested_markers(root, markers: frozenset[str]) -> set[str]:
+    """Which of ``markers`` are keys of a mapping at most three levels down (one walk for all,
+    level by level; a sequence is looked into as far as its first 20 items)."""
     found: set[str] = set()
-    if depth > 3:
-        return found
-    if isinstance(node, Mapping):
-        found.update(m for m in markers if m in node)
-        children = [v for _, v in node.pairs]
-    else:
-        items = getattr(node, "items", None)
-        children = items[:20] if isinstance(items, list) else []
-    for child in children:
-        if isinstance(child, (Mapping, Sequence)):
-            found |= _nested_markers(child, markers, depth + 1)
+    level = [root]
+    for _depth in range(4):
+        below = []
+        for node in level:
+            if isinstance(node, Mapping):
+                for key, value in node.pairs:  # the keys read as they stand: no lookup index per mapping
+                    if isinstance(key, Scalar) and key.text in markers:
+                        found.add(key.text)
+                    if isinstance(value, (Mapping, Sequence)):
+                        below.append(value)
+            elif isinstance(node, Sequence):
+                below.extend(item for item in node.items[:20] if isinstance(item, (Mapping, Sequence)))
+        level = below
     return found
 
 
@@ -184,7 +188,7 @@ OTHER_TRAINING_TOOLS = frozenset({"torchtune recipe", "Hydra config", "Lightning
                                   "LLM Foundry config", "nanotron config", "verl config"})
 
 
-def _other_tool(document: Document, keys: set[str]) -> str | None:
+def _other_tool(document: Document, keys: frozenset[str]) -> str | None:
     found = _nested_markers(document.root, _MARKER_KEYS)
     for marker, tool in _NESTED_MARKERS:
         if marker in found:
@@ -195,7 +199,7 @@ def _other_tool(document: Document, keys: set[str]) -> str | None:
     return None
 
 
-def _old_llamafactory_run(document: Document, keys: set[str]) -> str | None:
+def _old_llamafactory_run(document: Document, keys: frozenset[str]) -> str | None:
     """LLaMA-Factory configs that load a model (and an adapter) but train nothing.
 
     Older releases' ``examples/inference``, ``merge_lora`` and ``train_lora/*_eval.yaml`` files carry

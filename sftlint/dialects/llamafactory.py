@@ -20,7 +20,7 @@ from ..document import Document, Scalar
 from . import dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive, replace_value
-from .evidence import known_keys as keys_of, score_by_keys
+from .evidence import key_set, known_keys as keys_of, score_by_keys
 from .objectives import llamafactory_objective
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 
@@ -39,7 +39,7 @@ def _not(value: Any) -> Any:
 
 def is_v1(document: Document) -> bool:
     """A file in LLaMA-Factory's newer format (``examples/v1/``)."""
-    return any(k in V1_MARKERS for k in document.root.keys()) or (
+    return not V1_MARKERS.isdisjoint(key_set(document)) or (
         isinstance(document.root.get("model"), Scalar) and "model_name_or_path" not in document.root
     )
 

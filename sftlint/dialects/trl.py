@@ -14,7 +14,7 @@ from ..document import Document
 from . import dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive
-from .evidence import known_keys as keys_of, score_by_keys
+from .evidence import key_set, known_keys as keys_of, score_by_keys
 from .hf import _SAME_NAME
 from .objectives import trl_objective
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
@@ -118,7 +118,7 @@ class TRL(Dialect):
         return self.RL_LEARNING_RATE, f"TRL's {objective} config default"
 
     def foreign_share(self, document: Document) -> float:
-        if self.MODEL_CONFIG_MARKS & set(document.root.keys()):
+        if not self.MODEL_CONFIG_MARKS.isdisjoint(key_set(document)):
             return self.RECIPE_FOREIGN_SHARE
         return self.FOREIGN_SHARE
 

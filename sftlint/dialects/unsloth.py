@@ -17,7 +17,7 @@ from ..document import Document
 from .base import Detection, Dialect, key
 from .deriving import derive, replace_value
 from . import dataset_specs
-from .evidence import known_keys as keys_of, known_sections, section, top_level_keys
+from .evidence import known_keys as keys_of, known_sections, section, top_level
 
 #: The CLI's default target modules (``LoraConfig.target_modules``).
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -135,9 +135,10 @@ class Unsloth(Dialect):
                 reasons.append(f"section {name}: holds {', '.join(hits[:3])}")
         if score == 0:
             return Detection(self.name, 0.0, ["no training/lora/data sections"])
-        keys = top_level_keys(document)
-        share = sum(k in self.known_keys for k in keys) / len(keys)
-        reasons.append(f"{sum(k in self.known_keys for k in keys)} of {len(keys)} top-level keys are Unsloth Studio's")
+        keys = top_level(document).keys
+        known = sum(k in self.known_keys for k in keys)
+        share = known / len(keys)
+        reasons.append(f"{known} of {len(keys)} top-level keys are Unsloth Studio's")
         return Detection(self.name, round(score * share, 2), reasons)
 
     def derive(self, config) -> None:
