@@ -92,6 +92,14 @@ def secret_key(key: str | None) -> bool:
     return name in SECRET_KEYS or bool(_patterns()["key"].search(name))
 
 
+@lru_cache(maxsize=4096)
+def key_facts(key: str) -> tuple[bool, bool]:
+    """What a key's name says: whether the name is itself a credential (a token pasted as a key),
+    and whether values under it are credentials (:func:`secret_key`). One remembered answer per name,
+    as every key of every file is asked about."""
+    return find_secret(None, key) is not None, secret_key(key)
+
+
 @lru_cache(maxsize=1)
 def _patterns() -> dict:
     """The patterns every scalar of every file meets, compiled once (the token shapes are tried only

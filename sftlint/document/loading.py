@@ -131,7 +131,11 @@ def read_text(path: Path) -> str:
                     f"file is {size / 1024 / 1024:.1f} MiB, over the {MAX_FILE_BYTES // 1024 // 1024} MiB "
                     "limit for a config; is it a dataset? Exclude it from the paths you lint"
                 )
-            data = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
+            # What the file holds and one byte more, to notice it growing: asking for the limit's
+            # size would allocate two megabytes for every file, which costs more than the read.
+            data = fh.read(size + 1)
+            if len(data) > size:  # it grew since the fstat: read on, still bounded
+                data += fh.read(MAX_FILE_BYTES + 1 - len(data))
     except ReadRefused as exc:
         raise DocumentError(f"file is {exc}" if "regular file" in str(exc) else str(exc)) from None
     except OSError as exc:
@@ -201,7 +205,7 @@ def remember_secrets(root: Node, text: str, limit: int = 200_000) -> list[tuple[
     """(key path, value, source text) of every credential under ``root``: a value of a token shape anywhere (keys
     too), or a real-looking value anywhere below a secret-looking key. Each is registered with
     :mod:`sftlint.redact`, with its source text, so that no output ever shows it."""
-    from ..redact import MIN_SECRET_LENGTH, find_secret, remember, secret_key
+    from ..redact import MIN_SECRET_LENGTH, find_secret, key_facts, remember, secret_key
 
     # Most scalars (``true``, ``2e-4``, ``q_proj``) are shorter than any credential: they are not
     # visited at all, which spares the walk most of its work and changes nothing it finds.
@@ -227,13 +231,15 @@ def remember_secrets(root: Node, text: str, limit: int = 200_000) -> list[tuple[
             for k, v in node.pairs:
                 if isinstance(k, Scalar):
                     name = k.text
-                    if len(name) >= shortest and find_secret(None, name):  # a token as a key
+                    token_key, secret_named = key_facts(name)
+                    if token_key:  # a token as a key
                         stack.append((path, under_secret, k))
                 else:  # a complex key
                     name = "?"
+                    secret_named = secret_key(name)
                     stack.append((path, under_secret, k))
                 if not isinstance(v, Scalar) or len(v.text) >= shortest:
-                    stack.append((f"{path}.{name}" if path else name, under_secret or secret_key(name), v))
+                    stack.append((f"{path}.{name}" if path else name, under_secret or secret_named, v))
         elif isinstance(node, Sequence):
             stack.extend((path, under_secret, item) for item in node.items
                          if not isinstance(item, Scalar) or len(item.text) >= shortest)

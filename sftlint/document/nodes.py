@@ -87,20 +87,27 @@ class Scalar(Node):
 class Mapping(Node):
     """A mapping; ``pairs`` keeps every entry in file order, duplicates included."""
 
-    __slots__ = ("pairs", "flow", "_index", "_indexed")
+    __slots__ = ("pairs", "flow", "_index", "_keys", "_indexed")
 
     def __init__(self, start: Mark, end: Mark, tag: str | None, flow: bool) -> None:
         super().__init__(start, end, tag)
         self.pairs: list[tuple[Node, Node]] = []
         self.flow = flow
         self._index: dict[str, tuple[Scalar, Node]] = {}
+        self._keys: list[str] = []
         self._indexed = -1
+
+    def _reindex(self) -> None:
+        """Rules and dialects look keys up often: the index is built once per shape of the mapping."""
+        entries = [(k.text, (k, v)) for k, v in self.pairs if isinstance(k, Scalar)]
+        self._keys = [name for name, _ in entries]
+        self._index = dict(entries)  # a repeated key: the last entry wins, as in every loader
+        self._indexed = len(self.pairs)
 
     def entry(self, key: str) -> tuple[Scalar, Node] | None:
         """The last entry whose key is ``key`` (the one every loader keeps), or None."""
-        if self._indexed != len(self.pairs):  # rules look keys up often: index once per shape
-            self._index = {k.text: (k, v) for k, v in self.pairs if isinstance(k, Scalar)}
-            self._indexed = len(self.pairs)
+        if self._indexed != len(self.pairs):
+            self._reindex()
         return self._index.get(key)
 
     def get(self, key: str) -> Node | None:
@@ -108,7 +115,10 @@ class Mapping(Node):
         return found[1] if found else None
 
     def keys(self) -> list[str]:
-        return [k.text for k, _ in self.pairs if isinstance(k, Scalar)]
+        """Every key written as a scalar, in file order, repeated ones included."""
+        if self._indexed != len(self.pairs):
+            self._reindex()
+        return list(self._keys)  # a copy: the caller may change it
 
     def __contains__(self, key: str) -> bool:
         return self.entry(key) is not None

@@ -46,6 +46,10 @@ _YAML12_FLOAT = re.compile(
 )
 
 
+#: The characters a number can start with, in YAML 1.1 and 1.2 alike (a sign, a dot, a digit):
+#: text starting otherwise is no number, and is not run through the patterns.
+_NUMBER_START = frozenset("+-.0123456789")
+
 #: Python refuses to convert integers longer than this (4,300 digits); a loader would fail on them,
 #: and sftlint reads such a value as infinitely large, which every range check then reports.
 _MAX_DIGITS = 4300
@@ -71,6 +75,8 @@ def resolve_yaml11(text: str) -> Any:
         return None
     if text in _YAML11_BOOL:
         return _YAML11_BOOL[text]
+    if text[0] not in _NUMBER_START:  # not empty: that is null
+        return text
     if _YAML11_INT.match(text):
         clean = text.replace("_", "")
         if ":" in clean:
@@ -108,6 +114,8 @@ def resolve_yaml12(text: str) -> Any:
         return None
     if text in _YAML12_BOOL:
         return _YAML12_BOOL[text]
+    if text[0] not in _NUMBER_START:  # not empty: that is null
+        return text
     if _YAML12_INT.match(text):
         if text.startswith("0o"):
             return _int(text[2:], 8)
