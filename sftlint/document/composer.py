@@ -14,16 +14,6 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from ruamel.yaml.events import (
-    AliasEvent,
-    MappingEndEvent,
-    MappingStartEvent,
-    ScalarEvent,
-    SequenceEndEvent,
-    SequenceStartEvent,
-    StreamEndEvent,
-)
-
 from .nodes import DocumentError, Duplicate, Mapping, Mark, Node, Scalar, Sequence
 
 #: How many values the file may expand to through aliases before it counts as an alias bomb.
@@ -62,6 +52,24 @@ def event_parser() -> type | None:
 
         _parser_class = _Parser
     return _parser_class
+
+
+_event_kinds: tuple[type, ...] | None = None
+
+
+def event_kinds() -> tuple[type, ...]:
+    """The event classes the composer tells apart, imported on first use (both parsers make their
+    events from ruamel's classes): scalar, mapping start and end, sequence start and end, alias,
+    stream end."""
+    global _event_kinds
+    if _event_kinds is None:
+        from .libyaml import event_classes
+
+        events = event_classes()
+        _event_kinds = (events.ScalarEvent, events.MappingStartEvent, events.MappingEndEvent,
+                        events.SequenceStartEvent, events.SequenceEndEvent, events.AliasEvent,
+                        events.StreamEndEvent)
+    return _event_kinds
 
 
 def _event_reader(text: str) -> Callable[[], Any]:
@@ -126,6 +134,8 @@ def compose_documents(text: str) -> tuple[list[Node], list[Duplicate]]:
     anchors: dict[str, tuple[Node, int]] = {}
     stack: list[_Open] = []
     next_event = _event_reader(text)
+    (ScalarEvent, MappingStartEvent, MappingEndEvent, SequenceStartEvent, SequenceEndEvent, AliasEvent,
+     StreamEndEvent) = event_kinds()  # locals: the loop compares every event with them
     node: Node
     size: int
 

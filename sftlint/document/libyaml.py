@@ -12,7 +12,9 @@ package, completed on first use, so other code never sees the difference.
 
 from __future__ import annotations
 
+import importlib
 import sys
+from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -37,6 +39,12 @@ def parser_errors() -> tuple[type[MarkedYAMLError], type[YAMLError]]:
     from ruamel.yaml.error import MarkedYAMLError, YAMLError  # the submodule alone: never ``from ruamel.yaml import``
 
     return MarkedYAMLError, YAMLError
+
+
+def event_classes() -> ModuleType:
+    """ruamel's event classes (``ruamel.yaml.events``), which the parser's events are instances of."""
+    _defer()
+    return importlib.import_module("ruamel.yaml.events")  # the submodule alone, as above
 
 
 def _defer() -> None:
