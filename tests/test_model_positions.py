@@ -148,3 +148,44 @@ def test_each_github_source_says_the_number_the_table_holds():
                                    "./models/llama-3.1-8b", "C:\\models\\gpt2", "unsloth//gemma-2-9b"])
 def test_odd_names_resolve_to_nothing_without_error(model):
     assert table_id(model, TABLE) is None
+
+
+def test_a_local_model_folder_is_looked_for_once_per_config_and_recorded_for_every_rule(tmp_path, monkeypatch):
+    """MD001, MD002 and MD003 all ask about the base model: its config.json (beside the config, then
+    in the working directory) is looked for no more often than for one of them, recorded as an
+    input, and an edited config.json counts on the next lint."""
+    from sftlint.files import inputs
+
+    project, work = tmp_path / "project", tmp_path / "work"
+    (project / "model").mkdir(parents=True)
+    (work / "cwd-model").mkdir(parents=True)
+    monkeypatch.chdir(work)
+    looks: list[str] = []
+    real_stat = os.stat
+
+    def counting_stat(path, *args, **kwargs):
+        if os.fspath(path).endswith("config.json"):
+            looks.append(os.path.abspath(path))
+        return real_stat(path, *args, **kwargs)
+
+    def lint(model: str, positions: int, select=("MD001", "MD002", "MD003")) -> tuple[list[str], dict]:
+        for folder in (project / "model", work / "cwd-model"):
+            (folder / "config.json").write_text(json.dumps({"model_type": "llama", "max_position_embeddings": positions}))
+        document = parse_document(project / "config.yaml", "# sftlint: dialect=axolotl\n" + _axolotl(model, 2048)
+                                  + "lora_target_modules: [q_proj, v_proj]\n")
+        looks.clear()
+        with monkeypatch.context() as patch, inputs.recording() as seen:
+            patch.setattr(os, "stat", counting_stat)
+            result = lint_document(document, Settings(select=list(select)), build_registry())
+        return sorted(f.code for f in result.findings), seen
+
+    codes, seen = lint("model", 1024)
+    beside = str(project / "model" / "config.json")
+    assert codes == ["MD002"] and beside in seen
+    all_three = list(looks)
+    lint("model", 1024, select=["MD002"])
+    assert all_three == looks and beside in looks
+    assert lint("model", 4096)[0] == []  # edited: read again
+    codes, seen = lint("cwd-model", 1024)
+    assert codes == ["MD002"] and str(work / "cwd-model" / "config.json") in seen
+    assert str(project / "cwd-model" / "config.json") in seen  # looked for beside the config first

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -217,6 +218,29 @@ def test_an_edited_pin_is_read_again_in_the_same_process(project, monkeypatch):
     (project / "requirements-old.txt").write_text("trl==0.15.0\n")
     os.utime(project, ns=(10**18, 10**18))
     assert pins_of(config).pin("trl").newest == (0, 15, 0)
+
+
+def test_the_folders_above_many_configs_are_listed_once_while_unchanged(tmp_path, monkeypatch):
+    """Configs in sibling folders share the folders above them: each is listed once, and listed
+    again when a name in it changes (its modification time does)."""
+    monkeypatch.setattr(project_pins, "RECHECK_AFTER", 0.0)
+    root = tmp_path / "repo"
+    for sub in ("a", "b"):
+        (root / "configs" / sub).mkdir(parents=True)
+    settled = time.time_ns() - 10 * 10**9  # changed long ago, as a checkout's folders are
+    for folder in (root, root / "configs", root / "configs" / "a", root / "configs" / "b"):
+        os.utime(folder, ns=(settled, settled))
+    listed: list[str] = []
+    scandir = os.scandir
+    monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(os.fspath(path)) or scandir(path))
+    assert pins_of(root / "configs" / "a" / "x.yaml", root).root is None
+    assert pins_of(root / "configs" / "b" / "y.yaml", root).root is None
+    assert pins_of(root / "configs" / "a" / "x.yaml", root).root is None
+    assert listed.count(str(root)) == 1 and listed.count(str(root / "configs")) == 1
+    (root / "requirements.txt").write_text("trl==0.16.0\n")
+    pins = pins_of(root / "configs" / "b" / "y.yaml", root)
+    assert pins.root == root and pins.pin("trl").newest == (0, 16, 0)
+    assert listed.count(str(root)) == 2
 
 
 def test_pytest_cache_records_the_pin_files_but_not_the_folder_listing(project):

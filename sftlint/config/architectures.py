@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import os
+import stat
+import weakref
 from pathlib import Path
 from typing import Any
 
@@ -52,7 +54,26 @@ def describe(config) -> Architecture | None:
     if not isinstance(model, str) or not model.strip():
         return None
     model = model.strip()
-    local = _local_config(model, config.document.path)
+    last = _last.get("config")
+    if last is not None and last() is config and _last["model"] == model:  # another rule, the same config
+        for path in _last["looked"]:
+            note(path)
+        return _last["answer"]
+    looked: list[Path] = []
+    answer = _describe(model, _local_config(model, config.document.path, looked))
+    try:
+        _last.update(config=weakref.ref(config), model=model, looked=looked, answer=answer)
+    except TypeError:  # an object that cannot be referred to weakly is simply not remembered
+        _last.clear()
+    return answer
+
+
+#: The config last described, its model, the paths looked at and the answer: the rules that need
+#: an architecture ask in a row about the same config, and each answer costs system calls.
+_last: dict[str, Any] = {}
+
+
+def _describe(model: str, local: dict[str, Any] | None) -> Architecture | None:
     table = load("architectures")
     if local is not None:
         model_type = local.get("model_type") if isinstance(local.get("model_type"), str) else None
@@ -113,16 +134,20 @@ def _modules(known: dict | None) -> frozenset[str] | None:
     return frozenset(known["modules"]) | frozenset(known.get("embeddings", ())) if known else None
 
 
-def _local_config(model: str, config_path: Path) -> dict[str, Any] | None:
-    """The parsed config.json of a model given as a local folder, or None (a Hub id, or unreadable)."""
+def _local_config(model: str, config_path: Path, looked: list[Path]) -> dict[str, Any] | None:
+    """The parsed config.json of a model given as a local folder, or None (a Hub id, or unreadable);
+    the paths looked at are added to ``looked``."""
     if "://" in model:
         return None
-    candidates = [Path(model)] if os.path.isabs(model) else [config_path.parent / model, Path.cwd() / model]
+    # the working directory's candidate stays relative: the system resolves it, no need to ask where we are
+    candidates = [Path(model)] if os.path.isabs(model) else [config_path.parent / model, Path(model)]
     for folder in candidates:
         path = folder / "config.json"
         note(path)  # pytest --sftlint's cache: a config.json that appears or changes counts
+        looked.append(path)
         try:
-            if not path.is_file() or path.stat().st_size > MAX_CONFIG_BYTES:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CONFIG_BYTES:
                 continue
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):

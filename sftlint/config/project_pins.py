@@ -111,10 +111,10 @@ def project_pins(config: Path | str, stop: Path | str | None = None) -> ProjectP
         cached[3] = now if now - cached[3] >= RECHECK_AFTER else cached[3]
         pins, looked = cached[0], cached[1]
     else:
-        pins, looked = _find(start, top)
+        pins, looked, stamps = _find(start, top)
         if len(_cache) >= _CACHE_SIZE:
             _cache.clear()
-        _cache[key] = [pins, looked, _stamps(looked), now]
+        _cache[key] = [pins, looked, stamps, now]
     if inputs.recording_now():
         for path in looked:
             inputs.note(path)
@@ -161,39 +161,83 @@ def _not_projects() -> frozenset[str]:
     return frozenset(os.path.abspath(f) for f in (os.sep, *filter(None, names)))
 
 
-def _find(start: str, top: str) -> tuple[ProjectPins, tuple[str, ...]]:
+def _find(start: str, top: str) -> tuple[ProjectPins, tuple[str, ...], tuple]:
+    """The project at or above ``start``, the paths looked at and their :func:`_stamps`."""
     looked: list[str] = []
+    stamps: list = []
     folder = start
     skip = _not_projects()
     for _ in range(MAX_LEVELS):
         if folder in skip:
             break
-        looked.extend(os.path.join(folder, name) for name in MARKERS)
+        markers = [os.path.join(folder, name) for name in MARKERS]
+        looked.extend(markers)
         looked.append(os.path.join(folder, REQUIREMENTS))
-        requirements = _requirement_files(folder)
-        if requirements or any(os.path.lexists(os.path.join(folder, name)) for name in MARKERS):
+        folder_stamp, requirements, present = _probe(folder)
+        # a marker that is not there has no stamp; only the project's own folder has any
+        stamps.extend(_stamps((path,))[0] if here else None for path, here in zip(markers, present))
+        stamps.append(folder_stamp)
+        if requirements or any(present):
             pins, read = _read_project(folder, requirements)
-            looked.extend(path for path in requirements if path not in looked)
-            return ProjectPins(Path(folder), pins, tuple(read)), tuple(looked)
+            added = [path for path in requirements if path not in looked]
+            looked.extend(added)
+            stamps.extend(_stamps(tuple(added)))
+            return ProjectPins(Path(folder), pins, tuple(read)), tuple(looked), tuple(stamps)
         parent = os.path.dirname(folder)
         if folder == top or parent == folder:
             break
         folder = parent
-    return ProjectPins(), tuple(looked)
+    return ProjectPins(), tuple(looked), tuple(stamps)
 
 
-def _requirement_files(folder: str) -> list[str]:
-    """``requirements*.txt`` in ``folder``, sorted; listed without being recorded as a listing
-    (only these names matter, and pytest's cache records the glob)."""
+#: folder -> (its stamp, its requirement files, which markers are there), kept while the folder's
+#: stamp is unchanged: the configs of a tree share their ancestors, and a folder changes its
+#: modification time when a name in it is added, removed or renamed
+_probes: dict[str, tuple] = {}
+#: A folder changed this recently may change again within its clock's tick without its stamp
+#: changing, so what it holds is listed again (as git treats "racily clean" files).
+SETTLED_NS = 2 * 10**9
+
+
+def _probe(folder: str) -> tuple[tuple[int, int] | None, list[str], tuple[bool, ...]]:
+    """What ``folder`` holds for the search: its stamp (as :func:`_stamps` takes it), its
+    ``requirements*.txt`` files and, per marker, whether it is there (as ``os.path.lexists``)."""
+    stamp = _stamps((folder,))[0]
+    cached = _probes.get(folder)
+    if cached is not None and stamp is not None and cached[0] == stamp:
+        return cached
+    listing = _listing(folder)
+    if listing is None:  # unreadable: ask for each name (a folder may allow that without a listing)
+        return stamp, [], tuple(os.path.lexists(os.path.join(folder, name)) for name in MARKERS)
+    names, requirements = listing
+    folded = {name.casefold() for name in names}
+    # a name that differs only in case is asked about, for a filesystem that ignores case
+    present = tuple(name in names or (name.casefold() in folded and os.path.lexists(os.path.join(folder, name)))
+                    for name in MARKERS)
+    probe = (stamp, requirements, present)
+    if stamp is not None and time.time_ns() - stamp[1] > SETTLED_NS:
+        if len(_probes) >= _CACHE_SIZE:
+            _probes.clear()
+        _probes[folder] = probe
+    return probe
+
+
+def _listing(folder: str) -> tuple[set[str], list[str]] | None:
+    """The names in ``folder`` and its ``requirements*.txt`` files, sorted; listed without being
+    recorded as a listing (only these names matter, and pytest's cache records the glob)."""
     from ..files.inputs import unrecorded
 
     try:
         with unrecorded(), os.scandir(folder) as entries:
-            names = sorted(e.name for e in entries
-                           if e.name.startswith("requirements") and e.name.endswith(".txt") and e.is_file())
+            names = set()
+            requirements = []
+            for e in entries:
+                names.add(e.name)
+                if e.name.startswith("requirements") and e.name.endswith(".txt") and e.is_file():
+                    requirements.append(e.name)
     except OSError:
-        return []
-    return [os.path.join(folder, n) for n in names[:MAX_REQUIREMENT_FILES]]
+        return None
+    return names, [os.path.join(folder, n) for n in sorted(requirements)[:MAX_REQUIREMENT_FILES]]
 
 
 def _read(path: str) -> str | None:
