@@ -118,3 +118,71 @@ def test_each_file_gets_its_own_findings_and_a_fix_is_judged_on_the_new_text(tmp
     text = on.read_text(encoding="utf-8")
     fixed = session.lint_text(on, text.replace("load_in_8bit: on", "load_in_8bit: true"))
     assert "YM002" not in codes(fixed) and "KT001" in codes(fixed)
+
+
+def _reference_secret_walk(root, limit=100_000):
+    """The secret rule's walk as a plain stack: every node once, depth first, at most ``limit`` visits."""
+    from sftlint.document import Mapping, Scalar, Sequence
+
+    stack, seen, found = [(None, root)], set(), []
+    while stack and limit > 0:
+        key, node = stack.pop()
+        limit -= 1
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, Scalar):
+            found.append((key, node))
+        elif isinstance(node, Mapping):
+            stack.extend((k.text if isinstance(k, Scalar) else key, v) for k, v in reversed(node.pairs))
+        elif isinstance(node, Sequence):
+            stack.extend((key, item) for item in reversed(node.items))
+    return found
+
+
+def test_secret_walk_visits_each_node_once_in_order_within_its_limit():
+    from sftlint.rules.secrets.secret_in_config import _walk
+
+    shapes = ALIASES + "more: &x [1, &s tok, {b: *s}]\nc: *x\nd: {f: [*x, *s, [[*s]]]}\n"
+    hostile = parse_document(Path("aliases.yaml"), shapes)
+    for document in [hostile, *_documents()]:
+        full = _reference_secret_walk(document.root)
+        assert _walk(document.root) == full, document.path
+        limits = range(len(full) + 25) if document is hostile else (0, 1, 2, 7, len(full) // 2, len(full) - 1)
+        for limit in limits:
+            assert _walk(document.root, limit) == _reference_secret_walk(document.root, limit), (document.path, limit)
+
+
+def test_a_suggestion_is_remembered_per_candidate_list_not_per_word_alone():
+    first, second = ["learning_rate", "lr_scheduler"], ["learning_rates"]
+    assert unknown_key._close_match("learning_rat", first, 0.8) == ["learning_rate"]
+    assert unknown_key._close_match("learning_rat", second, 0.8) == ["learning_rates"]
+    again = unknown_key._close_match("learning_rat", first, 0.8)
+    again.append("changed by a caller")
+    assert unknown_key._close_match("learning_rat", first, 0.8) == ["learning_rate"]
+
+
+def test_wrong_type_kinds_of_subclassed_values_are_the_isinstance_ones():
+    import enum
+
+    from sftlint.rules.keys.wrong_type import accepts, kind_of
+
+    class Level(enum.IntEnum):
+        LOW = 1
+
+    class Text(str):
+        pass
+
+    assert [kind_of(v) for v in (None, True, 3, 2.5, "x", [1], {"a": 1}, Level.LOW, Text("x"), (1,))] == \
+        ["null", "bool", "int", "float", "str", "list", "dict", "int", "str", "any"]
+    assert accepts(("float",), 3, False) and not accepts(("int",), 2.5, False) and accepts(("int",), 2.0, False)
+    assert accepts(("bool",), Text(" Yes "), True) and not accepts(("bool",), Text("maybe"), True)
+
+
+def test_axolotl_empty_values_name_only_the_keys_that_take_no_null(tmp_path):
+    path = tmp_path / "train.yaml"
+    path.write_text("base_model: x/y\nmicro_batch_size: 2\ndatasets:\n  - path: a.jsonl\n    type: alpaca\n"
+                    "output_dir:\nwandb_project:\nsequence_len:\n", encoding="utf-8")
+    found = [f for f in Session().lint(path).findings if f.code == "TV001" and "written empty" in f.message]
+    assert len(found) == 1
+    assert found[0].message.endswith("output_dir, sequence_len") and found[0].location.row == 6

@@ -79,10 +79,7 @@ class UnknownKey(Rule):
             if dotted in known or dotted in schema.removed or dotted.startswith(("_", ".", "x-")):
                 continue
             prefix, _, last = dotted.rpartition(".")
-            import difflib  # only for files with unknown keys
-
-            close = difflib.get_close_matches(last, _within_reach(last, by_prefix.get(prefix, ()), cutoff), n=1,
-                                              cutoff=cutoff)
+            close = _close_match(last, by_prefix.get(prefix, ()), cutoff)
             if dialect.scripts_add_keys:
                 # a key no typo away from a known one may be the script's own argument
                 typo = near_miss(last, by_prefix.get(prefix, ()))
@@ -118,6 +115,26 @@ def _known_keys(dialect, schema) -> tuple[frozenset[str], dict[str, list[str]]]:
             by_prefix.setdefault(prefix, []).append(last)
         _KNOWN[cache_key] = (known, by_prefix)
     return _KNOWN[cache_key]
+
+
+_CLOSE: dict[tuple[int, str, float], tuple[object, list[str]]] = {}
+
+
+def _close_match(word: str, candidates, cutoff: float) -> list[str]:
+    """The known key difflib finds closest to ``word`` among the shortlist (a list of one, or empty).
+
+    Remembered per candidate list, word and cutoff: the same unknown keys come back file after
+    file, and each costs a dozen full difflib comparisons."""
+    key = (id(candidates), word, cutoff)
+    found = _CLOSE.get(key)
+    if found is None or found[0] is not candidates:  # the list itself is kept, so its id stays its own
+        import difflib  # only for files with unknown keys
+
+        if len(_CLOSE) >= 4096:
+            _CLOSE.clear()  # a long editor session meets many words: keep the memory bounded
+        found = _CLOSE[key] = (candidates, difflib.get_close_matches(word, _within_reach(word, candidates, cutoff),
+                                                                    n=1, cutoff=cutoff))
+    return list(found[1])
 
 
 #: How many candidates, ranked by shared letter pairs, difflib compares in full.

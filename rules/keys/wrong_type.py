@@ -19,7 +19,15 @@ SCALAR_KINDS = frozenset({"int", "float", "bool", "null"})
 BOOL_WORDS = {"true", "false", "yes", "no", "on", "off", "1", "0", "t", "f", "y", "n"}
 
 
+#: The kind of a value of each plain type a loader builds (looked up before the isinstance chain,
+#: which only subclasses need: every key of every file is asked about).
+_KIND_OF_TYPE = {type(None): "null", bool: "bool", int: "int", float: "float", str: "str", list: "list", dict: "dict"}
+
+
 def kind_of(value) -> str:
+    kind = _KIND_OF_TYPE.get(type(value))
+    if kind is not None:
+        return kind
     if value is None:
         return "null"
     if isinstance(value, bool):
@@ -113,16 +121,19 @@ class WrongValueType(Rule):
         if schema is None:
             return
         lenient = bool(dialect.coerces_numeric_strings)
-        yields_to_ym001 = is_selected("YM001", ctx.settings, tuple(ctx.settings.ignored_for(ctx.document.path)))
+        yields_to_ym001 = None  # asked when a value is refused (rarely), not for every file
+        typed, sections, all_checked = schema.keys, schema.sections, dialect.validates_types
         for dotted, _key, node, _mapping in entries(ctx.document, schema):
-            kinds = schema.keys.get(dotted)
-            if not kinds or "any" in kinds or dotted in schema.sections:
+            kinds = typed.get(dotted)
+            if not kinds or "any" in kinds or dotted in sections:
                 continue  # "any": every value is accepted, so the value need not be built
-            if not dialect.validates_types and not _scalar_kinds_only(kinds):
+            if not all_checked and not _scalar_kinds_only(kinds):
                 continue
             value = dialect.node_value(node)
             if accepts(kinds, value, lenient):
                 continue
+            if yields_to_ym001 is None:
+                yields_to_ym001 = is_selected("YM001", ctx.settings, tuple(ctx.settings.ignored_for(ctx.document.path)))
             if yields_to_ym001 and _read_as_string_by_yaml11(node, kinds, lenient):
                 continue  # YM001 reports it, with the exact cause and a fix: one finding, not two
             shown = node.text if isinstance(node, Scalar) else kind_of(value)

@@ -65,23 +65,54 @@ class SecretInConfig(Rule):
             )
 
 
-def _walk(root, limit: int = 100_000):
-    """(key, scalar) for every scalar value, keys included as the nearest mapping key."""
-    stack: list[tuple[str | None, object]] = [(None, root)]
+def _walk(root, limit: int = 100_000) -> list[tuple[str | None, Scalar]]:
+    """(key, scalar) for every scalar value, keys included as the nearest mapping key: each node
+    once (an alias's target too), depth first in file order, and no more than ``limit`` nodes
+    visited (a revisited alias counts), so a hostile file stays cheap."""
+    found: list[tuple[str | None, Scalar]] = []
     seen: set[int] = set()
-    while stack and limit > 0:
-        key, node = stack.pop()
-        limit -= 1
+    left = limit
+
+    # A list built by one recursive function, with the scalars handled in their parent's loop:
+    # the rule looks at every scalar of every file, and a generator or a call per node costs more.
+    def visit(key: str | None, node) -> bool:
+        """Visit ``node``; False once the limit is reached (nothing more is visited)."""
+        nonlocal left
+        if left <= 0:
+            return False
+        left -= 1
         if id(node) in seen:
-            continue
+            return True
         seen.add(id(node))
-        if isinstance(node, Scalar):
-            yield key, node
-        elif isinstance(node, Mapping):
-            for k, v in reversed(node.pairs):
-                stack.append((k.text if isinstance(k, Scalar) else key, v))
+        if isinstance(node, Mapping):
+            for k, v in node.pairs:
+                name = k.text if isinstance(k, Scalar) else key
+                if isinstance(v, Scalar):
+                    if left <= 0:
+                        return False
+                    left -= 1
+                    if id(v) not in seen:
+                        seen.add(id(v))
+                        found.append((name, v))
+                elif not visit(name, v):
+                    return False
         elif isinstance(node, Sequence):
-            stack.extend((key, item) for item in reversed(node.items))
+            for item in node.items:
+                if isinstance(item, Scalar):
+                    if left <= 0:
+                        return False
+                    left -= 1
+                    if id(item) not in seen:
+                        seen.add(id(item))
+                        found.append((key, item))
+                elif not visit(key, item):
+                    return False
+        elif isinstance(node, Scalar):
+            found.append((key, node))
+        return True
+
+    visit(None, root)
+    return found
 
 
 def _article(noun: str) -> str:

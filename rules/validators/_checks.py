@@ -8,6 +8,8 @@ from typing import Any, Callable, Iterable
 from sftlint import Violation
 from sftlint.records import record
 
+from .._shared import per_file
+
 
 @record(frozen=True)
 class Check:
@@ -41,14 +43,18 @@ def lower(value: Any) -> Any:
 
 def run(ctx, checks: Iterable[Check], tool: str, checked: str) -> Iterable[Violation]:
     """Violations for the checks ``ctx``'s config trips, one per check; ``checked`` is the release
-    whose source the checks were read in (named when a check's first release is not known)."""
-    data = ctx.config.dialect.node_value(ctx.document.root)
+    whose source the checks were read in (named when a check's first release is not known).
+
+    The checks read the whole config as the tool's loader builds it; that value is built once per
+    file (trainer-rejects runs two tables on it). The checks only read it."""
+    config = ctx.config
+    data = per_file(config, "loader's value", lambda: config.dialect.node_value(ctx.document.root))
     if not isinstance(data, dict):
         return
     for check in checks:
-        if check.dialects and not ctx.config.dialect.answers_to(check.dialects):
+        if check.dialects and not config.dialect.answers_to(check.dialects):
             continue
-        if check.objectives and ctx.config.objective not in check.objectives:
+        if check.objectives and config.objective not in check.objectives:
             continue
         try:
             tripped = check.condition(data)

@@ -40,8 +40,10 @@ def _required_but_empty(data: dict) -> list[str]:
     fields = load("axolotl")["classes"]["AxolotlInputConfig"]
     empty = []
     for key, value in data.items():
+        if value is not None:
+            continue  # only an empty value is looked up
         kinds = fields.get(key, {}).get("type", ["any"]) if isinstance(key, str) else ["any"]
-        if value is None and "null" not in kinds and "any" not in kinds:
+        if "null" not in kinds and "any" not in kinds:
             empty.append(key)
     return empty
 

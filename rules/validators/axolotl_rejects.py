@@ -6,6 +6,8 @@ from ._checks import run
 from .axolotl_checks import CHECKS
 from .axolotl_more_checks import CHECKS as MORE_CHECKS
 
+ALL_CHECKS = CHECKS + MORE_CHECKS
+
 
 class AxolotlRejectsConfig(Rule):
     """## What it does
@@ -133,4 +135,4 @@ class AxolotlRejectsConfig(Rule):
     dialects = frozenset({"axolotl"})
 
     def check(self, ctx):
-        yield from run(ctx, CHECKS + MORE_CHECKS, "axolotl", "0.19")
+        yield from run(ctx, ALL_CHECKS, "axolotl", "0.19")
