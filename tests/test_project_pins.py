@@ -222,7 +222,8 @@ def test_an_edited_pin_is_read_again_in_the_same_process(project, monkeypatch):
 
 def test_the_folders_above_many_configs_are_listed_once_while_unchanged(tmp_path, monkeypatch):
     """Configs in sibling folders share the folders above them: each is listed once, and listed
-    again when a name in it changes (its modification time does)."""
+    again when a name in it changes (its modification time does); checking an answer again asks
+    about each folder once, not about each name looked for in it."""
     monkeypatch.setattr(project_pins, "RECHECK_AFTER", 0.0)
     root = tmp_path / "repo"
     for sub in ("a", "b"):
@@ -235,7 +236,12 @@ def test_the_folders_above_many_configs_are_listed_once_while_unchanged(tmp_path
     monkeypatch.setattr(os, "scandir", lambda path=".": listed.append(os.fspath(path)) or scandir(path))
     assert pins_of(root / "configs" / "a" / "x.yaml", root).root is None
     assert pins_of(root / "configs" / "b" / "y.yaml", root).root is None
-    assert pins_of(root / "configs" / "a" / "x.yaml", root).root is None
+    asked: list[str] = []
+    stat = os.stat
+    monkeypatch.setattr(os, "stat", lambda path, *a, **k: asked.append(os.fspath(path)) or stat(path, *a, **k))
+    assert pins_of(root / "configs" / "a" / "x.yaml", root).root is None  # checked again: one look per folder
+    monkeypatch.setattr(os, "stat", stat)
+    assert sorted(asked) == sorted(str(f) for f in (root, root / "configs", root / "configs" / "a"))
     assert listed.count(str(root)) == 1 and listed.count(str(root / "configs")) == 1
     (root / "requirements.txt").write_text("trl==0.16.0\n")
     pins = pins_of(root / "configs" / "b" / "y.yaml", root)

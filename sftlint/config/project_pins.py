@@ -107,7 +107,7 @@ def project_pins(config: Path | str, stop: Path | str | None = None) -> ProjectP
     key = (start, top)
     now = time.monotonic()
     cached = _cache.get(key)
-    if cached is not None and (now - cached[3] < RECHECK_AFTER or _stamps(cached[1]) == cached[2]):
+    if cached is not None and (now - cached[3] < RECHECK_AFTER or _current_stamps(cached[1]) == cached[2]):
         cached[3] = now if now - cached[3] >= RECHECK_AFTER else cached[3]
         pins, looked = cached[0], cached[1]
     else:
@@ -146,6 +146,30 @@ def _stamps(paths: tuple[str, ...]) -> tuple:
             out.append(None)
         else:
             out.append((info.st_size, info.st_mtime_ns))
+    return tuple(out)
+
+
+def _current_stamps(looked: tuple[str, ...]) -> tuple:
+    """The stamps of the paths :func:`_find` looked at, as it took them: the system is asked once
+    per folder when the folder is unchanged since it was listed (a marker it did not hold is still
+    not there), and about each path that may have changed."""
+    out: list[tuple[int, int] | None] = []
+    folders: dict[str, tuple] = {}  # folder -> (its stamp, its listing if still true)
+    for path in looked:
+        folder, name = os.path.split(path)
+        if "*" in name or name in MARKERS:
+            if folder not in folders:
+                stamp = _stamps((folder,))[0]
+                probe = _probes.get(folder)
+                folders[folder] = (stamp, probe if probe is not None and stamp is not None and probe[0] == stamp else None)
+            stamp, probe = folders[folder]
+            if "*" in name:
+                out.append(stamp)
+                continue
+            if probe is not None and not probe[2][MARKERS.index(name)]:
+                out.append(None)
+                continue
+        out.append(_stamps((path,))[0])
     return tuple(out)
 
 
