@@ -59,7 +59,7 @@ def describe(config) -> Architecture | None:
         for path in _last["looked"]:
             note(path)
         return _last["answer"]
-    looked: list[Path] = []
+    looked: list[str] = []
     answer = _describe(model, _local_config(model, config.document.path, looked))
     try:
         _last.update(config=weakref.ref(config), model=model, looked=looked, answer=answer)
@@ -134,22 +134,24 @@ def _modules(known: dict | None) -> frozenset[str] | None:
     return frozenset(known["modules"]) | frozenset(known.get("embeddings", ())) if known else None
 
 
-def _local_config(model: str, config_path: Path, looked: list[Path]) -> dict[str, Any] | None:
+def _local_config(model: str, config_path: Path, looked: list[str]) -> dict[str, Any] | None:
     """The parsed config.json of a model given as a local folder, or None (a Hub id, or unreadable);
     the paths looked at are added to ``looked``."""
     if "://" in model:
         return None
-    # the working directory's candidate stays relative: the system resolves it, no need to ask where we are
-    candidates = [Path(model)] if os.path.isabs(model) else [config_path.parent / model, Path(model)]
+    # plain strings, and the working directory's candidate left relative for the system to resolve:
+    # every config asks, and most of them name a Hub id that is no folder at all
+    candidates = [model] if os.path.isabs(model) else [os.path.join(os.path.dirname(config_path), model), model]
     for folder in candidates:
-        path = folder / "config.json"
+        path = os.path.join(folder, "config.json")
         note(path)  # pytest --sftlint's cache: a config.json that appears or changes counts
         looked.append(path)
         try:
             info = os.stat(path)
             if not stat.S_ISREG(info.st_mode) or info.st_size > MAX_CONFIG_BYTES:
                 continue
-            data = json.loads(path.read_text(encoding="utf-8"))
+            with open(path, encoding="utf-8") as fh:
+                data = json.loads(fh.read())
         except (OSError, ValueError):
             continue
         if isinstance(data, dict):

@@ -7,6 +7,8 @@ import os
 import stat
 from pathlib import Path
 
+from .inputs import note
+
 
 def kind(path: Path | str, follow: bool = True) -> str:
     """``"file"`` (a regular file), ``"dir"``, ``"other"`` (device, FIFO, socket), ``"link"`` (with
@@ -14,8 +16,6 @@ def kind(path: Path | str, follow: bool = True) -> str:
 
     Every answer may change a finding, so the path is noted for ``pytest --sftlint``'s cache
     (:mod:`sftlint.files.inputs`; nothing happens outside a recording)."""
-    from .inputs import note
-
     note(path)
     try:
         mode = os.stat(path).st_mode if follow else os.lstat(path).st_mode
