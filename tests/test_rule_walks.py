@@ -8,13 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from sftlint.config.architectures import describe
 from sftlint.config.key_snapshots import for_dialect
 from sftlint.document import iter_scalars, load_document, parse_document
 from sftlint.lint.session import Session
 from sftlint.rules.keys import unknown_key
 from sftlint.rules.keys._walk import entries
-from sftlint.rules.model._architecture import architecture
 from sftlint.rules.yaml_pitfalls._scalars import _plain_scalars
 
 from corpus import FILES
@@ -89,20 +87,6 @@ def test_unknown_key_shortlist_is_the_stable_sort_of_all_candidates(dialect):
             for cutoff in (0.6, 0.8, 0.95):
                 got = unknown_key._within_reach(word, candidates, cutoff)
                 assert got == _reference_shortlist(word, candidates, cutoff), (prefix, word, cutoff)
-
-
-def test_architecture_is_looked_up_once_per_file_and_model(tmp_path):
-    path = tmp_path / "train.yaml"
-    path.write_text("base_model: TinyLlama/TinyLlama-1.1B-Chat-v1.0\nsequence_len: 4096\nmicro_batch_size: 1\n",
-                    encoding="utf-8")
-    config = Session().lint(path).config
-    first = architecture(config)
-    assert first == describe(config) and first.max_positions == 2048
-    assert architecture(config) is first
-    from sftlint.config.canonical import Origin, Setting
-
-    config.set(Setting("base_model", "gpt2", Origin.FILE))  # another model: another answer, not the first
-    assert architecture(config) == describe(config) != first
 
 
 def test_each_file_gets_its_own_findings_and_a_fix_is_judged_on_the_new_text(tmp_path):

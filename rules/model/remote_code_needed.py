@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from ._architecture import architecture
+from sftlint.config.architectures import describe
 
 
 class RemoteCodeNeeded(Rule):
@@ -51,7 +51,7 @@ class RemoteCodeNeeded(Rule):
         setting = config.get("trust_remote_code")
         if setting is not None and setting.value is True:
             return
-        arch = architecture(config)
+        arch = describe(config)
         if arch is None or arch.remote_code is None:
             return
         where = "'trust_remote_code' is off" if setting is not None and setting.in_file else \

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from ._architecture import architecture
+from sftlint.config.architectures import describe
 
 from .._shared import key_name
 
@@ -77,7 +77,7 @@ class SequenceBeyondPositions(Rule):
         setting = config.get("max_seq_length")
         if setting is None or not setting.in_file or isinstance(setting.value, bool) or not isinstance(setting.value, int):
             return
-        arch = architecture(config)
+        arch = describe(config)
         if arch is None or arch.max_positions is None or setting.value <= arch.max_positions:
             return
         name = key_name(config, setting, "max_seq_length")

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from ._architecture import architecture
+from sftlint.config.architectures import describe
 
 from ..qlora._values import ALL_LINEAR, target_list
 
@@ -60,7 +60,7 @@ class TargetsNotInModel(Rule):
             linear = config.document.root.get(config.dialect.all_linear_key)
             if linear is not None and config.dialect.node_value(linear) is True:
                 return  # every linear layer is adapted whatever the list says
-        arch = architecture(config)
+        arch = describe(config)
         if arch is None or arch.modules is None:
             return
         missing = [t for t in targets if t.rsplit(".", 1)[-1] not in arch.modules]
