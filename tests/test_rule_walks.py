@@ -13,7 +13,7 @@ from sftlint.document import iter_scalars, load_document, parse_document
 from sftlint.lint.session import Session
 from sftlint.rules.keys import unknown_key
 from sftlint.rules.keys._walk import entries
-from sftlint.rules.yaml_pitfalls._scalars import _plain_scalars
+from sftlint.rules._scalar_walk import scalar_walk
 
 from corpus import FILES
 
@@ -45,7 +45,7 @@ def _documents():
 def test_plain_scalars_are_iter_scalars_plain_ones_in_its_order():
     for document in _documents():
         expected = [(k, s) for k, s in iter_scalars(document.root) if s.plain]
-        got = _plain_scalars(document.root)
+        got = scalar_walk(document).plain
         assert [(id(k), id(s)) for k, s in got] == [(id(k), id(s)) for k, s in expected], document.path
 
 
@@ -131,10 +131,10 @@ def test_secret_walk_visits_each_node_once_in_order_within_its_limit():
     hostile = parse_document(Path("aliases.yaml"), shapes)
     for document in [hostile, *_documents()]:
         full = _reference_secret_walk(document.root)
-        assert _walk(document.root) == full, document.path
+        assert _walk(document) == full, document.path
         limits = range(len(full) + 25) if document is hostile else (0, 1, 2, 7, len(full) // 2, len(full) - 1)
         for limit in limits:
-            assert _walk(document.root, limit) == _reference_secret_walk(document.root, limit), (document.path, limit)
+            assert _walk(document, limit) == _reference_secret_walk(document.root, limit), (document.path, limit)
 
 
 def test_a_suggestion_is_remembered_per_candidate_list_not_per_word_alone():

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
-from sftlint.document import Mapping, Scalar, Sequence
+from sftlint.document import Scalar
 from sftlint.redact import find_secret
+
+from .._scalar_walk import scalar_walk
 
 
 class SecretInConfig(Rule):
@@ -51,7 +53,7 @@ class SecretInConfig(Rule):
     severity = Severity.ERROR
 
     def check(self, ctx):
-        for key, node in _walk(ctx.document.root):
+        for key, node in _walk(ctx.document):
             secret = find_secret(key, node.text)
             if secret is None:
                 continue
@@ -65,54 +67,11 @@ class SecretInConfig(Rule):
             )
 
 
-def _walk(root, limit: int = 100_000) -> list[tuple[str | None, Scalar]]:
+def _walk(document, limit: int = 100_000) -> list[tuple[str | None, Scalar]]:
     """(key, scalar) for every scalar value, keys included as the nearest mapping key: each node
     once (an alias's target too), depth first in file order, and no more than ``limit`` nodes
     visited (a revisited alias counts), so a hostile file stays cheap."""
-    found: list[tuple[str | None, Scalar]] = []
-    seen: set[int] = set()
-    left = limit
-
-    # A list built by one recursive function, with the scalars handled in their parent's loop:
-    # the rule looks at every scalar of every file, and a generator or a call per node costs more.
-    def visit(key: str | None, node) -> bool:
-        """Visit ``node``; False once the limit is reached (nothing more is visited)."""
-        nonlocal left
-        if left <= 0:
-            return False
-        left -= 1
-        if id(node) in seen:
-            return True
-        seen.add(id(node))
-        if isinstance(node, Mapping):
-            for k, v in node.pairs:
-                name = k.text if isinstance(k, Scalar) else key
-                if isinstance(v, Scalar):
-                    if left <= 0:
-                        return False
-                    left -= 1
-                    if id(v) not in seen:
-                        seen.add(id(v))
-                        found.append((name, v))
-                elif not visit(name, v):
-                    return False
-        elif isinstance(node, Sequence):
-            for item in node.items:
-                if isinstance(item, Scalar):
-                    if left <= 0:
-                        return False
-                    left -= 1
-                    if id(item) not in seen:
-                        seen.add(id(item))
-                        found.append((key, item))
-                elif not visit(key, item):
-                    return False
-        elif isinstance(node, Scalar):
-            found.append((key, node))
-        return True
-
-    visit(None, root)
-    return found
+    return scalar_walk(document).named_within(limit)
 
 
 def _article(noun: str) -> str:

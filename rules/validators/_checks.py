@@ -51,11 +51,7 @@ def run(ctx, checks: Iterable[Check], tool: str, checked: str) -> Iterable[Viola
     data = per_file(config, "loader's value", lambda: config.dialect.node_value(ctx.document.root))
     if not isinstance(data, dict):
         return
-    for check in checks:
-        if check.dialects and not config.dialect.answers_to(check.dialects):
-            continue
-        if check.objectives and config.objective not in check.objectives:
-            continue
+    for check in _applicable(checks, config.dialect, config.objective):
         try:
             tripped = check.condition(data)
         except (AttributeError, TypeError, ValueError, ArithmeticError):
@@ -78,3 +74,24 @@ def run(ctx, checks: Iterable[Check], tool: str, checked: str) -> Iterable[Viola
         yield Violation(f"{tool} {release} refuses this config: {message}", node,
                         data={"source": check.source, "since": check.since, "checked": checked})
 
+
+_APPLICABLE: dict[tuple[int, int, str], tuple[object, object, list[Check]]] = {}
+
+
+def _applicable(checks: Iterable[Check], dialect, objective: str) -> list[Check]:
+    """The checks, in their order, that hold for ``dialect`` and ``objective``: worked out once per
+    table, dialect and objective, not for each of a hundred checks in every file."""
+    if not isinstance(objective, str):
+        return [check for check in checks if _holds(check, dialect, objective)]
+    key = (id(checks), id(dialect), objective)
+    found = _APPLICABLE.get(key)
+    if found is None or found[0] is not checks or found[1] is not dialect:  # both kept: their ids stay theirs
+        if len(_APPLICABLE) >= 256:
+            _APPLICABLE.clear()  # tables built afresh by each caller would otherwise pile up
+        found = _APPLICABLE[key] = (checks, dialect, [check for check in checks if _holds(check, dialect, objective)])
+    return found[2]
+
+
+def _holds(check: Check, dialect, objective) -> bool:
+    return (not check.dialects or dialect.answers_to(check.dialects)) and \
+        (not check.objectives or objective in check.objectives)
