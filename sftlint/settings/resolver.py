@@ -489,8 +489,11 @@ class SettingsResolver:
         if settings_file is _UNSET:
             here = _settings_file_in(folder, names)
             settings_file = self._by_dir[folder] = here if here is not None else self._nearest(os.path.dirname(folder))
+        files = list(files)
+        # a folder's files are all relative or all absolute: the working directory is asked for once
+        cwd = os.getcwd() if files and not os.path.isabs(os.fspath(files[0])) else None
         for file in files:
-            self._by_path.setdefault(_absolute(file), settings_file)
+            self._by_path.setdefault(_absolute(file, cwd), settings_file)
         return self._settings(settings_file)
 
     def _nearest(self, folder: str) -> Path | None:
@@ -530,7 +533,8 @@ class SettingsResolver:
 _UNSET: Any = object()
 
 
-def _absolute(path: Path | str) -> str:
-    """``path`` made absolute without normalising it ("a/link/.." must still mean what the system says)."""
+def _absolute(path: Path | str, cwd: str | None = None) -> str:
+    """``path`` made absolute without normalising it ("a/link/.." must still mean what the system
+    says), against ``cwd`` when the caller has just asked for the working directory."""
     key = os.fspath(path)
-    return key if os.path.isabs(key) else os.path.join(os.getcwd(), key)
+    return key if os.path.isabs(key) else os.path.join(cwd if cwd is not None else os.getcwd(), key)
