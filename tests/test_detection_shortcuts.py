@@ -10,7 +10,8 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from sftlint.dialects import choose_dialect
-from sftlint.dialects.evidence import edit_distance, foreign_keys, near_miss, top_level, top_level_keys
+from sftlint.dialects.evidence import edit_distance, foreign_keys, near_miss
+from sftlint.dialects.top_level import top_level, top_level_keys
 from sftlint.dialects.launchers import sftlint_recognize_non_training
 from sftlint.document import parse_document
 from sftlint.plugin.loading import build_registry

@@ -89,7 +89,8 @@ def choose_dialect(document: "Document", dialects: dict[str, Dialect], setting: 
 
 def _own_arguments(document: "Document", dialects: dict[str, Dialect]) -> str | None:
     """'keys no supported tool has' when a refused file has several: the clearest reason to give."""
-    from .evidence import foreign_keys, top_level_keys
+    from .evidence import foreign_keys
+    from .top_level import top_level_keys
 
     known: frozenset[str] = frozenset()
     for dialect in dialects.values():

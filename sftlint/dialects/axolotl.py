@@ -15,6 +15,7 @@ from . import axolotl_run, dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive
 from .evidence import known_keys as keys_of, score_by_keys
+from .top_level import top_level
 from .objectives import axolotl_objective
 
 
@@ -173,7 +174,8 @@ class Axolotl(Dialect):
             derive(config, "save_strategy", "steps", "save_steps is set")
         elif not config.is_set("save_strategy"):
             derive(config, "save_strategy", "epoch", "axolotl saves each epoch when save_steps is unset")
-        if any(k.startswith("unsloth_") and self.node_value(v) for k, v in _pairs(root)):
+        if any([k.startswith("unsloth_") for k in top_level(config.document).keys]) and \
+                any(k.startswith("unsloth_") and self.node_value(v) for k, v in _pairs(root)):  # most files have none
             derive(config, "use_unsloth", True, "an unsloth_* key is on")
         test = root.get("test_datasets")
         if test is not None:

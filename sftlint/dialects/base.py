@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, NamedTuple
 from ..config.canonical import Origin, Setting, TrainingConfig
 from ..document import Document, Mapping, Node, Scalar, Sequence
 from ..records import field, record
+from .objectives import set_objective_and_method
+from .top_level import key_set, top_level
 
 if TYPE_CHECKING:
     from ..config.key_snapshots import KeySchema
@@ -181,8 +183,6 @@ class Dialect:
         key every config of the tool has is missing, or several keys are fields of no class the
         tool reads (a training script's own arguments, or another tool's config).
         """
-        from .evidence import foreign_keys, top_level
-
         top = top_level(document)
         keys = top.keys
         if self.required_keys and self.required_keys.isdisjoint(top.key_set):
@@ -196,6 +196,8 @@ class Dialect:
         unknown = len(top.plain) - len(accepted.intersection(top.plain))
         if unknown < self.FOREIGN_LIMIT or unknown < self.foreign_share(document) * len(keys):
             return None  # the foreign keys are some of these: not enough of them, typos or not
+        from .evidence import foreign_keys
+
         foreign = foreign_keys(document, accepted)
         if len(foreign) >= self.FOREIGN_LIMIT and len(foreign) >= self.foreign_share(document) * len(keys):
             shown = ", ".join(foreign[:4]) + (", ..." if len(foreign) > 4 else "")
@@ -216,10 +218,13 @@ class Dialect:
             return self.scalar_value(node)
         if _depth > 20:
             return None
+        scalar = self.scalar_value  # a scalar inside is converted directly: most values are scalars
         if isinstance(node, Mapping):
-            return {k.text: self.node_value(v, _depth + 1) for k, v in node.pairs if isinstance(k, Scalar)}
+            return {k.text: scalar(v) if isinstance(v, Scalar) else self.node_value(v, _depth + 1)
+                    for k, v in node.pairs if isinstance(k, Scalar)}
         if isinstance(node, Sequence):
-            return [self.node_value(item, _depth + 1) for item in node.items]
+            return [scalar(item) if isinstance(item, Scalar) else self.node_value(item, _depth + 1)
+                    for item in node.items]
         return None
 
     # -- reading into the canonical model -------------------------------------------------------
@@ -239,16 +244,15 @@ class Dialect:
             reader = copy.copy(self)
             reader.yaml_version = "1.2"
             return reader.read(document)
-        from .evidence import key_set
-
         config = TrainingConfig(self, document)
+        root = document.root
         present = key_set(document)
         for k in self.keys:
             if k.path[0] not in present:
                 continue  # most of the tool's keys are not in a given file: no lookup for those
             if config.is_set(k.field):
                 continue  # an earlier (preferred) key already set it
-            entry = document.lookup(k.path)
+            entry = root.entry(k.path[0]) if len(k.path) == 1 else document.lookup(k.path)  # most keys are top-level
             if entry is None:
                 continue
             key_node, value_node = entry
@@ -264,8 +268,6 @@ class Dialect:
             if config.get(name) is None:
                 config.set(Setting(name, value, Origin.DEFAULT, note=note))
         self.derive(config)
-        from .objectives import set_objective_and_method
-
         set_objective_and_method(config)
         return config
 

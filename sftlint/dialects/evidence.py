@@ -14,10 +14,11 @@ from __future__ import annotations
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, NamedTuple
+from typing import Iterable
 
 from ..document import Document, Mapping
 from .base import Detection
+from .top_level import top_level, top_level_keys  # noqa: F401 (top_level_keys is imported from here too)
 
 #: The built-in dialects whose key lists decide how telling a key is.
 BUILTIN = ("axolotl", "llamafactory", "trl", "hf", "unsloth")
@@ -59,51 +60,19 @@ def key_weight(key: str) -> float:
     return _weights().get(key, 0.0)
 
 
-class TopLevel(NamedTuple):
-    """What every dialect's detection asks of a file's top-level keys, worked out once per file."""
-
-    #: The mapping these facts are about, and its number of entries then (a new document, or an
-    #: edited one, gets new facts).
-    root: Mapping
-    size: int
-    #: The top-level keys in file order, each once.
-    keys: tuple[str, ...]
-    key_set: frozenset[str]
-    #: The keys that may be foreign: all but the ``_`` and ``x-`` ones that every tool tolerates.
-    plain: tuple[str, ...]
-    #: :func:`key_weight` of each of ``keys``.
-    weights: tuple[float, ...]
+# Per dialect name: (hallmarks, known, table) with the table of :func:`_weight_table`; the same two
+# objects (a dialect's class attributes) come with every file, so the table is built once.
+_tables: dict[str, tuple[dict[str, float], frozenset[str], dict[str, float]]] = {}
 
 
-# The facts of the last document asked about: detection asks about the same file once per dialect
-# (and abstain, the launcher recognisers and the key rules ask again), so they are worked out once.
-# Holding the root keeps it alive until the next file, which also makes ``is`` a safe identity test.
-_last: TopLevel | None = None
-
-
-def top_level(document: Document) -> TopLevel:
-    """The :class:`TopLevel` facts of ``document``'s keys."""
-    global _last
-    root = document.root
-    last = _last
-    if last is not None and last.root is root and last.size == len(root.pairs):
-        return last
-    keys = tuple(dict.fromkeys(root.keys()))
-    weights = _weights()
-    last = _last = TopLevel(root, len(root.pairs), keys, frozenset(keys),
-                            tuple([k for k in keys if not k.startswith(("_", "x-"))]),
-                            tuple([weights.get(k, 0.0) for k in keys]))
-    return last
-
-
-def top_level_keys(document: Document) -> list[str]:
-    """The file's top-level keys in order, each once."""
-    return list(top_level(document).keys)
-
-
-def key_set(document: Document) -> frozenset[str]:
-    """The file's top-level keys, as a set."""
-    return top_level(document).key_set
+def _weight_table(name: str, hallmarks: dict[str, float], known: frozenset[str]) -> dict[str, float]:
+    """Every key the tool knows or has as a hallmark, with its weight plus its hallmark bonus."""
+    entry = _tables.get(name)
+    if entry is None or entry[0] is not hallmarks or entry[1] is not known:
+        weights = _weights()
+        table = {key: weights.get(key, 0.0) + hallmarks.get(key, 0.0) for key in (*known, *hallmarks)}
+        entry = _tables[name] = (hallmarks, known, table)
+    return entry[2]
 
 
 def score_by_keys(
@@ -122,14 +91,12 @@ def score_by_keys(
     if not keys:
         return Detection(name, 0.0, ["no keys"])
     known = known_keys(name) if known is None else known
+    table = _weight_table(name, hallmarks, known)
+    mine = [key for key in keys if key in table]
     # (-weight, position among the tool's keys, key): sorts heaviest first, in file order on ties
-    telling: list[tuple[float, int, str]] = []
-    for key, weight in zip(keys, top.weights):
-        if key in known or key in hallmarks:
-            telling.append((-(weight + hallmarks.get(key, 0.0)), len(telling), key))
-    telling.sort()
+    telling = sorted([(-table[key], i, key) for i, key in enumerate(mine)])
     share = len(telling) / len(keys)
-    evidence = sum(-negative for negative, _, _ in telling)
+    evidence = sum([-negative for negative, _, _ in telling])
     score = round(evidence * share, 2)
     reasons = []
     named = [k for negative, _, k in telling if negative < 0][:3]

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from ..document import Document
 from .base import Detection, Dialect, key
-from .evidence import known_keys as keys_of, top_level
+from .evidence import known_keys as keys_of
+from .top_level import top_level
 from .objectives import training_arguments_objective
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 

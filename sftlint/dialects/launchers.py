@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .. import hookimpl
 from ..document import Document, Mapping, Scalar, Sequence
-from .evidence import key_set
+from .top_level import key_set
 
 #: Keys that only a training run has; their presence means "lint this file".
 TRAINING_KEYS = frozenset({

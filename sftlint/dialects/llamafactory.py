@@ -20,7 +20,8 @@ from ..document import Document, Scalar
 from . import dataset_specs
 from .base import Detection, Dialect, key
 from .deriving import derive, replace_value
-from .evidence import key_set, known_keys as keys_of, score_by_keys
+from .evidence import known_keys as keys_of, score_by_keys
+from .top_level import key_set
 from .objectives import llamafactory_objective
 from .trainer_defaults import ENUM_KEYS, INTERVAL_STRATEGIES, TRAINING_ARGUMENTS
 

@@ -168,7 +168,7 @@ def objective_of(config: "TrainingConfig") -> tuple[str, str]:
     if objective == "sft":
         model = str(config.value("base_model") or "").lower()
         names = (model, config.document.path.name.lower())
-        if any(fragment in n for fragment in _EMBEDDING_MODELS for n in names):
+        if any([fragment in n for fragment in _EMBEDDING_MODELS for n in names]):  # a list: no generator to resume
             return "embedding", "an embedding or encoder model"
     return objective, why
 

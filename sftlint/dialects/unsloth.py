@@ -17,7 +17,8 @@ from ..document import Document
 from .base import Detection, Dialect, key
 from .deriving import derive, replace_value
 from . import dataset_specs
-from .evidence import known_keys as keys_of, known_sections, section, top_level
+from .evidence import known_keys as keys_of, known_sections, section
+from .top_level import top_level
 
 #: The CLI's default target modules (``LoraConfig.target_modules``).
 DEFAULT_TARGETS = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]

@@ -11,16 +11,17 @@ import os
 import re
 from pathlib import Path
 
-from ..settings.bounds import out_of_range, parse_count
+from ..settings.bounds import MAX_COUNT, out_of_range, parse_count
 from ..config.canonical import Origin, Setting, TrainingConfig
 from ..dialects import DialectChoice, UnknownDialect, choose_dialect
 from ..document import Document, DocumentError, Node, NotSettings, load_document, load_text
 from .findings import Finding, Location, Severity
 from ..links import rule_url
 from ..plugin.calls import CAUGHT, call_impls, check_violation, describe
+from ..plan.build import build_plan, counts_packed_rows
 from ..plugin.loading import Registry
 from ..records import field, record
-from .rule import RuleContext
+from .rule import Rule, RuleContext
 from .selection import severity_for
 from ..settings.resolver import Settings
 from .suppressions import skips_file, suppressions
@@ -95,7 +96,14 @@ def check_ranges(result: FileResult, config: TrainingConfig) -> None:
     """Report every value beyond what sftlint computes with where it was written, and make it unknown
     to the plan and the rules (a ``max_steps: 1e19`` must not be planned step by step)."""
     for name, setting in list(config.settings.items()):
-        why = out_of_range(name, setting.value)
+        value = setting.value
+        kind = value.__class__
+        if kind is int or kind is float:
+            if -MAX_COUNT < value < MAX_COUNT:
+                continue  # within every limit out_of_range applies: no call for the common case
+        elif kind is bool or not isinstance(value, (int, float)):
+            continue  # not a number: out_of_range's own first test
+        why = out_of_range(name, value)
         if why is None:
             continue
         node = setting.node or setting.key
@@ -243,11 +251,31 @@ def plan_document(document: Document, settings: Settings, registry: Registry, re
     apply_hints(config, settings)
     check_ranges(result, config)
     result.config = config
-    from ..plan.build import build_plan, counts_packed_rows
-
     result.plan = build_plan(config, settings, count_packed=counts_packed_rows())
     _add_plugin_notes(result, registry)
     return result
+
+
+def _applies_everywhere(rule: type[Rule]) -> bool:
+    """Whether the rule holds for every config: no dialect, objective or method of its own, and
+    the base class's ``applies_to`` (a rule may decide in its own way)."""
+    return (getattr(rule.applies_to, "__func__", None) is getattr(Rule.applies_to, "__func__")
+            and not (rule.dialects or rule.objectives or rule.methods))
+
+
+# Per list of selected rules (the registry keeps one list per settings and ignores): the rules
+# with whether each holds for every config, so that most rules are run without asking.
+_marked_lists: dict[int, tuple[list, list[tuple[str, type[Rule], bool]]]] = {}
+
+
+def _marked(selected: list) -> list[tuple[str, type[Rule], bool]]:
+    entry = _marked_lists.get(id(selected))
+    if entry is None or entry[0] is not selected:
+        if len(_marked_lists) >= 64:  # a long-lived process (the editor's) meets new settings now and then
+            _marked_lists.clear()
+        entry = _marked_lists[id(selected)] = (selected, [(code, rule, _applies_everywhere(rule))
+                                                          for code, rule in selected])
+    return entry[1]
 
 
 def lint_document(document: Document, settings: Settings, registry: Registry, result: FileResult | None = None,
@@ -261,8 +289,8 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
         return result
     silenced = suppressions(document)
     file_ignores = settings.ignored_for(path)
-    for code, rule in registry.selected(settings, tuple(file_ignores)):
-        if not rule.applies_to(config):
+    for code, rule, everywhere in _marked(registry.selected(settings, tuple(file_ignores))):
+        if not everywhere and not rule.applies_to(config):
             continue
         ctx = RuleContext(document, config, plan, settings, settings.options_for(rule), session)
         violations = []

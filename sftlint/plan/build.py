@@ -19,6 +19,7 @@ from ..config.canonical import TrainingConfig
 from ..document import Mapping
 from . import arithmetic, objectives, tool_conventions, trainer_loop
 from .dataset_size import count_examples
+from .memory_estimate import estimate_memory
 from .model import TrainingPlan
 from .schedules import learning_rates, scheduler_error
 from ..dialects.values import as_int, as_number, as_positive_int
@@ -196,8 +197,6 @@ def build_plan(config: TrainingConfig, settings, count_packed: bool = True) -> T
     length = _steps(config, plan, arguments, batches)
     _warmup_and_schedule(config, inputs, plan, arguments, length)
     _events(arguments, plan, length)
-    from .memory_estimate import estimate_memory
-
     plan.memory = estimate_memory(config, plan)
     return plan
 

@@ -67,7 +67,8 @@ def _candidates(raw: str, config_dir: Path | None) -> list[Path]:
     if path.is_absolute():
         return [path]
     bases = [config_dir] if config_dir is not None else []
-    return [base / path for base in bases] + [Path.cwd() / path]
+    cwd = _scope.cwd if _scope is not None else Path.cwd()
+    return [base / path for base in bases] + [cwd / path]
 
 
 def _resolve(raw: str, config_dir: Path | None) -> Path | None:
@@ -87,12 +88,25 @@ class _Scope:
     def __init__(self, config_dir: Path | None, settings) -> None:
         self.budget = Budget(MAX_DATA_BYTES, MAX_DATA_SECONDS)
         self.anywhere = bool(getattr(settings, "read_data_outside", False))
-        roots = [Path.cwd()]
-        if config_dir is not None:
-            roots.append(config_dir)
-        if settings is not None and getattr(settings, "path", None) is not None:
-            roots.append(settings.path.parent)
-        self.roots = roots
+        self._config_dir, self._settings = config_dir, settings
+        self._cwd: Path | None = None
+
+    @property
+    def cwd(self) -> Path:
+        """The working directory, asked once per count (most datasets are looked for there)."""
+        if self._cwd is None:
+            self._cwd = Path.cwd()
+        return self._cwd
+
+    @property
+    def roots(self) -> list[Path]:
+        """The folders a dataset folder may lie in; only a folder dataset needs them."""
+        roots = [self.cwd]
+        if self._config_dir is not None:
+            roots.append(self._config_dir)
+        if self._settings is not None and getattr(self._settings, "path", None) is not None:
+            roots.append(self._settings.path.parent)
+        return roots
 
 
 _scope: _Scope | None = None

@@ -73,6 +73,9 @@ MODELS: dict[str, Shape] = {
     "phi-3-medium": Shape(5120, 40, 40, 10, 17920, 32064),
 }
 
+#: The keys of :data:`MODELS`, longest first (sorted once here rather than for every config).
+_MODELS_LONGEST_FIRST = sorted(MODELS, key=len, reverse=True)
+
 #: CUDA context, cuBLAS workspaces and allocator slack, measured at 0.5-1 GiB on recent GPUs.
 OVERHEAD_BYTES = 1 * GIB
 #: Sequence length assumed when the config does not say (TRL's default ``max_length``).
@@ -97,14 +100,15 @@ def model_shape(base_model: Any, roots: list[Path]) -> tuple[Shape, str] | None:
     """The shape of ``base_model`` and where it came from, or None when it cannot be known."""
     if not isinstance(base_model, str) or not base_model:
         return None
+    absolute = Path(base_model).is_absolute()
     for root in roots:
-        config = (root / base_model / "config.json") if not Path(base_model).is_absolute() else Path(base_model) / "config.json"
+        config = (root / base_model / "config.json") if not absolute else Path(base_model) / "config.json"
         if is_file(config):  # noted for pytest --sftlint's cache: a config.json that appears later counts
             shape = shape_from_config(config)
             if shape is not None:
                 return shape, str(config)
     lowered = base_model.lower().replace("meta-llama-3", "llama-3")
-    for key in sorted(MODELS, key=len, reverse=True):
+    for key in _MODELS_LONGEST_FIRST:
         if key in lowered:
             return MODELS[key], f"built-in table ('{key}')"
     return None
@@ -198,8 +202,7 @@ def _whole(value, default: int) -> int:
 def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | None:
     """Peak memory per GPU, as a dict of byte counts by term plus ``total_bytes``, or None."""
     if roots is None:
-        doc_path = Path(config.document.path)
-        roots = [doc_path.parent, Path.cwd()]
+        roots = [Path(config.document.path).parent, Path.cwd()]
     found = model_shape(config.value("base_model"), roots)
     if found is None:
         return None

@@ -206,6 +206,47 @@ def schedule_factor(name: str, lr: float, warmup: int, total: int, kwargs: dict[
     return warmup_stable_decay(warmup, total, **kwargs)
 
 
+def _warmup_curve(lr: float, warmup: int, steps: int) -> list[float]:
+    w = float(max(1, warmup))
+    return [lr * (float(step) / w) for step in range(min(warmup, steps))]
+
+
+def linear_curve(lr: float, warmup: int, total: int, steps: int) -> list[float]:
+    """``lr x linear(warmup, total)(s)`` for s in 0..steps-1, the same arithmetic in one loop."""
+    span = float(max(1, total - warmup))
+    # ``x if x > 0.0 else 0.0`` is max(0.0, x) to the bit (NaN and -0.0 give 0.0), without a call a step
+    return _warmup_curve(lr, warmup, steps) + [lr * (x if x > 0.0 else 0.0) for x in
+                                               [float(total - step) / span for step in range(max(warmup, 0), steps)]]
+
+
+def cosine_curve(lr: float, warmup: int, total: int, steps: int, num_cycles: Any = 0.5,
+                 min_lr_rate: Any = 0.0) -> list[float]:
+    """``lr x cosine(warmup, total, num_cycles, min_lr_rate)(s)`` for s in 0..steps-1, the same
+    arithmetic in one loop (values that are not numbers fail at the same first decaying step)."""
+    rising = _warmup_curve(lr, warmup, steps)
+    if steps <= max(warmup, 0):
+        return rising
+    span, cos = float(max(1, total - warmup)), math.cos
+    turn = math.pi * float(num_cycles) * 2.0
+    values = [0.5 * (1.0 + cos(turn * (float(step - warmup) / span))) * (1 - min_lr_rate) + min_lr_rate
+              for step in range(max(warmup, 0), steps)]
+    return rising + [lr * (x if x > 0.0 else 0.0) for x in values]  # max(0.0, x), as in linear_curve
+
+
+def _curve(name: str, lr: float, warmup: int, total: int, kwargs: dict[str, Any], steps: int) -> list[float] | None:
+    """The whole curve at once for the schedules most runs use (one function call per step is
+    most of the cost of a long curve); None for the others. ``kwargs`` are already checked."""
+    if type(warmup) is not int or type(total) is not int:
+        return None
+    if name == "linear":
+        return linear_curve(lr, warmup, total, steps)
+    if name == "cosine":
+        return cosine_curve(lr, warmup, total, steps, kwargs.get("num_cycles", 0.5))
+    if name == "cosine_with_min_lr":
+        return cosine_curve(lr, warmup, total, steps, kwargs.get("num_cycles", 0.5), _min_lr_rate(lr, kwargs, name))
+    return None
+
+
 def learning_rates(name: str, lr: float, warmup: int, total: int, kwargs: dict[str, Any] | None = None,
                    steps: int | None = None) -> tuple[list[float] | None, str | None]:
     """The lr used at optimizer steps 1..``steps`` (default ``total``, the length the scheduler is
@@ -214,7 +255,9 @@ def learning_rates(name: str, lr: float, warmup: int, total: int, kwargs: dict[s
         return None, f"lr_scheduler_type {name!r} follows the evaluation loss, so its curve is not known in advance"
     try:
         factor = schedule_factor(name, lr, warmup, total, kwargs)
-        return [lr * factor(step) for step in range(total if steps is None else steps)], None
+        length = total if steps is None else steps
+        curve = _curve(name, lr, warmup, total, kwargs or {}, length)
+        return (curve if curve is not None else [lr * factor(step) for step in range(length)]), None
     except ScheduleError as exc:
         return None, str(exc)
     except (TypeError, ValueError, ZeroDivisionError, OverflowError) as exc:
