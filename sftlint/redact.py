@@ -110,7 +110,7 @@ def _patterns() -> dict:
 
 def find_secret(key: str | None, value: object) -> Secret | None:
     """The credential held by ``value`` under ``key``, or None."""
-    if not isinstance(value, str):
+    if not isinstance(value, str) or len(value) < MIN_SECRET_LENGTH:  # most values: no lookup at all
         return None
     return _find_secret(key, value)
 

@@ -3,6 +3,8 @@ exactly what asking about every value finds."""
 
 from __future__ import annotations
 
+import re
+import string
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -10,18 +12,41 @@ from hypothesis import strategies as st
 
 from hostile_secrets import TOKENS, placements
 from sftlint.document import DocumentError, Mapping, Scalar, Sequence, parse_document, remember_secrets
-from sftlint.redact import MIN_SECRET_LENGTH, SECRET_KEYS, find_secret, secret_key
+from sftlint.redact import MIN_SECRET_LENGTH, SECRET_KEYS, SHAPES, WANDB_KEY, _find_secret, find_secret, secret_key
 
 #: Keys under which find_secret is most willing: token shapes, W&B keys, any real-looking value.
 KEYS = [None, "token", "wandb_api_key", "hub_token", "db_password", "x-api-key", *sorted(SECRET_KEYS)]
-#: Characters every recognised shape is made of, so short texts come close to matching.
-ALPHABET = "hfsk_-antgpouxbrlcAKISGPD0123456789:/@.aef ABCQZ"
+#: Characters the recognised shapes are made of.
+ALPHABET = string.ascii_letters + string.digits + "_-:/@. "
+#: Short texts, many of them starting with a shape's public prefix (whatever shapes there are).
+SHORT_TEXTS = st.one_of(
+    st.text(alphabet=ALPHABET, max_size=MIN_SECRET_LENGTH - 1),
+    st.builds(lambda prefix, rest: (prefix + rest)[:MIN_SECRET_LENGTH - 1],
+              st.sampled_from([prefix for _, prefix, _ in SHAPES]), st.text(alphabet=ALPHABET, max_size=8)),
+)
 
 
-@settings(max_examples=400, deadline=None)
-@given(key=st.sampled_from(KEYS), text=st.text(alphabet=ALPHABET, max_size=MIN_SECRET_LENGTH - 1))
+@settings(max_examples=600, deadline=None)
+@given(key=st.sampled_from(KEYS), text=SHORT_TEXTS)
 def test_nothing_shorter_than_the_shortest_credential_is_one(key, text):
-    assert find_secret(key, text) is None
+    """The recogniser itself (find_secret turns such text away before asking it)."""
+    assert _find_secret(key, text) is None
+
+
+def shortest_text(pattern: str) -> int:
+    """The fewest characters a text needs for ``pattern`` to find something in it: the shortest
+    match, plus what its lookbehinds and lookaheads need around it."""
+    parsed = re._parser.parse(pattern)  # the standard library's own reading of the pattern
+    around = sum(av[1].getwidth()[0] for op, av in parsed if op is re._constants.ASSERT)
+    return parsed.getwidth()[0] + around
+
+
+def test_every_recognised_shape_needs_at_least_the_shortest_length():
+    assert min(shortest_text(pattern) for _, _, pattern in SHAPES) == MIN_SECRET_LENGTH
+    assert shortest_text(WANDB_KEY) >= MIN_SECRET_LENGTH
+    real_looking = "Ab3dE6g" + "h" * 10
+    assert find_secret("hub_token", real_looking[:MIN_SECRET_LENGTH + 1]) is not None  # under a secret key
+    assert _find_secret("hub_token", real_looking[:MIN_SECRET_LENGTH - 1]) is None
 
 
 def test_the_shortest_credential_is_recognised():
