@@ -170,3 +170,14 @@ def test_axolotl_empty_values_name_only_the_keys_that_take_no_null(tmp_path):
     found = [f for f in Session().lint(path).findings if f.code == "TV001" and "written empty" in f.message]
     assert len(found) == 1
     assert found[0].message.endswith("output_dir, sequence_len") and found[0].location.row == 6
+
+
+def test_every_yaml11_boolean_word_passes_the_boolean_rules_first_test():
+    from sftlint.document.yaml_types import _YAML11_BOOL, resolve_yaml11
+    from sftlint.rules.yaml_pitfalls.yaml11_boolean import BOOLEAN_INITIALS
+
+    spec_words = [w for base in ("y", "yes", "n", "no", "true", "false", "on", "off")
+                  for w in (base, base.capitalize(), base.upper())]
+    for word in [*_YAML11_BOOL, *spec_words]:
+        if isinstance(resolve_yaml11(word), bool):
+            assert len(word) <= 5 and word[:1] in BOOLEAN_INITIALS, word

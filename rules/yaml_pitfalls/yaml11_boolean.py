@@ -7,6 +7,11 @@ from ._fields import kinds_for
 from ._scalars import yaml11_plain_scalars
 
 
+#: YAML 1.1's boolean words (y, yes, on, true, n, no, off, false, each in three casings) are at
+#: most five letters long and start with one of these.
+BOOLEAN_INITIALS = frozenset("yYnNoOtTfF")
+
+
 class Yaml11Boolean(Rule):
     """## What it does
     Finds plain `yes`, `no`, `on`, `off` (any case) in configs read by a YAML 1.1 loader, which
@@ -50,8 +55,9 @@ class Yaml11Boolean(Rule):
     def check(self, ctx):
         dialect = ctx.config.dialect
         for key, scalar in yaml11_plain_scalars(ctx):
-            if len(scalar.text) > 5:
-                continue  # longer than YAML 1.1's longest boolean word ("false"): no boolean to either loader
+            text = scalar.text
+            if len(text) > 5 or text[:1] not in BOOLEAN_INITIALS:
+                continue  # not one of YAML 1.1's boolean words: the loaders agree, no need to resolve it
             v11, v12 = scalar.value11, scalar.value12
             if not isinstance(v11, bool) or isinstance(v12, bool):
                 continue
