@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from sftlint import Rule, Severity, Violation
 from sftlint.document import Scalar
-from sftlint.redact import find_secret
+from sftlint.redact import MIN_SECRET_LENGTH, find_secret
 
 from .._scalar_walk import scalar_walk
 
@@ -54,6 +54,8 @@ class SecretInConfig(Rule):
 
     def check(self, ctx):
         for key, node in _walk(ctx.document):
+            if len(node.text) < MIN_SECRET_LENGTH:
+                continue  # shorter than any credential (most values): not worth asking
             secret = find_secret(key, node.text)
             if secret is None:
                 continue
