@@ -181,3 +181,12 @@ def test_every_yaml11_boolean_word_passes_the_boolean_rules_first_test():
     for word in [*_YAML11_BOOL, *spec_words]:
         if isinstance(resolve_yaml11(word), bool):
             assert len(word) <= 5 and word[:1] in BOOLEAN_INITIALS, word
+
+
+def test_the_shortest_credentials_are_still_reported(tmp_path):
+    path = tmp_path / "train.yaml"
+    path.write_text("base_model: x/y\nmicro_batch_size: 2\nsequence_len: 512\nlearning_rate: 0.0002\n"
+                    "datasets:\n  - path: s://a:b@\n    type: alpaca\nhub_model_id: abcdefgh\nhub_token: abcdefgh\n"
+                    "output_dir: ://a:b\n", encoding="utf-8")
+    found = sorted(f.data["key"] for f in Session().lint(path).findings if f.code == "SEC001")
+    assert found == ["hub_token", "path"]
