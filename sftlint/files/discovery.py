@@ -104,10 +104,11 @@ def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
         if files:
             settings = resolver.for_listed(real_folder, names, [path for path, _ in files])
             for path, entry in files:
-                if settings.is_excluded(path) or (
+                real = os.path.realpath(path) if entry.is_symlink() else os.path.join(real_folder, entry.name)
+                if settings.is_excluded(path, real) or (
                         settings.respect_gitignore and rules and gitignore.ignored(path, top=root)):
                     continue
-                yield path, (os.path.realpath(path) if entry.is_symlink() else os.path.join(real_folder, entry.name))
+                yield path, real
         below = []
         for entry in sorted((e for e in entries if _is_dir(e)), key=lambda e: e.name):
             if not _searchable_name(entry.name):
@@ -124,10 +125,11 @@ def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
                 settings = resolver.for_listed(real_folder, names)
             if listed is None:  # os.walk does not enter a linked folder, and cannot list an unreadable one
                 continue
-            if (settings.exclude and settings.is_excluded(Path(child))) or (
+            real_child = os.path.join(real_folder, entry.name)
+            if (settings.exclude and settings.is_excluded(Path(child), real_child)) or (
                     settings.respect_gitignore and rules and gitignore.ignored(child, is_dir=True, top=root)):
                 continue
-            below.append((child, folder_path / entry.name, os.path.join(real_folder, entry.name), listed))
+            below.append((child, folder_path / entry.name, real_child, listed))
         pending.extend(reversed(below))
 
 

@@ -42,7 +42,8 @@ class GitIgnore:
         absolute = os.path.abspath(path)
         decision = None
         for base, spec in self.rules_in(os.path.dirname(absolute), top):
-            relative = os.path.relpath(absolute, base).replace(os.sep, "/") + ("/" if is_dir else "")
+            # base is a folder above the path, both normalised: what relpath would say, without its work
+            relative = (absolute[len(base.rstrip(os.sep)) + 1:] or ".").replace(os.sep, "/") + ("/" if is_dir else "")
             include = spec.check_file(relative).include
             if include is not None:
                 decision = include

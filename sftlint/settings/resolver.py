@@ -91,14 +91,18 @@ class Settings:
     def root(self) -> Path:
         return self.path.parent if self.path else Path.cwd()
 
-    def relative(self, file: Path) -> str:
-        """``file`` relative to the settings file's folder, as globs in settings are written."""
+    def relative(self, file: Path, real: str | None = None) -> str:
+        """``file`` relative to the settings file's folder, as globs in settings are written
+        (``real``: its real path, when a folder search already knows it)."""
         root = self._resolved_root
         if root is None:
             root = self._resolved_root = os.path.realpath(self.root)
-        absolute = os.path.realpath(file)
-        if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep):
-            return PurePosixPath(os.path.relpath(absolute, root)).as_posix()
+        absolute = real if real is not None else os.path.realpath(file)
+        if absolute == root:
+            return "."
+        inside = root.rstrip(os.sep) + os.sep
+        if absolute.startswith(inside):
+            return absolute[len(inside):]  # both are real paths, so this is what relpath would say
         return PurePosixPath(file).as_posix()
 
     def ignored_for(self, file: Path) -> list[str]:
@@ -122,10 +126,10 @@ class Settings:
                     return size
         return None
 
-    def is_excluded(self, file: Path) -> bool:
+    def is_excluded(self, file: Path, real: str | None = None) -> bool:
         if not self.exclude:
             return False
-        rel = self.relative(file)
+        rel = self.relative(file, real)
         return any(glob_match(rel, p) for p in self.exclude)
 
     def is_excluded_with_parents(self, file: Path) -> bool:
