@@ -245,14 +245,18 @@ class Dialect:
             reader.yaml_version = "1.2"
             return reader.read(document)
         config = TrainingConfig(self, document)
+        # filled here through its own dict: this loop runs for every key of every file
+        settings = config.settings
         root = document.root
         present = key_set(document)
         for k in self.keys:
-            if k.path[0] not in present:
+            first = k.path[0]
+            if first not in present:
                 continue  # most of the tool's keys are not in a given file: no lookup for those
-            if config.is_set(k.field):
+            earlier = settings.get(k.field)
+            if earlier is not None and earlier.origin is Origin.FILE:
                 continue  # an earlier (preferred) key already set it
-            entry = root.entry(k.path[0]) if len(k.path) == 1 else document.lookup(k.path)  # most keys are top-level
+            entry = document.lookup(k.path) if k.path[1:] else root.entry(first)
             if entry is None:
                 continue
             key_node, value_node = entry
@@ -262,11 +266,11 @@ class Dialect:
                     value = k.read(value)
                 except (TypeError, ValueError):
                     pass  # keep the raw value; type rules report it
-            config.set(Setting(k.field, value, Origin.FILE, k.path, key_node, value_node))
+            settings[k.field] = Setting(k.field, value, Origin.FILE, k.path, key_node, value_node)
         note = f"{self.title} default"
         for name, value in self.defaults.items():
-            if config.get(name) is None:
-                config.set(Setting(name, value, Origin.DEFAULT, note=note))
+            if settings.get(name) is None:
+                settings[name] = Setting(name, value, Origin.DEFAULT, note=note)
         self.derive(config)
         set_objective_and_method(config)
         return config

@@ -135,15 +135,18 @@ def _nested_markers(root, markers: frozenset[str]) -> set[str]:
     level = [root]
     for _depth in range(4):
         below = []
+        # node classes are compared with ``is`` (no subclasses exist): no call for each of the
+        # hundreds of entries a file has, and the keys read as they stand, with no lookup index
         for node in level:
-            if isinstance(node, Mapping):
-                for key, value in node.pairs:  # the keys read as they stand: no lookup index per mapping
-                    if isinstance(key, Scalar) and key.text in markers:
+            if node.__class__ is Mapping:
+                for key, value in node.pairs:
+                    if key.__class__ is Scalar and key.text in markers:
                         found.add(key.text)
-                    if isinstance(value, (Mapping, Sequence)):
+                    if value.__class__ is Mapping or value.__class__ is Sequence:
                         below.append(value)
-            elif isinstance(node, Sequence):
-                below.extend(item for item in node.items[:20] if isinstance(item, (Mapping, Sequence)))
+            elif node.__class__ is Sequence:
+                below.extend([item for item in node.items[:20]
+                              if item.__class__ is Mapping or item.__class__ is Sequence])
         level = below
     return found
 

@@ -51,7 +51,7 @@ class _Inputs:
         self.sources = plan_sources
 
     def get(self, name: str) -> Any:
-        setting = self.config.get(name)
+        setting = self.config.settings.get(name)
         if setting is not None and setting.value is not None:
             self.sources[name] = f"{_show(setting.value)} ({setting.describe_origin()})"
             return setting.value

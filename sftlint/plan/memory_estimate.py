@@ -102,7 +102,7 @@ def model_shape(base_model: Any, roots: list[Path]) -> tuple[Shape, str] | None:
         return None
     absolute = Path(base_model).is_absolute()
     for root in roots:
-        config = (root / base_model / "config.json") if not absolute else Path(base_model) / "config.json"
+        config = root.joinpath(base_model, "config.json") if not absolute else Path(base_model) / "config.json"
         if is_file(config):  # noted for pytest --sftlint's cache: a config.json that appears later counts
             shape = shape_from_config(config)
             if shape is not None:
