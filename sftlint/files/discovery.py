@@ -104,7 +104,7 @@ def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
         if files:
             settings = resolver.for_listed(real_folder, names, [path for path, _ in files])
             for path, entry in files:
-                real = os.path.realpath(path) if entry.is_symlink() else os.path.join(real_folder, entry.name)
+                real = os.path.realpath(path) if _is_link(entry) else os.path.join(real_folder, entry.name)
                 if settings.is_excluded(path, real) or (
                         settings.respect_gitignore and rules and gitignore.ignored(path, top=root)):
                     continue
@@ -114,7 +114,7 @@ def _walk(root: Path, resolver: SettingsResolver, gitignore: GitIgnore):
             if not _searchable_name(entry.name):
                 continue
             child = os.path.join(folder, entry.name)
-            listed = None if entry.is_symlink() else _listing(child)
+            listed = None if _is_link(entry) else _listing(child)
             if listed is not None:
                 venv = any(e.name == "pyvenv.cfg" and _is_file(e) for e in listed)
             else:
@@ -153,6 +153,14 @@ def _is_file(entry: os.DirEntry) -> bool:
     """Whether the entry is a regular file, following a link (:func:`safe_paths.kind` is "file")."""
     try:
         return entry.is_file()
+    except OSError:
+        return False
+
+
+def _is_link(entry: os.DirEntry) -> bool:
+    """Whether the entry is a symbolic link (as ``os.path.islink``, False when it cannot be asked)."""
+    try:
+        return entry.is_symlink()
     except OSError:
         return False
 
