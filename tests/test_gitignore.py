@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from sftlint.files.discovery import discover
 from sftlint.files.gitignore import GitIgnore
+from sftlint.settings.resolver import SettingsResolver
 
 CLEAN = """\
 # sftlint: dialect=hf
@@ -67,6 +69,23 @@ def test_outside_a_repository_the_searched_folders_gitignore_holds(cli, write):
     write("project/out/b.yaml", CLEAN)
     write("project/.gitignore", "out/\n")
     assert listed(cli, "project") == ["project/a.yaml"]
+
+
+def test_a_search_skips_what_the_matcher_says_of_each_path_a_nested_repository_included(repo, write):
+    """A search learns from its listings where ``.git`` and ``.gitignore`` files are; what it skips
+    is what a fresh matcher, asking the system about each path, says: a nested repository (a
+    submodule's ``.git`` file) has its own rules, not the outer ones."""
+    write("inner/.git", "gitdir: ../.git/modules/inner\n")
+    write("inner/.gitignore", "skip.yaml\n")
+    for relative in ("inner/out/kept.yaml", "inner/skip.yaml", "inner/deeper/skip.yaml", "inner/deeper/ok.yaml"):
+        write(relative, CLEAN)
+    files, _ = discover([repo], SettingsResolver())
+    found = {p.relative_to(repo).as_posix() for p in files}
+    every = {p.relative_to(repo).as_posix() for p in repo.rglob("*.y*ml")}
+    matcher = GitIgnore()
+    assert found == {f for f in every if not matcher.ignored_with_parents(repo / f, top=repo)}
+    assert {"inner/out/kept.yaml", "inner/deeper/ok.yaml", "logs/keep.yaml"} <= found
+    assert not {"inner/skip.yaml", "inner/deeper/skip.yaml", "out/run1/config.yml"} & found
 
 
 @pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
