@@ -23,7 +23,6 @@ folder and process (re-read when one changes), and every path looked at is recor
 
 from __future__ import annotations
 
-import ast
 import os
 import re
 import time
@@ -351,6 +350,8 @@ def _from_setup_cfg(text: str) -> list[str]:
 
 def _from_setup_py(text: str) -> list[str]:
     """Every string literal of ``setup.py`` that names one of the tools; the file is parsed, never run."""
+    import ast  # only for projects with a setup.py: its import is a millisecond of every check
+
     try:
         tree = ast.parse(text)
     except (SyntaxError, ValueError, RecursionError, MemoryError):
