@@ -33,15 +33,17 @@ class MappingError(ValueError):
     """A value the Trainer could not accept; the message names it."""
 
 
-def _tool(plan) -> Dialect:
+def _tool(plan, tool: Dialect | None = None) -> Dialect:
     """The dialect that made ``plan``, whose tool's conventions the run follows: whether it counts
-    the run itself (``computes_run_length``), how ``max_samples`` caps the data."""
-    return builtin_dialect(getattr(plan, "dialect", None))
+    the run itself (``computes_run_length``), how ``max_samples`` caps the data. ``tool`` is the
+    dialect object itself where the caller has the config (a plugin's dialect included); with only a
+    plan, the built-in dialect of the plan's name."""
+    return tool if tool is not None else builtin_dialect(getattr(plan, "dialect", None))
 
 
-def passes_fixed_length(plan, mode: str) -> bool:
+def passes_fixed_length(plan, mode: str, tool: Dialect | None = None) -> bool:
     """True when the Trainer gets the plan's step count and warmup as fixed numbers."""
-    return mode == "smoke" or _tool(plan).computes_run_length
+    return mode == "smoke" or _tool(plan, tool).computes_run_length
 
 
 def _plan_or(plan, name: str, values: Mapping[str, Any], key: str, notes: list[str]):
@@ -74,7 +76,8 @@ def warmup_argument(values: Mapping[str, Any]) -> float | int:
     return int(steps) if steps >= 1 else float(steps)
 
 
-def schedule_arguments(plan, values: Mapping[str, Any], mode: str) -> tuple[dict[str, Any], list[str]]:
+def schedule_arguments(plan, values: Mapping[str, Any], mode: str,
+                       tool: Dialect | None = None) -> tuple[dict[str, Any], list[str]]:
     """Learning rate, schedule, batch, accumulation, length and warmup for ``TrainingArguments``.
 
     ``plan`` is what the run is checked against: a smoke plan in smoke mode, the config's plan in
@@ -90,7 +93,7 @@ def schedule_arguments(plan, values: Mapping[str, Any], mode: str) -> tuple[dict
         "gradient_accumulation_steps": int(_plan_or(plan, "gradient_accumulation_steps", values,
                                                     "gradient_accumulation_steps", notes)),
     }
-    fixed = passes_fixed_length(plan, mode) and plan is not None and plan.total_steps is not None
+    fixed = passes_fixed_length(plan, mode, tool) and plan is not None and plan.total_steps is not None
     if fixed:
         args["max_steps"] = int(plan.total_steps)
         args["num_train_epochs"] = float(plan.num_train_epochs or 1.0) if mode != "smoke" else 1.0
@@ -116,7 +119,8 @@ def drop_last_argument(plan, values: Mapping[str, Any]) -> bool:
     return raw is True or (isinstance(raw, str) and raw.strip().lower() in ("true", "1", "yes"))
 
 
-def data_slicing(plan, values: Mapping[str, Any], mode: str, steps: int, world_size: int) -> dict[str, Any]:
+def data_slicing(plan, values: Mapping[str, Any], mode: str, steps: int, world_size: int,
+                 tool: Dialect | None = None) -> dict[str, Any]:
     """Which rows train: a smoke run's first rows, or the tool's per-dataset caps and hold-out."""
     if mode == "smoke":
         batch = int(getattr(plan, "per_device_batch_size", None) or 8)
@@ -124,15 +128,15 @@ def data_slicing(plan, values: Mapping[str, Any], mode: str, steps: int, world_s
         return {"max_rows": steps * batch * accumulation * world_size, "max_rows_each": None, "val_size": None}
     cap = as_int(values.get("max_samples"))
     cap = cap if cap is not None and cap > 0 else None
-    each = _tool(plan).max_samples_per_dataset
+    each = _tool(plan, tool).max_samples_per_dataset
     val = as_number(values.get("val_size"))
     return {"max_rows": None if each else cap, "max_rows_each": cap if each else None,
             "val_size": val if val is not None and val > 0 else None}
 
 
-def quantization_arguments(values: Mapping[str, Any], dialect: str | None) -> dict[str, Any]:
+def quantization_arguments(values: Mapping[str, Any], dialect: str | None, tool: Dialect | None = None) -> dict[str, Any]:
     """4-bit settings: the config's, else what the tool's loader uses (``loader_4bit_defaults``)."""
-    defaults = builtin_dialect(dialect).loader_4bit_defaults
+    defaults = (tool if tool is not None else builtin_dialect(dialect)).loader_4bit_defaults
 
     def pick(name: str, fallback: Any) -> Any:
         value = values.get(name)

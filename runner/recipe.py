@@ -14,7 +14,10 @@ import json
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
+
+if TYPE_CHECKING:
+    from ..dialects import Dialect
 
 #: LoRA targets used when a config names none: every linear projection of a Llama-style block.
 ALL_LINEAR = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -192,8 +195,12 @@ def smoke_warmup(fraction: float, steps: int) -> int:
 
 def build_recipe(values: Mapping[str, Any], plan, *, mode: str, backend: str, base_model: str, model_label: str,
                  output_dir: Path, config_dir: Path | None, steps: int = 10, world_size: int = 1,
-                 show_progress: bool = False, run_id: str = "", dialect: str | None = None) -> Recipe:
+                 show_progress: bool = False, run_id: str = "", dialect: str | None = None,
+                 tool: Dialect | None = None) -> Recipe:
     """The recipe for ``mode`` ('smoke' uses ``plan`` as a smoke plan already scaled to ``steps``).
+
+    ``tool`` is the config's dialect object, whose conventions the run follows (a plugin's
+    dialect too); without it, the built-in dialect named by ``dialect`` or the plan.
 
     Schedule, batch, length and data slicing come from :mod:`sftlint.runner.mapping`, the one
     mapping from a plan to the Trainer's arguments; the rest are the config's own values.
@@ -203,10 +210,10 @@ def build_recipe(values: Mapping[str, Any], plan, *, mode: str, backend: str, ba
     if values.get("finetuning_type") not in (None, "lora"):
         raise RecipeError(f"finetuning_type {values.get('finetuning_type')!r}: the runner trains LoRA/QLoRA adapters only")
     try:
-        schedule, notes = schedule_arguments(plan, values, mode)
+        schedule, notes = schedule_arguments(plan, values, mode, tool)
     except MappingError as exc:
         raise RecipeError(str(exc)) from None
-    dialect = dialect or getattr(plan, "dialect", None)
+    dialect = dialect or (tool.name if tool is not None else None) or getattr(plan, "dialect", None)
     targets = values.get("lora_target_modules")
     if isinstance(targets, str) and targets.strip().lower() in ("all", "all-linear", "all_linear"):
         targets = "all-linear"  # LLaMA-Factory's ``all`` and PEFT's ``all-linear`` mean the same
@@ -218,14 +225,14 @@ def build_recipe(values: Mapping[str, Any], plan, *, mode: str, backend: str, ba
     return Recipe(
         backend=backend, mode=mode, base_model=base_model, model_label=model_label, output_dir=str(output_dir),
         data_files=resolve_data_files(values.get("datasets"), config_dir),
-        **data_slicing(plan, values, mode, steps, world_size), **schedule,
+        **data_slicing(plan, values, mode, steps, world_size, tool), **schedule,
         weight_decay=float(_number(values, "weight_decay", 0.0)),
         max_grad_norm=float(_number(values, "max_grad_norm", 1.0)), optim=str(values.get("optim") or "adamw_torch"),
         lora_r=r, lora_alpha=float(_number(values, "lora_alpha", 2 * r)),
         lora_dropout=float(_number(values, "lora_dropout", 0.0)), lora_target_modules=targets,
         use_rslora=bool(values.get("use_rslora")), use_dora=bool(values.get("use_dora")),
         load_in_4bit=bool(values.get("load_in_4bit")), load_in_8bit=bool(values.get("load_in_8bit")),
-        **quantization_arguments(values, dialect),
+        **quantization_arguments(values, dialect, tool),
         max_seq_length=int(_number(values, "max_seq_length", 1024)),
         gradient_checkpointing=bool(values.get("gradient_checkpointing", False)),
         bf16=_flag(values.get("bf16")), fp16=_flag(values.get("fp16")), packing=bool(values.get("packing")),

@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import uuid
 from pathlib import Path
-from typing import Any, Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Mapping, Sequence
 
 from . import backends, checks
 from .launch import WorkerInterrupted, run_worker
@@ -27,6 +27,9 @@ from .result import Check, RunResult, StepRecord
 from .run_folder import default_folder, prepare_folder
 from .smoke_plan import make_smoke_plan
 from .synthetic_model import ensure_model_quietly, is_synthetic
+
+if TYPE_CHECKING:
+    from ..dialects import Dialect
 
 MODES = ("smoke", "full")
 
@@ -85,13 +88,14 @@ def run_config(config_path: Path | str, *, mode: str = "smoke", backend: str = "
         raise LintErrors(errors)
     return run_plan(config_values(config), plan, config_path=config_path, mode=mode, backend=backend, model=model,
                     steps=steps, output_dir=output_dir, world_size=world_size, show_progress=show_progress,
-                    overwrite=overwrite, lint_findings=shown)
+                    overwrite=overwrite, lint_findings=shown, tool=config.dialect)
 
 
 def run_plan(values: Mapping[str, Any], plan, *, config_path: Path | str | None = None, mode: str = "smoke",
              backend: str = "auto", model: str | None = None, steps: int = 10, output_dir: Path | str | None = None,
              world_size: int = 1, show_progress: bool = False, timeout: float | None = None, overwrite: bool = False,
-             lint_findings: Sequence[str] = (), prepare_only: bool = False) -> RunResult:
+             lint_findings: Sequence[str] = (), prepare_only: bool = False,
+             tool: Dialect | None = None) -> RunResult:
     if mode not in MODES:
         raise ValueError(f"unknown mode {mode!r}; choose smoke or full")
     name = str(config_path) if config_path is not None else "<values>"
@@ -107,7 +111,7 @@ def run_plan(values: Mapping[str, Any], plan, *, config_path: Path | str | None 
     recipe = build_recipe(values, expected, mode=mode, backend=backend, base_model=model_path, model_label=label,
                           output_dir=out.resolve(), config_dir=config_dir, steps=steps, world_size=world_size,
                           show_progress=show_progress, run_id=run_id,
-                          dialect=getattr(plan, "dialect", None) or values.get("dialect"))
+                          dialect=getattr(plan, "dialect", None) or values.get("dialect"), tool=tool)
     recipe.prepare_only = prepare_only
     out = prepare_folder(out, overwrite)
     base = values.get("base_model")

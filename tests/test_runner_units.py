@@ -183,3 +183,29 @@ def test_logits_comparison_allows_two_bf16_ulps_but_not_a_lost_adapter():
     # Computed in float32 the same difference is far too large.
     result = compare_logits(trained, rounded, torch.float32)
     assert not result["passed"] and result["tolerance"] < 2e-3
+
+
+def test_a_plugin_dialect_s_conventions_reach_the_recipe(tmp_path):
+    """The runner follows the conventions of the dialect that read the config, a plugin's too:
+    the dialect object travels with the config, not only its name."""
+    from sftlint.dialects.trl import TRL
+
+    class CountingTool(TRL):  # a plugin tool that fixes the run length and double-quantises
+        name = "acme-trainer"
+        computes_run_length = True
+        max_samples_per_dataset = True
+        loader_4bit_defaults = {"bnb_4bit_quant_type": "nf4", "bnb_4bit_use_double_quant": True}
+
+    config, plan = load_plan(EXAMPLES / "trl-sft.yaml")
+    values = {**config_values(config), "max_samples": 50}
+    values.pop("bnb_4bit_use_double_quant", None)  # left to the tool's loader
+
+    def recipe(tool):
+        return build_recipe(values, plan, mode="full", backend="hf", base_model="m", model_label="m",
+                            output_dir=tmp_path, config_dir=EXAMPLES, dialect="acme-trainer", tool=tool)
+
+    followed, by_name = recipe(CountingTool()), recipe(None)
+    assert followed.max_steps == plan.total_steps and followed.warmup_steps == plan.warmup_steps
+    assert followed.bnb_4bit_use_double_quant is True and followed.max_rows_each == 50
+    # by name alone an unknown tool has no conventions: the Trainer counts, nothing double-quantised
+    assert by_name.max_steps == -1 and by_name.bnb_4bit_use_double_quant is False and by_name.max_rows == 50
