@@ -12,6 +12,10 @@ from sftlint.lint.findings import Applicability, Fix
 T = TypeVar("T")
 
 
+#: The attribute of a document or config that holds what :func:`per_file` computed for it.
+MEMO = "_rule_memo"
+
+
 def per_file(owner: Any, name: Hashable, build: Callable[[], T]) -> T:
     """``build()``, computed once per linted file and shared by the rules that ask for it under
     ``name``: each rule gets its own context, but all of them the same document and config.
@@ -19,9 +23,9 @@ def per_file(owner: Any, name: Hashable, build: Callable[[], T]) -> T:
     ``owner`` is that document or config (a fix re-reads the file into new ones, so nothing
     outlives the text it was computed from); ``name`` must say everything the value depends on
     besides ``owner``."""
-    memo = owner.__dict__.get("_rule_memo")
+    memo = owner.__dict__.get(MEMO)
     if memo is None:
-        memo = owner.__dict__["_rule_memo"] = {}
+        memo = owner.__dict__[MEMO] = {}
     if name not in memo:
         memo[name] = build()
     return memo[name]
