@@ -169,6 +169,8 @@ def _near_in_length(candidates, n: int, cutoff: float) -> tuple[list[str], list[
     key = (id(candidates), n, cutoff)
     found = _NEAR.get(key)
     if found is None or found[0] is not candidates:  # the list itself is kept, so its id stays its own
+        if len(_NEAR) >= 4096:
+            _NEAR.clear()  # a long editor session may meet many lengths and cutoffs: keep it bounded
         near = [c for c in candidates if 2 * min(n, len(c)) >= cutoff * (n + len(c))]
         found = _NEAR[key] = (candidates, near, [_pairs(c) for c in near])
     return found[1], found[2]
