@@ -123,10 +123,9 @@ def objective(config: TrainingConfig) -> str:
 def sharded(config: TrainingConfig) -> bool:
     """Whether the file configures FSDP or DeepSpeed, which bring their own checkpointing and
     optimizer constraints."""
-    root = config.document.root
     off = ("", "null", "~", "false")
-    return any(root.get(k) is not None and not (isinstance(root.get(k), Scalar) and root.get(k).text.lower() in off)
-               for k in ("fsdp", "fsdp_config", "deepspeed"))
+    nodes = [config.node(k) for k in ("fsdp", "fsdp_config", "deepspeed")]
+    return any(node is not None and not (isinstance(node, Scalar) and node.text.lower() in off) for node in nodes)
 
 
 def activation_checkpointing_elsewhere(config: TrainingConfig) -> bool:

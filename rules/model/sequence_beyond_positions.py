@@ -91,11 +91,10 @@ class SequenceBeyondPositions(Rule):
             return
         if arch.position_kind != "rotary" or config.dialect.scales_rope:
             return
-        root = config.document.root
-        if any(root.get(k) is not None for k in ROPE_KEYS):
+        if any(config.has_key(k) for k in ROPE_KEYS):
             return
         for k in LONG_CONTEXT_KEYS:
-            value = config.dialect.node_value(root.get(k)) if root.get(k) is not None else None
+            value = config.raw(k)
             if isinstance(value, int) and not isinstance(value, bool) and value > 1:
                 return
         yield Violation(

@@ -56,10 +56,8 @@ class TargetsNotInModel(Rule):
         targets = target_list(setting.value)
         if not targets or any(t.lower() in ALL_LINEAR for t in targets):
             return
-        if config.dialect.all_linear_key:
-            linear = config.document.root.get(config.dialect.all_linear_key)
-            if linear is not None and config.dialect.node_value(linear) is True:
-                return  # every linear layer is adapted whatever the list says
+        if config.dialect.all_linear_key and config.raw(config.dialect.all_linear_key) is True:
+            return  # every linear layer is adapted whatever the list says
         arch = describe(config)
         if arch is None or arch.modules is None:
             return

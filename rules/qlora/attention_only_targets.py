@@ -102,7 +102,7 @@ class AttentionOnlyTargets(Rule):
 def _targets_parameters(ctx) -> bool:
     """Whether the file also adapts parameters (MoE experts) through ``lora_target_parameters``."""
     for key in TARGET_PARAMETER_KEYS:
-        node = ctx.config.document.root.get(key)
+        node = ctx.config.node(key)
         if node is not None and not (isinstance(node, Scalar) and node.text.strip().lower() in ("", "null", "~", "[]")):
             return True
     return False

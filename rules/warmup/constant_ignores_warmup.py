@@ -61,7 +61,7 @@ class ConstantScheduleIgnoresWarmup(Rule):
         name = schedule.value.strip().lower()
         if name not in WITHOUT_WARMUP:
             return
-        if config.document.root.get("deepspeed") is not None:
+        if config.has_key("deepspeed"):
             return  # a DeepSpeed config may bring its own scheduler
         warmup = None
         for field in ("warmup_steps", "warmup_ratio"):

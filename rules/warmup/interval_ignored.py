@@ -58,7 +58,6 @@ class IntervalIgnoredByStrategy(Rule):
 
     def check(self, ctx):
         config = ctx.config
-        root = config.document.root
         for interval, strategy_key, wanted in INTERVALS:
             entry = config.document.lookup((interval,))
             if entry is None:
@@ -70,9 +69,8 @@ class IntervalIgnoredByStrategy(Rule):
             if setting is not None:
                 strategy, where = setting.value, origin_phrase(config, setting, strategy_key)
             else:
-                node = root.get(strategy_key)
-                strategy = config.dialect.node_value(node) if node is not None else "steps"
-                where = "" if node is not None else ""
+                strategy = config.raw(strategy_key) if config.has_key(strategy_key) else "steps"
+                where = ""
             if not isinstance(strategy, str) or strategy.strip().lower() == wanted:
                 continue
             if strategy_key == "save_strategy" and strategy.strip().lower() == "best":

@@ -129,6 +129,24 @@ class TrainingConfig:
     def set(self, setting: Setting) -> None:
         self.settings[setting.field] = setting
 
+    def has_key(self, key: str) -> bool:
+        """Whether the file writes the top-level ``key`` at all (null included)."""
+        return self.node(key) is not None
+
+    def raw(self, key: str) -> Any:
+        """A top-level key that no canonical field covers (a tool's own switch: RoPE scaling, Liger,
+        an unmodelled Trainer argument), as the tool's loader reads it; None when it is not written.
+        The plan and the rules ask here instead of walking the document themselves."""
+        node = self.node(key)
+        return None if node is None else self.dialect.node_value(node)
+
+    def node(self, key: str) -> Node | None:
+        """The node of the top-level ``key``, for a rule that looks at how a value is written."""
+        from ..document import Mapping
+
+        root = self.document.root if self.document is not None else None
+        return root.get(key) if isinstance(root, Mapping) else None
+
     @property
     def uses_adapter(self) -> bool:
         return self.value("finetuning_type") == "lora"
