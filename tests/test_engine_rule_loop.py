@@ -21,7 +21,7 @@ def _rule(code: str, **attributes) -> type[Rule]:
         yield Violation(f"{code} ran for {ctx.config.dialect.name}")
 
     return type(f"Rule{code}", (Rule,), {"code": code, "name": f"probe-{code.lower()}", "check": check,
-                                          "__doc__": "Probe.", **attributes})
+                                          "__doc__": "Probe.", **attributes})  # attributes may replace check
 
 
 def _asked(config_dialect: str):
@@ -43,3 +43,24 @@ def test_each_rule_runs_where_it_applies_and_only_there():
         assert result.choice.dialect.name == name
         ran[name] = sorted(f.code for f in result.findings if f.code.startswith("ZZ9"))
     assert ran == {"axolotl": ["ZZ901", "ZZ902", "ZZ905"], "hf": ["ZZ901", "ZZ903"]}
+
+
+def test_each_rule_sees_its_own_options_and_the_same_file():
+    def meddle(self, ctx):
+        ctx.options["level"] = 99  # a rule changing what it was given changes nothing for the others
+        yield Violation(f"meddled at {ctx.options['level']}")
+
+    def report(self, ctx):
+        yield Violation(f"level {ctx.options.get('level')} in {ctx.document.path.name} for {ctx.plan.dialect}")
+
+    registry = build_registry()
+    registry.rules.update({
+        "ZZ906": _rule("ZZ906", options={"level": 1}, check=meddle),
+        "ZZ907": _rule("ZZ907", options={"level": 2}, check=report),
+        "ZZ908": _rule("ZZ908", check=report),
+    })
+    for _ in range(2):  # the second file gets fresh options too
+        result = lint_document(parse_document(Path("hf.yaml"), HF), Settings(), registry)
+        messages = {f.code: f.message for f in result.findings if f.code.startswith("ZZ9")}
+        assert messages == {"ZZ906": "meddled at 99", "ZZ907": "level 2 in hf.yaml for hf",
+                            "ZZ908": "level None in hf.yaml for hf"}

@@ -6,6 +6,7 @@ then the adapter whose detection scores highest. ``--verbose`` prints the scores
 
 from __future__ import annotations
 
+from operator import attrgetter
 from typing import TYPE_CHECKING
 
 from ..records import field, record
@@ -52,7 +53,8 @@ def choose_dialect(document: "Document", dialects: dict[str, Dialect], setting: 
         if setting not in dialects:
             raise UnknownDialect(f"unknown dialect {setting!r} in settings (known: {', '.join(sorted(dialects))})")
         return DialectChoice(dialects[setting], "set in settings")
-    detections = sorted((d.detect(document) for d in dialects.values()), key=lambda d: -d.score)
+    # highest score first; reverse keeps the registry's order among equal scores, as a stable sort does
+    detections = sorted([d.detect(document) for d in dialects.values()], key=attrgetter("score"), reverse=True)
     best = detections[0] if detections else None
     if best is None or best.score < MIN_SCORE:
         return DialectChoice(None, "no supported tool's keys found", detections)

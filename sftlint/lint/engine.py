@@ -289,10 +289,12 @@ def lint_document(document: Document, settings: Settings, registry: Registry, re
         return result
     silenced = suppressions(document)
     file_ignores = settings.ignored_for(path)
+    # one context for the file; each rule sees its own options (a rule runs to its end before the next)
+    ctx = RuleContext(document, config, plan, settings, {}, session)
     for code, rule, everywhere in _marked(registry.selected(settings, tuple(file_ignores))):
         if not everywhere and not rule.applies_to(config):
             continue
-        ctx = RuleContext(document, config, plan, settings, settings.options_for(rule), session)
+        ctx.options = settings.options_for(rule)
         violations = []
         try:
             for v in rule().check(ctx):
