@@ -202,7 +202,8 @@ def _whole(value, default: int) -> int:
 def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | None:
     """Peak memory per GPU, as a dict of byte counts by term plus ``total_bytes``, or None."""
     if roots is None:
-        roots = [Path(config.document.path).parent, Path.cwd()]
+        path = config.document.path
+        roots = [(path if isinstance(path, Path) else Path(path)).parent, Path.cwd()]
     found = model_shape(config.value("base_model"), roots)
     if found is None:
         return None
