@@ -1,12 +1,20 @@
 from __future__ import annotations
 
+from functools import lru_cache
+
 from sftlint import Rule, Severity
 
 from ._checks import run
-from .axolotl_checks import CHECKS
-from .axolotl_more_checks import CHECKS as MORE_CHECKS
 
-ALL_CHECKS = CHECKS + MORE_CHECKS
+
+@lru_cache(maxsize=None)
+def all_checks() -> tuple:
+    """axolotl's checks, loaded with the first axolotl config: the tables are the largest modules
+    of the rules, and a check of another tool's config never needs them."""
+    from .axolotl_checks import CHECKS
+    from .axolotl_more_checks import CHECKS as MORE_CHECKS
+
+    return CHECKS + MORE_CHECKS
 
 
 class AxolotlRejectsConfig(Rule):
@@ -135,4 +143,4 @@ class AxolotlRejectsConfig(Rule):
     dialects = frozenset({"axolotl"})
 
     def check(self, ctx):
-        yield from run(ctx, ALL_CHECKS, "axolotl", "0.19")
+        yield from run(ctx, all_checks(), "axolotl", "0.19")

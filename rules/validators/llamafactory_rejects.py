@@ -4,7 +4,6 @@ from sftlint import Rule, Severity
 from sftlint.dialects.llamafactory import is_v1
 
 from ._checks import run
-from .llamafactory_checks import CHECKS
 
 
 class LlamaFactoryRejectsConfig(Rule):
@@ -79,4 +78,6 @@ class LlamaFactoryRejectsConfig(Rule):
     def check(self, ctx):
         if is_v1(ctx.document):
             return
+        from .llamafactory_checks import CHECKS  # loaded with the first LLaMA-Factory config
+
         yield from run(ctx, CHECKS, "LLaMA-Factory", "0.9.5")

@@ -42,8 +42,9 @@ MAX_LEVELS = 64
 #: A version part above any release: ``<0.20`` allows up to (0, 19, BEYOND).
 BEYOND = 10**6
 
-_NAME = re.compile(r"^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(.*)$", re.S)
-_MENTIONS = re.compile(r"(?i)\b(transformers|trl|axolotl|llama[-_.]?factory)\b")
+# Patterns that ``re`` compiles on first use: only a project with a pin file needs them.
+_NAME = r"(?s)^\s*([A-Za-z0-9](?:[A-Za-z0-9._-]*[A-Za-z0-9])?)\s*(?:\[[^\]]*\])?\s*(.*)$"
+_MENTIONS = r"(?i)\b(transformers|trl|axolotl|llama[-_.]?factory)\b"
 
 
 @record(frozen=True)
@@ -287,7 +288,7 @@ def _read_project(root: str, requirements: list[str]) -> tuple[dict[str, Pin], l
         if text is None:
             continue
         read.append(path)
-        if not _MENTIONS.search(text):
+        if not re.search(_MENTIONS, text):
             continue
         for requirement in reader(text):
             pin = _pin(requirement, path)
@@ -358,14 +359,14 @@ def _from_setup_py(text: str) -> list[str]:
         return []
     return [node.value for node in ast.walk(tree)
             if isinstance(node, ast.Constant) and isinstance(node.value, str) and len(node.value) < 300
-            and _MENTIONS.search(node.value)]
+            and re.search(_MENTIONS, node.value)]
 
 
 def _pin(requirement: str, source: str) -> Pin | None:
     """The :class:`Pin` a requirement string puts on one of the tools, or None (another package,
     no upper bound, a URL, something unreadable)."""
     requirement = requirement.split(";", 1)[0].strip()
-    match = _NAME.match(requirement)
+    match = re.match(_NAME, requirement)
     if not match:
         return None
     package = PACKAGES.get(re.sub(r"[-_.]+", "-", match[1]).lower())

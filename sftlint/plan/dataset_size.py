@@ -34,7 +34,8 @@ SPLIT_WORDS = {
     "validation": ("validation", "valid", "dev", "val"),
     "test": ("test", "testing", "eval", "evaluation"),
 }
-_SLICE = re.compile(r"^(?P<split>[\w.-]+)\[(?P<start>-?\d*%?):(?P<stop>-?\d*%?)\]$")
+#: A split with a slice (``train[:10%]``); compiled by ``re`` on first use, as few configs slice.
+_SLICE = r"^(?P<split>[\w.-]+)\[(?P<start>-?\d*%?):(?P<stop>-?\d*%?)\]$"
 #: Files that sit beside data files but hold metadata.
 _METADATA = {"dataset_info.json", "state.json", "dataset_dict.json"}
 #: A dataset_info.json larger than this is not read.
@@ -157,7 +158,7 @@ def _slice(rows: int, start: str, stop: str) -> int:
 
 def _count_path(raw: str, split: str | None, config_dir: Path | None, settings) -> DatasetCount:
     split_name, sliced = split or "train", None
-    match = _SLICE.match(split_name.replace(" ", ""))
+    match = re.match(_SLICE, split_name.replace(" ", ""))
     if match:
         split_name, sliced = match["split"], (match["start"], match["stop"])
     found = _resolve(raw, config_dir)

@@ -231,10 +231,13 @@ def _collect(registry: Registry) -> None:
     for name, plugin in pm.list_name_plugin():
         if plugin is None:  # blocked
             continue
+        # sftlint's own rules are held to validate_rule by the test suite (tests/test_rule_docs.py)
+        # rather than at every start
+        own = getattr(plugin, "__name__", "").startswith("sftlint.")
         for impl in pm.hook.sftlint_rules.get_hookimpls():
             if impl.plugin is plugin:
                 for rule in _call(registry, name, impl):
-                    _add_rule(registry, name, rule)
+                    _add_rule(registry, name, rule, validated=own)
         for impl in pm.hook.sftlint_dialects.get_hookimpls():
             if impl.plugin is plugin:
                 for dialect in _call(registry, name, impl):
@@ -281,11 +284,11 @@ def _add_table(registry: Registry, plugin: str, name: Any, table: Any) -> None:
         registry.tables[name] = table
 
 
-def _add_rule(registry: Registry, plugin: str, rule: Any) -> None:
+def _add_rule(registry: Registry, plugin: str, rule: Any, validated: bool = False) -> None:
     if not (isinstance(rule, type) and issubclass(rule, Rule)):
         registry.problems.append(PluginProblem(plugin, f"{rule!r} is not a subclass of sftlint.Rule"))
         return
-    bad = validate_rule(rule)
+    bad = [] if validated else validate_rule(rule)
     if bad:
         registry.problems.extend(PluginProblem(plugin, b) for b in bad)
         return

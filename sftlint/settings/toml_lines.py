@@ -13,14 +13,16 @@ import re
 
 _PART = r"""(?:"(?:[^"\\]|\\.)*"|'[^']*'|[A-Za-z0-9_\-]+)"""
 _DOTTED = rf"{_PART}(?:\s*\.\s*{_PART})*"
-_HEADER = re.compile(rf"^\s*\[\[?\s*(?P<key>{_DOTTED})\s*\]\]?\s*(?:#.*)?$")
-_ASSIGN = re.compile(rf"^\s*(?P<key>{_DOTTED})\s*=")
-_TOKEN = re.compile(r""""((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_\-]+)""")
+# Patterns, not compiled ones: ``re`` compiles each on first use (only for an error message's
+# line), so importing this module for ``toml_module`` costs a settings-free check nothing.
+_HEADER = rf"^\s*\[\[?\s*(?P<key>{_DOTTED})\s*\]\]?\s*(?:#.*)?$"
+_ASSIGN = rf"^\s*(?P<key>{_DOTTED})\s*="
+_TOKEN = r""""((?:[^"\\]|\\.)*)"|'([^']*)'|([A-Za-z0-9_\-]+)"""
 
 
 def split_key(dotted: str) -> tuple[str, ...]:
     """``tool."sftlint".rules`` -> ``("tool", "sftlint", "rules")``."""
-    return tuple(a or b or c for a, b, c in _TOKEN.findall(dotted))
+    return tuple(a or b or c for a, b, c in re.findall(_TOKEN, dotted))
 
 
 def key_line(text: str, path: tuple[str, ...]) -> int | None:
@@ -32,13 +34,13 @@ def key_line(text: str, path: tuple[str, ...]) -> int | None:
     current: tuple[str, ...] = ()
     enclosing: tuple[int, int] | None = None  # (depth matched, line)
     for number, line in enumerate(text.splitlines(), start=1):
-        header = _HEADER.match(line)
+        header = re.match(_HEADER, line)
         if header:
             current = split_key(header["key"])
             if current == path:
                 return number
             continue
-        assign = _ASSIGN.match(line)
+        assign = re.match(_ASSIGN, line)
         if not assign:
             continue
         full = current + split_key(assign["key"])
