@@ -148,3 +148,39 @@ def test_no_module_outside_the_dialects_branches_on_a_dialect_name():
     assert not problems, ("tool conventions belong to the dialect (a Dialect attribute or method, see "
                           "sftlint/dialects/base.py), and rules for some tools declare 'dialects':\n"
                           + "\n".join(problems))
+
+
+# The plan and the rules read a config through the canonical model: its fields, and for top-level
+# keys no field covers, ``TrainingConfig.raw``/``has_key``/``node`` (the loader's value of a key, as
+# the dialect reads it). Only rules about the document itself (credentials, YAML pitfalls, unknown
+# keys, the tools' validators) walk the node tree, through the rule context's ``document``.
+
+def _reads_the_config_s_document(tree: ast.AST) -> list[int]:
+    """Lines with ``<x>.config.document.root`` or ``config.document.root``."""
+    lines = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Attribute) and node.attr == "root" and isinstance(node.value, ast.Attribute)
+                and node.value.attr == "document"):
+            owner = node.value.value
+            if (isinstance(owner, ast.Name) and owner.id == "config") or (
+                    isinstance(owner, ast.Attribute) and owner.attr == "config"):
+                lines.append(node.lineno)
+    return sorted(lines)
+
+
+def test_the_check_sees_a_config_walking_its_document():
+    found = _reads_the_config_s_document(ast.parse("a = config.document.root.get('k')\nb = ctx.config.document.root\n"
+                                                   "c = ctx.document.root\nd = config.raw('k')\n"))
+    assert found == [1, 2]
+
+
+def test_the_plan_and_the_rules_read_top_level_keys_through_the_canonical_config():
+    offenders = []
+    plan = sorted((ROOT / "sftlint" / "plan").rglob("*.py"))
+    for path in plan + sorted((ROOT / "rules").rglob("*.py")):
+        source = path.read_text(encoding="utf-8")
+        lines = _reads_the_config_s_document(ast.parse(source))
+        if path in plan and "document.root" in source:
+            lines = lines or [source[: source.index("document.root")].count("\n") + 1]
+        offenders += [f"{path.relative_to(ROOT)}:{line}" for line in lines]
+    assert not offenders, "read top-level keys with config.raw/has_key/node: " + ", ".join(offenders)

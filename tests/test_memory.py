@@ -83,6 +83,25 @@ def test_trl_chunked_nll_and_liger_kernels(tmp_path):
     assert liger["fused_loss"] == "Liger's fused linear cross-entropy" and liger["logits_bytes"] < FULL_LOGITS
 
 
+def test_which_switch_fuses_the_loss_is_the_tool_s_convention(tmp_path):
+    """A dialect names its own fused-loss switches (a plugin's tool too); the estimate asks it."""
+    from sftlint import records
+    from sftlint.dialects.trl import TRL
+    from sftlint.plan.memory_estimate import fused_loss
+
+    class FusingTool(TRL):
+        name = "fusing-tool"
+        liger_keys = ("fuse_the_loss",)
+
+    (tmp_path / "f.yaml").write_text("# sftlint: dialect=trl\nmodel_name_or_path: ./model\nfuse_the_loss: true\n"
+                                     "use_liger_kernel: true\n", encoding="utf-8")
+    config, _ = load_plan(tmp_path / "f.yaml")
+    assert fused_loss(config) == "Liger's fused linear cross-entropy"  # TRL's own switch
+    mine = records.replace(config, dialect=FusingTool())
+    assert mine.raw("fuse_the_loss") is True and fused_loss(mine) == "Liger's fused linear cross-entropy"
+    assert fused_loss(records.replace(config, dialect=type("NoLiger", (TRL,), {"liger_keys": ()})())) is None
+
+
 def test_the_unsloth_backend_counts_its_own_chunked_loss(tmp_path):
     plan = memory_of(tmp_path, BENCH)
     allocated = plan.memory["allocated_bytes"]

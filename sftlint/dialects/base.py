@@ -127,6 +127,9 @@ class Dialect:
     loss_bypasses_lm_head: ClassVar[bool] = False
     #: The fused cross-entropy the tool always uses, by name (None: the loss the config chooses).
     fused_loss: ClassVar[str | None] = None
+    #: Top-level switches that turn on Liger's fused linear cross-entropy (transformers' and TRL's
+    #: ``use_liger_kernel``, LLaMA-Factory's ``enable_liger_kernel``).
+    liger_keys: ClassVar[tuple[str, ...]] = ("use_liger_kernel", "enable_liger_kernel")
     #: Whether the tool scales RoPE itself when the sequence length exceeds the model's positions.
     scales_rope: ClassVar[bool] = False
     #: A boolean key that adapts every linear layer whatever ``lora_target_modules`` lists.
@@ -310,6 +313,17 @@ class Dialect:
     def fill_scheduler_kwargs(self, name: str, kwargs: dict[str, Any], warmup: int, total: int) -> dict[str, Any]:
         """``lr_scheduler_kwargs`` as the tool completes them for the schedule ``name``."""
         return kwargs
+
+    def fused_loss_of(self, config) -> str | None:
+        """The cross-entropy that never holds the whole logits tensor which the tool uses for
+        ``config``, by name; None for the plain loss (the memory estimate then counts every logit)."""
+        if self.fused_loss:
+            return self.fused_loss
+        if config.value("loss_type") == "chunked_nll":
+            return "TRL's chunked_nll loss"
+        if any(config.raw(key) is True for key in self.liger_keys):
+            return "Liger's fused linear cross-entropy"
+        return self.integration_fused_loss(config.raw)
 
     def integration_fused_loss(self, value_of: Callable[[str], Any]) -> str | None:
         """The fused cross-entropy an integration the file turns on brings, by name (None: none);

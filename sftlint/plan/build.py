@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from ..config.canonical import TrainingConfig
-from ..document import Mapping
 from . import arithmetic, objectives, tool_conventions, trainer_loop
 from .dataset_size import count_examples
 from .memory_estimate import estimate_memory
@@ -76,10 +75,7 @@ def _scheduler_kwargs(config: TrainingConfig) -> Any:
     """``lr_scheduler_kwargs`` from the canonical model, else from the file's top-level key."""
     value = config.value("lr_scheduler_kwargs")
     if value is None:
-        root = config.document.root
-        node = root.get("lr_scheduler_kwargs") if isinstance(root, Mapping) else None
-        if node is not None:
-            value = config.dialect.node_value(node)
+        value = config.raw("lr_scheduler_kwargs")
     if isinstance(value, str):
         try:
             value = json.loads(value)

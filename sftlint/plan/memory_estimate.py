@@ -89,8 +89,6 @@ OPTIMIZER_BYTES = {"8bit": 2, "sgd": 4, "adafactor": 4 / 64, "adamw": 8}
 #: Bytes a logit costs: 16-bit logits, their fp32 upcast for the loss, and fp32 gradient.
 LOGIT_BYTES = 2 + 4 + 4
 #: Top-level keys whose true value turns on Liger's kernels, fused linear cross-entropy included
-#: (transformers' and TRL's ``use_liger_kernel``, LLaMA-Factory's ``enable_liger_kernel``).
-LIGER_KEYS = ("use_liger_kernel", "enable_liger_kernel")
 #: Top-level keys that turn on sharded training (FSDP, DeepSpeed).
 SHARDING_KEYS = ("fsdp", "fsdp_config", "fsdp_version", "deepspeed")
 LINEAR_MODULES = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
@@ -165,19 +163,9 @@ def optimizer_bytes(optim: Any) -> tuple[float, str]:
 
 def fused_loss(config) -> str | None:
     """The cross-entropy that never holds the whole logits tensor which the config's tool will
-    use, by name; None for the plain loss, whose logits the estimate counts in full."""
-    if config.dialect.fused_loss:
-        return config.dialect.fused_loss
-    if config.value("loss_type") == "chunked_nll":
-        return "TRL's chunked_nll loss"
-
-    def raw(key: str) -> Any:  # a top-level value as the tool's loader reads it, or None
-        node = config.document.root.get(key)
-        return None if node is None else config.dialect.node_value(node)
-
-    if any(raw(key) is True for key in LIGER_KEYS):
-        return "Liger's fused linear cross-entropy"
-    return config.dialect.integration_fused_loss(raw)
+    use, by name; None for the plain loss, whose logits the estimate counts in full. A convention
+    of the tool: :meth:`sftlint.dialects.base.Dialect.fused_loss_of`."""
+    return config.dialect.fused_loss_of(config)
 
 
 def chunk_rows(tokens: int, s: Shape) -> int:
@@ -244,8 +232,7 @@ def estimate_memory(config, plan, roots: list[Path] | None = None) -> dict | Non
     fused = fused_loss(config)
     logits = chunked_logits if fused else full_logits
     # FSDP and DeepSpeed ZeRO-3 shard weights, gradients and optimizer state over the processes
-    root = config.document.root
-    shards = int(plan.world_size or 1) if any(k in root for k in SHARDING_KEYS) else 1
+    shards = int(plan.world_size or 1) if any(config.has_key(k) for k in SHARDING_KEYS) else 1
     terms = {
         "weights_bytes": int(weights / shards),
         "trainable_bytes": int(trainable * master / shards),

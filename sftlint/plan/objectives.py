@@ -41,11 +41,8 @@ def objective_of(config: TrainingConfig) -> str:
 def _key(config: TrainingConfig, name: str) -> Any:
     """A TRL trainer key: at the top level (TRL, transformers), or in the section where the tool
     keeps them (``Dialect.trl_section``: axolotl's ``trl:``)."""
-    root = config.document.root if config.document is not None else None
-    if not isinstance(root, Mapping):
-        return None
-    node = root.get(name)
-    section = root.get(config.dialect.trl_section) if config.dialect.trl_section else None
+    node = config.node(name)
+    section = config.node(config.dialect.trl_section) if config.dialect.trl_section else None
     if node is None and isinstance(section, Mapping):
         node = section.get(name)
     return config.dialect.node_value(node) if node is not None else None

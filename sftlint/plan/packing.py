@@ -27,7 +27,6 @@ from pathlib import Path
 from typing import Any
 
 from ..config.canonical import TrainingConfig
-from ..document import Mapping
 from ..files.reading import ReadRefused, inside, read_bounded
 from ..dialects.values import as_int
 
@@ -81,9 +80,7 @@ def packed_rows(lengths: list[int], capacity: int, strategy: str) -> int:
 
 
 def raw_value(config: TrainingConfig, key: str) -> Any:
-    root = config.document.root if config.document is not None else None
-    node = root.get(key) if isinstance(root, Mapping) else None
-    return config.dialect.node_value(node) if node is not None else None
+    return config.raw(key)
 
 
 def local_path(raw: Any, config: TrainingConfig, roots: list[Path]) -> Path | None:
