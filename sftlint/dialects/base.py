@@ -210,13 +210,16 @@ class Dialect:
 
     # -- values as the tool's loader sees them -------------------------------------------------
     def scalar_value(self, node: Scalar) -> Any:
+        """The value the tool's loader gives one scalar: the place to override how a tool reads
+        scalars, since :meth:`node_value` reads every scalar, nested ones too, through it."""
         value = node.value11 if self.yaml_version == "1.1" else node.value12
         if self.coerces_numeric_strings and isinstance(value, str) and node.plain:
             value = node.value12
         return value
 
     def node_value(self, node: Node, _depth: int = 0) -> Any:
-        """The Python value the tool's loader builds for ``node`` (aliases are not expanded twice)."""
+        """The Python value the tool's loader builds for ``node`` (aliases are not expanded twice);
+        scalars, at any depth, are read by :meth:`scalar_value`."""
         if isinstance(node, Scalar):
             return self.scalar_value(node)
         if _depth > 20:
