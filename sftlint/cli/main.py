@@ -184,13 +184,14 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
 
 
 def run() -> None:
-    """The ``sftlint`` console command: :func:`main` in a process tuned to start fast."""
+    """The ``sftlint`` console command: :func:`main` in a process tuned to start and end fast."""
     from . import heap
+    from .leave import leave
 
     heap.start()
     code = main()
     heap.finish()
-    sys.exit(code)
+    leave(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,0 +1,67 @@
+"""The command ends without the interpreter's teardown only when nothing would run in it.
+
+Each case runs the console command's ``run()`` in a fresh interpreter whose ``os._exit`` notes that
+it was called; an exit handler and a thread stand for what a plugin or library might leave behind,
+and must still run.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+PROBE = """
+import sys
+sys.argv = ["sftlint", "check", "--output-format", "concise", {config!r}]
+
+import os
+_real_exit = os._exit
+
+def _noted_exit(code):
+    with open({marker!r}, "a") as fh:
+        fh.write("fast\\n")
+    _real_exit(code)
+
+os._exit = _noted_exit
+{setup}
+from sftlint.cli.main import run
+run()
+"""
+
+
+def run_command(tmp_path, setup: str = "") -> tuple[subprocess.CompletedProcess, str]:
+    config = tmp_path / "train.yaml"
+    config.write_text("# sftlint: dialect=hf\noutput_dir: out\nlearning_rate: 2e-4\nnum_train_epochs: 1\n",
+                      encoding="utf-8")
+    marker = tmp_path / "marker.txt"
+    code = PROBE.format(config=str(config), marker=str(marker), setup=setup)
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    return done, marker.read_text(encoding="utf-8") if marker.exists() else ""
+
+
+def test_a_plain_run_skips_the_teardown_and_loses_no_output(tmp_path):
+    done, marker = run_command(tmp_path)
+    assert done.returncode == 1, done.stderr  # a finding: the exit code survives
+    assert "YM001" in done.stdout  # buffered output to a pipe is flushed first
+    assert marker == "fast\n"  # the teardown was skipped
+
+
+def test_an_exit_handler_still_runs(tmp_path):
+    setup = f"import atexit\natexit.register(lambda: open({str(tmp_path / 'marker.txt')!r}, 'a').write('handler\\n'))"
+    done, marker = run_command(tmp_path, setup)
+    assert done.returncode == 1 and "YM001" in done.stdout
+    assert "handler" in marker and "fast" not in marker
+
+
+def test_a_running_thread_is_waited_for(tmp_path):
+    setup = ("import threading, time\n"
+             f"def late():\n    time.sleep(0.3)\n    open({str(tmp_path / 'marker.txt')!r}, 'a').write('thread\\n')\n"
+             "threading.Thread(target=late).start()")
+    done, marker = run_command(tmp_path, setup)
+    assert done.returncode == 1 and "thread" in marker and "fast" not in marker
+
+
+def test_a_third_party_plugin_keeps_the_teardown(tmp_path):
+    setup = "import pluggy  # what loading any plugin but sftlint's own imports"
+    done, marker = run_command(tmp_path, setup)
+    assert done.returncode == 1 and "fast" not in marker and "YM001" in done.stdout
