@@ -183,15 +183,20 @@ def build_parser(argv: Sequence[str] | None = None) -> argparse.ArgumentParser:
     return parser
 
 
-def run() -> None:
-    """The ``sftlint`` console command: :func:`main` in a process tuned to start and end fast."""
+def run(own_process: bool = True) -> None:
+    """The ``sftlint`` console command: :func:`main` in a process tuned to start and end fast.
+
+    ``own_process=False`` (``python -m sftlint``, which another program may run through ``runpy``)
+    ends with ``SystemExit`` as usual, never by ending the process itself."""
     from . import heap
     from .leave import leave
 
     heap.start()
     code = main()
     heap.finish()
-    leave(code)
+    if own_process:
+        leave(code)
+    sys.exit(code)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
