@@ -34,6 +34,8 @@ SECRET_KEYS = frozenset({
 _SECRET_KEY_WORDS = (r"(?:^|[_.\-])(?:secret|password|passwd|api[_-]?key|apikey|access[_-]?key|private[_-]?key|"
                      r"credentials?|auth[_-]?token|access[_-]?token|hub[_-]?token|refresh[_-]?token|"
                      r"bearer[_-]?token|session[_-]?token)s?(?:$|[_.\-])")
+#: A word of :data:`_SECRET_KEY_WORDS` always holds one of these.
+_KEY_HINTS = ("secret", "pass", "key", "credential", "token")
 
 # The patterns are kept as source and compiled by ``re`` on first use (it caches them): most
 # runs meet no value that contains a token prefix, and compiling them all up front was a
@@ -89,7 +91,10 @@ def secret_key(key: str | None) -> bool:
     """Whether a key's name says its value is a credential (remembered: the same few key names
     come back in every file)."""
     name = (key or "").lower()
-    return name in SECRET_KEYS or bool(_patterns()["key"].search(name))
+    if name in SECRET_KEYS:
+        return True
+    # every word of the pattern holds one of these: most key names never need the pattern
+    return any(hint in name for hint in _KEY_HINTS) and bool(_pattern("key").search(name))
 
 
 @lru_cache(maxsize=4096)
@@ -100,12 +105,14 @@ def key_facts(key: str) -> tuple[bool, bool]:
     return find_secret(None, key) is not None, secret_key(key)
 
 
-@lru_cache(maxsize=1)
-def _patterns() -> dict:
-    """The patterns every scalar of every file meets, compiled once (the token shapes are tried only
-    on text holding their prefix, rarely, so they stay with :mod:`re`'s own cache)."""
-    return {"key": re.compile(_SECRET_KEY_WORDS), "wandb": re.compile(WANDB_KEY),
-            "placeholder": re.compile(_PLACEHOLDER)}
+_PATTERNS = {"key": _SECRET_KEY_WORDS, "wandb": WANDB_KEY, "placeholder": _PLACEHOLDER}
+
+
+@lru_cache(maxsize=None)
+def _pattern(name: str) -> re.Pattern:
+    """One of the patterns many values meet, compiled on first need (the token shapes are tried
+    only on text holding their prefix, rarely, so they stay with :mod:`re`'s own cache)."""
+    return re.compile(_PATTERNS[name])
 
 
 def find_secret(key: str | None, value: object) -> Secret | None:
@@ -120,12 +127,11 @@ def _find_secret(key: str | None, value: str) -> Secret | None:
     """:func:`find_secret` for a string, remembered: every scalar and key of every file is asked
     about, and the same few (``true``, ``q_proj``, ``2e-4``, the key names) come back in each."""
     text = value.strip()
-    patterns = _patterns()
     for kind, prefix, pattern in SHAPES:
         if prefix in text and re.search(pattern, text):
             return Secret(kind, len(text), prefix if text.startswith(prefix) and len(prefix) > 2 else "")
     name = (key or "").lower()
-    if "wandb" in name and patterns["wandb"].match(text):
+    if "wandb" in name and _pattern("wandb").match(text):
         return Secret("W&B API key", len(text))
     if secret_key(name) and _looks_real(text):
         return Secret("credential", len(text))
@@ -133,7 +139,7 @@ def _find_secret(key: str | None, value: str) -> Secret | None:
 
 
 def _looks_real(text: str) -> bool:
-    return len(text) >= 8 and " " not in text and "\n" not in text and not _patterns()["placeholder"].match(text)
+    return len(text) >= 8 and " " not in text and "\n" not in text and not _pattern("placeholder").match(text)
 
 
 def redact_line(line: str) -> str:

@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from hostile_secrets import TOKENS, placements
 from sftlint.document import DocumentError, Mapping, Scalar, Sequence, parse_document, remember_secrets
-from sftlint.redact import MIN_SECRET_LENGTH, SECRET_KEYS, SHAPES, WANDB_KEY, _find_secret, find_secret, secret_key
+from sftlint.redact import (MIN_SECRET_LENGTH, SECRET_KEYS, SHAPES, WANDB_KEY, _KEY_HINTS, _SECRET_KEY_WORDS, _find_secret,
+                            find_secret, secret_key)
 
 #: Keys under which find_secret is most willing: token shapes, W&B keys, any real-looking value.
 KEYS = [None, "token", "wandb_api_key", "hub_token", "db_password", "x-api-key", *sorted(SECRET_KEYS)]
@@ -99,3 +100,21 @@ def test_the_walk_finds_every_credential_asking_about_every_value_finds():
     assert checked > 40
     found = remember_secrets(parse_document(Path("c.yaml"), texts[-3]).root, texts[-3])
     assert {value for _, value, _ in found} == {"ftp://a:b@h", "://a:b@", "secretvalue1"}
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.from_regex(_SECRET_KEY_WORDS, fullmatch=False))
+def test_every_secret_looking_key_name_holds_a_hint_word(name):
+    """The key-name pattern is only tried on names holding a hint word; every name it matches does."""
+    lowered = name.lower()
+    if re.search(_SECRET_KEY_WORDS, lowered):
+        assert any(hint in lowered for hint in _KEY_HINTS)
+        assert secret_key(name)
+
+
+def test_secret_looking_key_names_are_still_secret():
+    for name in ("db_password", "x-api-key", "private_key", "my.credentials", "refresh-token", "auth_tokens",
+                 "HF_HUB_TOKEN", "service_secret"):
+        assert secret_key(name), name
+    for name in ("learning_rate", "tokenizer_name", "keyboard", "passage_len", "model_name_or_path"):
+        assert not secret_key(name), name
