@@ -54,8 +54,10 @@ def test_an_exit_handler_still_runs(tmp_path):
 
 
 def test_a_running_thread_is_waited_for(tmp_path):
+    # the thread ends once the main thread has finished: alive whenever the command exits
     setup = ("import threading, time\n"
-             f"def late():\n    time.sleep(0.3)\n    open({str(tmp_path / 'marker.txt')!r}, 'a').write('thread\\n')\n"
+             "def late():\n    while threading.main_thread().is_alive():\n        time.sleep(0.01)\n"
+             f"    open({str(tmp_path / 'marker.txt')!r}, 'a').write('thread\\n')\n"
              "threading.Thread(target=late).start()")
     done, marker = run_command(tmp_path, setup)
     assert done.returncode == 1 and "thread" in marker and "fast" not in marker
