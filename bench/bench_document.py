@@ -12,22 +12,11 @@ run the script with each checkout on ``PYTHONPATH`` in turn, several times, alte
 from __future__ import annotations
 
 import argparse
-import time
 from pathlib import Path
-from typing import Callable
 
 from sftlint.document import DocumentError, loading
 from sftlint.document.composer import compose_documents
-
-
-def least(work: Callable[[], object], rounds: int) -> float:
-    work()  # warm-up: imports and first-use caches out of the picture
-    times = []
-    for _ in range(rounds):
-        start = time.process_time()
-        work()
-        times.append(time.process_time() - start)
-    return min(times) * 1000
+from timing import least  # bench/timing.py, beside this script
 
 
 def main() -> None:

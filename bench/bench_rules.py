@@ -17,12 +17,12 @@ from __future__ import annotations
 
 import argparse
 import gc
-import time
 from pathlib import Path
 
 from sftlint.files.discovery import discover
 from sftlint.lint.rule import RuleContext
 from sftlint.lint.session import Session
+from timing import least  # bench/timing.py, beside this script
 
 try:
     from sftlint.rules._shared import MEMO
@@ -52,16 +52,6 @@ def contexts(folder: Path) -> list[tuple[object, object, list[tuple[str, type, R
                 if rule.applies_to(result.config)]
         out.append((result.document, result.config, runs))
     return out
-
-
-def least(work, rounds: int) -> float:
-    work()
-    times = []
-    for _ in range(rounds):
-        start = time.process_time()
-        work()
-        times.append(time.process_time() - start)
-    return min(times) * 1000
 
 
 def main() -> None:
