@@ -235,6 +235,65 @@ def test_a_dead_or_hung_worker_is_reported_never_waited_for(tmp_path, monkeypatc
             assert result.skipped == "ok" and not result.findings
 
 
+def test_a_worker_dying_between_files_loses_no_file_and_blames_the_right_one(tmp_path, monkeypatch):
+    """A worker answers once per chunk: one that dies while sending its answers dies between files,
+    with no file to blame at first. Each file of that chunk is then tried alone, so the files it
+    had finished are linted again and only the one whose answer kills the worker is reported."""
+    from multiprocessing.connection import Connection
+
+    send = Connection.send
+    doomed = []
+
+    def send_or_die(self, obj):  # inherited by the forked workers; only a worker sets ``doomed``
+        if doomed:
+            os._exit(5)
+        return send(self, obj)
+
+    monkeypatch.setattr(Connection, "send", send_or_die)
+    paths, results = _pool_run(tmp_path, monkeypatch, {"f09.yaml": lambda: doomed.append(1)})
+    assert [r.path for r in results] == paths
+    for result in results:
+        if result.path.name == "f09.yaml":
+            assert [f.code for f in result.findings] == ["E999"]
+            assert "status 5" in result.findings[0].message
+        else:
+            assert result.skipped == "ok" and not result.findings, result.path
+
+
+class _Unbuildable:
+    """Pickles fine in a worker, and fails to unpickle in the parent."""
+
+    def __reduce__(self):
+        return (_refuse, ())
+
+
+def _refuse():
+    raise RuntimeError("not here")
+
+
+def test_a_result_that_cannot_travel_is_reported_for_its_file_alone(tmp_path, monkeypatch):
+    """A plugin can put anything into a result: what cannot be pickled in the worker, or rebuilt in
+    the parent, becomes an E999 finding for that file, and the other files keep their results."""
+    from sftlint.lint import parallel
+    from sftlint.lint.engine import FileResult
+
+    monkeypatch.setattr(parallel, "MIN_FILES", 2)
+    monkeypatch.setattr(parallel, "CHUNK", 2)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1})
+    paths = [tmp_path / f"f{i:02d}.yaml" for i in range(12)]
+    assert parallel.workers_for(len(paths)) == 2
+    odd = {"f03.yaml": lambda: None, "f07.yaml": _Unbuildable()}
+
+    def work(path):
+        return FileResult(path, skipped=odd.get(path.name, "ok"))
+
+    results = parallel.map_paths(paths, work)
+    assert [r.path for r in results] == paths
+    assert "could not pass" in results[3].findings[0].message
+    assert "could not read this file's result back" in results[7].findings[0].message
+    assert [r.skipped for i, r in enumerate(results) if i not in (3, 7)] == ["ok"] * 10
+
+
 HF_WITH_RATIO = ['output_dir: "o{inner}x"', "per_device_train_batch_size: 4", "learning_rate: 0.0002",
                  "warmup_ratio: 0.1", "warmup_steps: 10", "seed: 1", "num_train_epochs: 1"]
 #: name -> (line ending, a break inside the quoted string on line 1, final line break)

@@ -67,22 +67,33 @@ class Document:
     directives: list[tuple[int, str]] = field(default_factory=list)
     #: (key path, value, source text) of every credential in the file; masked in all output.
     secrets: list[tuple[str, str, str]] = field(default_factory=list)
-    _line_starts: list[int] = field(default_factory=list, repr=False)
+    #: Where each line starts, worked out on first use (:meth:`line_starts`); empty until then.
+    _line_starts: list[int] = field(default_factory=list, repr=False, compare=False)
 
     @property
     def display_path(self) -> str:
         return str(self.path)
 
+    def line_starts(self) -> list[int]:
+        """The character offset where each line starts. Worked out when first asked for: many
+        files never need it, and a result sent between processes travels without it."""
+        starts = self._line_starts
+        if not starts:
+            starts = self._line_starts = _line_starts(self.text)
+        return starts
+
     def line_col(self, offset: int) -> tuple[int, int]:
         """1-based (line, column) of a character offset."""
-        line = bisect.bisect_right(self._line_starts, offset) - 1
-        return line + 1, offset - self._line_starts[line] + 1
+        starts = self.line_starts()
+        line = bisect.bisect_right(starts, offset) - 1
+        return line + 1, offset - starts[line] + 1
 
     def line_start(self, line: int) -> int:
         """Character offset where 1-based ``line`` starts."""
-        if line - 1 >= len(self._line_starts):
+        starts = self.line_starts()
+        if line - 1 >= len(starts):
             return len(self.text)
-        return self._line_starts[line - 1]
+        return starts[line - 1]
 
     def line_text(self, line: int) -> str:
         """The text of 1-based ``line``, without its line break."""
@@ -93,8 +104,9 @@ class Document:
     @property
     def line_count(self) -> int:
         """Lines of the file; the empty "line" after a final line break is none."""
-        count = len(self._line_starts)
-        return count - 1 if count > 1 and self._line_starts[-1] == len(self.text) else count
+        starts = self.line_starts()
+        count = len(starts)
+        return count - 1 if count > 1 and starts[-1] == len(self.text) else count
 
     @property
     def newline(self) -> str:
@@ -165,7 +177,6 @@ def parse_document(path: Path, text: str) -> Document:
         # The tools read JSON configs with json.load, which rejects what YAML's flow style allows
         # (comments, unquoted keys, trailing commas): check with the tool's own reader first.
         _raise_json_error(text)
-    line_starts = _line_starts(text)
     nodes, duplicates = _compose(text, is_json)
     if not nodes:
         what = "file is empty" if not text.strip() else "file holds only comments"
@@ -196,7 +207,6 @@ def parse_document(path: Path, text: str) -> Document:
             directives,
         )
     doc = Document(path, text, root, is_json, duplicates, directives)
-    doc._line_starts = line_starts
     doc.secrets = remember_secrets(root, text)
     return doc
 

@@ -8,16 +8,24 @@ single-core machines and platforms without ``fork`` lint in the calling process.
 
 A worker can die mid-file: the kernel's OOM killer sends it SIGKILL, a plugin calls ``os._exit``.
 ``multiprocessing.Pool`` then waits forever for the lost task. So the pool here is a small one of
-its own: each worker gets a chunk of files and answers file by file, and the parent watches every
-worker's pipe *and* its process at once. When a worker dies, the file it was on is reported as an
-E999 finding saying how it died, the rest of its chunk goes to a fresh worker, and the run goes
-on; a file that takes longer than :data:`FILE_SECONDS` is reported the same way after its worker
-is killed. Nothing waits forever.
+its own. Each worker is handed chunks of files (the next one queued while it works on the
+current, so that it never waits for the parent) and answers once per chunk: a machine with few
+cores has the parent compete with the workers for them, and it wakes once per chunk instead of
+once per file. Before each file a worker writes the file's index into a small memory page it
+shares with the parent, so the parent, which watches every worker's pipe *and* its process at
+once, always knows which file a worker is on. When a worker dies, that file is reported as an
+E999 finding saying how it died, the rest of its chunks (the files it had finished too: their
+answers died with it) go to a fresh worker, and the run goes on. A worker that dies between
+files (reading a chunk, or sending its answers) leaves no file to blame, so each file of its
+chunk is tried again alone. A file that takes longer than :data:`FILE_SECONDS` is reported as a
+death after its worker is killed. Nothing waits forever.
 """
 
 from __future__ import annotations
 
+import mmap
 import os
+import pickle
 import signal
 import time
 from collections import deque
@@ -30,8 +38,11 @@ from ..redact import remember
 
 #: Below this many files, starting workers costs more than it saves.
 MIN_FILES = 48
-#: Files handed to a worker at a time: large enough to amortise the round trip.
+#: The most files handed to a worker at a time (fewer near the end of a run, so that the workers
+#: finish together): large enough to amortise the round trip.
 CHUNK = 16
+#: Chunks a worker holds at a time: the one it works on and the next, queued in its pipe.
+AHEAD = 2
 #: One file linting longer than this (a config lints in milliseconds) counts as hung.
 FILE_SECONDS = 120.0
 
@@ -58,7 +69,7 @@ def slim(result: FileResult) -> FileResult:
     """The parts of a result that reporting reads; the node tree, config and plan stay behind."""
     document = result.document
     if document is not None:
-        document = records.replace(document, root=None, duplicates=[])
+        document = records.replace(document, root=None, duplicates=[], _line_starts=[])
     return records.replace(result, document=document, config=None, plan=None)
 
 
@@ -92,8 +103,13 @@ def within_time(lint_one: Callable[[Path], FileResult], path: Path) -> FileResul
             signal.setitimer(signal.ITIMER_REAL, left)
 
 
-def _worker(conn) -> None:
-    """A worker's loop: lint each file of each chunk received, answer one message per file.
+#: What a worker's progress page holds between files: reading its next chunk or sending answers.
+BETWEEN_FILES = -1
+
+
+def _worker(conn, progress: memoryview) -> None:
+    """A worker's loop: lint each file of each chunk received, noting in ``progress`` which file
+    it is on, and answer once per chunk with each file's pickled result.
 
     Standard output belongs to the parent's reporter: whatever a plugin prints here goes to
     standard error instead."""
@@ -109,15 +125,18 @@ def _worker(conn) -> None:
             return
         if chunk is None:
             return
+        answers = []
         for index in chunk:
+            progress[0] = index
             path = _paths[index]
-            try:
-                answer = _lint_one(path)
-                conn.send((index, answer))
-            except Exception as exc:  # a result that cannot be sent (unpicklable plugin data, say)
-                conn.send((index, FileResult(path, [error_finding(
+            try:  # pickled one by one: a result that cannot be sent spoils only its own answer
+                answers.append((index, pickle.dumps(_lint_one(path), pickle.HIGHEST_PROTOCOL)))
+            except Exception as exc:  # unpicklable plugin data, say
+                answers.append((index, pickle.dumps(FileResult(path, [error_finding(
                     path, f"sftlint could not pass this file's result between processes: {type(exc).__name__}",
-                    code="E999", name="internal-error")])))
+                    code="E999", name="internal-error")]), pickle.HIGHEST_PROTOCOL)))
+        progress[0] = BETWEEN_FILES
+        conn.send(answers)
 
 
 def _death(path: Path, exitcode: int | None, timed_out: bool) -> FileResult:
@@ -137,19 +156,35 @@ def _death(path: Path, exitcode: int | None, timed_out: bool) -> FileResult:
 
 
 class _Worker:
+    """A worker process, its pipe, the chunks it holds (the one it works on first), and the page
+    through which it says which file it is on."""
+
     def __init__(self, ctx) -> None:
+        self.page = mmap.mmap(-1, 8)  # anonymous and shared: the forked child writes, the parent reads
+        self.progress = memoryview(self.page).cast("q")
+        self.progress[0] = BETWEEN_FILES
         parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child,), daemon=True)
+        self.process = ctx.Process(target=_worker, args=(child, self.progress), daemon=True)
         self.process.start()
         child.close()
         self.conn = parent
-        self.chunk: deque[int] = deque()
+        self.chunks: deque[list[int]] = deque()
+        self.on = BETWEEN_FILES  # the file it was on when last looked at, and since when
         self.since = time.monotonic()
 
     def give(self, chunk: list[int]) -> None:
-        self.chunk = deque(chunk)
-        self.since = time.monotonic()
+        if not self.chunks:
+            self.since = time.monotonic()
+        self.chunks.append(chunk)
         self.conn.send(chunk)
+
+    def look(self, now: float) -> int:
+        """The index of the file it is on (:data:`BETWEEN_FILES` between files); the clock that
+        decides it hung restarts whenever that changes."""
+        on = self.progress[0]
+        if on != self.on:
+            self.on, self.since = on, now
+        return on
 
     def stop(self, kill: bool = False) -> None:
         if kill:
@@ -164,6 +199,8 @@ class _Worker:
             self.process.kill()
             self.process.join()
         self.conn.close()
+        self.progress.release()
+        self.page.close()
 
 
 def lint_paths(paths: list[Path], lint_one: Callable[[Path], FileResult]) -> list[FileResult]:
@@ -186,6 +223,7 @@ def map_paths(paths: list[Path], work: Callable[[Path], Any]) -> list[Any]:
     import multiprocessing
 
     _lint_one, _paths = work, list(paths)  # inherited by the forked workers
+    _load_shared_code()
     try:
         return _run_pool(multiprocessing.get_context("fork"), jobs)
     except OSError:  # no processes to be had: do it here
@@ -194,51 +232,112 @@ def map_paths(paths: list[Path], work: Callable[[Path], Any]) -> list[Any]:
         _lint_one, _paths = None, []
 
 
-def _run_pool(ctx, jobs: int) -> list[FileResult]:
+def _load_shared_code() -> None:
+    """Import here, once, what every worker would otherwise import for itself on its first file:
+    the YAML parser loads lazily (a one-file check needs it only once anyway), and what is loaded
+    before the fork is shared by all workers."""
+    from ..document.composer import event_kinds, event_parser
+
+    event_parser()
+    event_kinds()
+
+
+class _Queue:
+    """The files not yet handed out, in order, and those to be handed out one at a time because a
+    worker died between files while holding them (reading its chunk or sending the answers)."""
+
+    def __init__(self, count: int, jobs: int) -> None:
+        self.files = deque(range(count))
+        self.alone: deque[int] = deque()
+        self.jobs = jobs
+
+    def __bool__(self) -> bool:
+        return bool(self.files or self.alone)
+
+    def next_chunk(self) -> list[int]:
+        """:data:`CHUNK` files while many are left, fewer towards the end, so that no worker is
+        left with a long chunk while the others stand idle."""
+        if self.alone:
+            return [self.alone.popleft()]
+        size = max(1, min(CHUNK, len(self.files) // (self.jobs * AHEAD)))
+        return [self.files.popleft() for _ in range(min(size, len(self.files)))]
+
+    def put_back(self, files: list[int]) -> None:
+        self.files.extendleft(reversed(files))
+
+
+def _take(results: list[Any], answers: list[tuple[int, bytes]]) -> None:
+    """Unpickle a worker's answers into ``results`` and learn the credentials they mask."""
+    for index, blob in answers:
+        try:
+            result = pickle.loads(blob)
+        except Exception as exc:  # a plugin's class that cannot be rebuilt here, say
+            result = FileResult(_paths[index], [error_finding(
+                _paths[index], f"sftlint could not read this file's result back from its worker: {type(exc).__name__}",
+                code="E999", name="internal-error")])
+        results[index] = result
+        document = getattr(result, "document", None)  # a FileResult, or a fix report holding one
+        if document is None:
+            document = getattr(getattr(result, "result", None), "document", None)
+        if document is not None:  # this process prints them: mask here too
+            for _, value, source in document.secrets:
+                remember(value, source)
+
+
+def _run_pool(ctx, jobs: int) -> list[Any]:
     from multiprocessing.connection import wait
 
-    results: list[FileResult | None] = [None] * len(_paths)
-    todo = deque(list(range(start, min(start + CHUNK, len(_paths)))) for start in range(0, len(_paths), CHUNK))
+    results: list[Any] = [None] * len(_paths)
+    queue = _Queue(len(_paths), jobs)
     workers: list[_Worker] = []
     try:
-        for _ in range(min(jobs, len(todo))):
-            worker = _Worker(ctx)
-            workers.append(worker)
-            worker.give(todo.popleft())
-        while any(w.chunk for w in workers):
-            busy = [w for w in workers if w.chunk]
+        for _ in range(min(jobs, len(_paths))):
+            workers.append(_Worker(ctx))
+        for _ in range(AHEAD):  # a first chunk to each, then the next
+            for worker in workers:
+                if queue:
+                    worker.give(queue.next_chunk())
+        while any(w.chunks for w in workers):
+            busy = [w for w in workers if w.chunks]
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
             now = time.monotonic()
             for worker in busy:
                 dead = not worker.process.is_alive()  # asked first: all it sent is in the pipe now
                 if dead or worker.conn in ready:
                     try:  # a worker that died may have answered first: read every answer it sent
-                        while worker.chunk and worker.conn.poll():
-                            index, result = worker.conn.recv()
-                            results[index] = result
-                            document = getattr(result, "document", None)  # a FileResult, or a
-                            if document is None:  # fix report holding one
-                                document = getattr(getattr(result, "result", None), "document", None)
-                            if document is not None:  # this process prints them: mask here too
-                                for _, value, source in document.secrets:
-                                    remember(value, source)
-                            if worker.chunk and worker.chunk[0] == index:
-                                worker.chunk.popleft()
+                        while worker.chunks and worker.conn.poll():
+                            _take(results, worker.conn.recv())
+                            worker.chunks.popleft()
                             worker.since = now
                     except (EOFError, OSError):
                         pass  # it died while answering: its sentinel says so below
-                died = dead and worker.chunk
-                hung = worker.chunk and now - worker.since > FILE_SECONDS
-                if died or hung:
-                    lost = worker.chunk.popleft()
-                    worker.stop(kill=True)
-                    results[lost] = _death(_paths[lost], worker.process.exitcode if died else None, bool(hung))
-                    if worker.chunk:
-                        todo.appendleft(list(worker.chunk))
-                    workers[workers.index(worker)] = worker = _Worker(ctx)
-                if not worker.chunk and todo:
-                    worker.give(todo.popleft())
+                if worker.chunks:
+                    worker.look(now)  # the clock restarts when it has moved on to another file
+                    if dead or now - worker.since > FILE_SECONDS:
+                        worker = _replace(workers, worker, ctx, queue, results, timed_out=not dead)
+                while len(worker.chunks) < AHEAD and queue:
+                    worker.give(queue.next_chunk())
     finally:
         for worker in workers:
-            worker.stop(kill=worker.process.is_alive() and bool(worker.chunk))
+            worker.stop(kill=worker.process.is_alive() and bool(worker.chunks))
     return [r if r is not None else _death(_paths[i], None, False) for i, r in enumerate(results)]
+
+
+def _replace(workers: list[_Worker], worker: _Worker, ctx, queue: _Queue, results: list[Any],
+             timed_out: bool) -> _Worker:
+    """Stop a worker that died or hung, report the file it was on, put the rest of its files back
+    at the front of the queue, and start a fresh worker in its place."""
+    on = worker.progress[0]
+    worker.stop(kill=True)
+    exitcode = None if timed_out else worker.process.exitcode
+    current = worker.chunks.popleft()
+    queue.put_back([i for chunk in worker.chunks for i in chunk])
+    if on in current:  # the files before it were done, but their answers died with the worker
+        results[on] = _death(_paths[on], exitcode, timed_out)
+        queue.put_back([i for i in current if i != on])
+    elif len(current) == 1:  # alone, and it still died between files: its result is what kills
+        results[current[0]] = _death(_paths[current[0]], exitcode, timed_out)
+    else:  # between files, so no file to blame: each of them is tried alone
+        queue.alone.extend(current)
+    fresh = workers[workers.index(worker)] = _Worker(ctx)
+    return fresh
