@@ -172,15 +172,19 @@ class _Known:
         #: the credentials as written, for masking pieces of them
         self.raw: set[str] = set()
         self._pattern: re.Pattern | None = None
+        #: every piece of :data:`MIN_FRAGMENT` characters of a raw credential, built on first need
+        self._pieces: frozenset[str] | None = None
 
     def clear(self) -> None:
         self.texts.clear()
         self.raw.clear()
         self._pattern = None
+        self._pieces = None
 
     def add(self, text: str) -> None:
-        if len(text) >= MIN_FRAGMENT:
+        if len(text) >= MIN_FRAGMENT and text not in self.raw:
             self.raw.add(text)
+            self._pieces = None
         for form in _printed_forms(text):
             if form and form not in self.texts:
                 self.texts.add(form)
@@ -192,13 +196,28 @@ class _Known:
         if self._pattern is None:
             self._pattern = re.compile("|".join(re.escape(t) for t in sorted(self.texts, key=len, reverse=True)))
         text = self._pattern.sub(lambda m: f"{_public_prefix(m.group(0))}\u2026({len(m.group(0))} chars)", text)
-        return _FRAGMENT_RUN.sub(self._mask_fragments, text) if self.raw else text
+        if not self.raw:
+            return text
+        pieces = self.pieces()
+        if len(pieces) <= 256 and not any(piece in text for piece in pieces):
+            return text  # the common case: a substring search in C per piece, no scan per token
+        return _FRAGMENT_RUN.sub(self._mask_fragments, text)
+
+    def pieces(self) -> frozenset[str]:
+        """Every piece of :data:`MIN_FRAGMENT` characters of a credential as written."""
+        if self._pieces is None:
+            self._pieces = frozenset(value[k:k + MIN_FRAGMENT] for value in self.raw
+                                     for k in range(len(value) - MIN_FRAGMENT + 1))
+        return self._pieces
 
     def _mask_fragments(self, match: re.Match) -> str:
         """A run of token characters with every piece of :data:`MIN_FRAGMENT` or more characters
         that a known credential contains masked: a part of a token copied elsewhere in a file (a
         truncated paste, a damaged line) is as secret as the whole."""
         run, out, i, plain = match.group(0), [], 0, 0
+        pieces = self.pieces()
+        if not any(run[k:k + MIN_FRAGMENT] in pieces for k in range(len(run) - MIN_FRAGMENT + 1)):
+            return run  # one set lookup per place instead of a scan of every credential
         while i + MIN_FRAGMENT <= len(run):
             if any(run[i:i + MIN_FRAGMENT] in value for value in self.raw):
                 j = i + MIN_FRAGMENT

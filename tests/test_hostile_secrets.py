@@ -98,6 +98,26 @@ def test_a_piece_of_a_credential_copied_elsewhere_is_masked_too(tmp_path, cli):
         assert token[5:20] not in run.out
 
 
+@pytest.mark.parametrize("others", [0, 40])
+def test_pieces_are_found_with_few_credentials_known_and_with_many(others):
+    """Text that holds no piece of a credential skips the token scan: with few credentials known
+    by a substring search per piece, with many by a set lookup per place in each token. Both must
+    still mask a piece wherever it stands, and leave everything else alone."""
+    from sftlint.redact import MIN_FRAGMENT, _Known
+
+    known = _Known()
+    token = "Qm7Zr2Lp9Xw4Nv8Kt3Hs6Jd1"
+    known.add(token)
+    for i in range(others):  # unrelated credentials, enough to pass the substring search's limit
+        known.add(f"zz{i:04d}unrelated{i:04d}credential")
+    assert (len(known.pieces()) > 256) == bool(others)
+    piece = token[3:3 + MIN_FRAGMENT + 2]
+    assert known.mask(f"key: abc-{piece}-def and more") == f"key: abc-\u2026({len(piece)} chars)-def and more"
+    assert known.mask(f"ref={piece}") == f"ref=\u2026({len(piece)} chars)"
+    plain = "learning_rate: 2e-4 # a comment with tokenlike_but_unrelated_text_here"
+    assert known.mask(plain) == plain
+
+
 def test_fixes_made_in_worker_processes_mask_their_credentials_too(tmp_path, cli, monkeypatch):
     from sftlint.lint import parallel
 
