@@ -239,9 +239,9 @@ def test_a_worker_dying_between_files_loses_no_file_and_blames_the_right_one(tmp
     """A worker answers once per chunk: one that dies while sending its answers dies between files,
     with no file to blame at first. Each file of that chunk is then tried alone, so the files it
     had finished are linted again and only the one whose answer kills the worker is reported."""
-    from multiprocessing.connection import Connection
+    from sftlint.lint.forked import Channel
 
-    send = Connection.send
+    send = Channel.send
     doomed = []
 
     def send_or_die(self, obj):  # inherited by the forked workers; only a worker sets ``doomed``
@@ -249,7 +249,7 @@ def test_a_worker_dying_between_files_loses_no_file_and_blames_the_right_one(tmp
             os._exit(5)
         return send(self, obj)
 
-    monkeypatch.setattr(Connection, "send", send_or_die)
+    monkeypatch.setattr(Channel, "send", send_or_die)
     paths, results = _pool_run(tmp_path, monkeypatch, {"f09.yaml": lambda: doomed.append(1)})
     assert [r.path for r in results] == paths
     for result in results:

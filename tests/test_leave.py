@@ -16,10 +16,12 @@ sys.argv = ["sftlint", "check", "--output-format", "concise", {config!r}]
 
 import os
 _real_exit = os._exit
+_command = os.getpid()
 
 def _noted_exit(code):
-    with open({marker!r}, "a") as fh:
-        fh.write("fast\\n")
+    if os.getpid() == _command:  # not a worker process the command forked
+        with open({marker!r}, "a") as fh:
+            fh.write("fast\\n")
     _real_exit(code)
 
 os._exit = _noted_exit
@@ -29,12 +31,17 @@ run()
 """
 
 
-def run_command(tmp_path, setup: str = "") -> tuple[subprocess.CompletedProcess, str]:
-    config = tmp_path / "train.yaml"
-    config.write_text("# sftlint: dialect=hf\noutput_dir: out\nlearning_rate: 2e-4\nnum_train_epochs: 1\n",
-                      encoding="utf-8")
+CONFIG = "# sftlint: dialect=hf\noutput_dir: out\nlearning_rate: 2e-4\nnum_train_epochs: 1\n"
+
+
+def run_command(tmp_path, setup: str = "", files: int = 1) -> tuple[subprocess.CompletedProcess, str]:
+    configs = tmp_path / "configs"
+    configs.mkdir()
+    for i in range(files):
+        (configs / f"train{i:03d}.yaml").write_text(CONFIG, encoding="utf-8")
     marker = tmp_path / "marker.txt"
-    code = PROBE.format(config=str(config), marker=str(marker), setup=setup)
+    code = PROBE.format(config=str(configs / "train000.yaml" if files == 1 else configs), marker=str(marker),
+                        setup=setup)
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd=tmp_path)
     return done, marker.read_text(encoding="utf-8") if marker.exists() else ""
 
@@ -44,6 +51,16 @@ def test_a_plain_run_skips_the_teardown_and_loses_no_output(tmp_path):
     assert done.returncode == 1, done.stderr  # a finding: the exit code survives
     assert "YM001" in done.stdout  # buffered output to a pipe is flushed first
     assert marker == "fast\n"  # the teardown was skipped
+
+
+def test_a_run_spread_over_worker_processes_skips_the_teardown_too(tmp_path):
+    from sftlint.lint import parallel
+
+    files = parallel.MIN_FILES + 20
+    done, marker = run_command(tmp_path, files=files)
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.count("YM001") == files  # every worker's answers reached the output
+    assert marker == "fast\n"  # the workers left no exit handler behind
 
 
 def test_an_exit_handler_still_runs(tmp_path):

@@ -8,17 +8,17 @@ single-core machines and platforms without ``fork`` lint in the calling process.
 
 A worker can die mid-file: the kernel's OOM killer sends it SIGKILL, a plugin calls ``os._exit``.
 ``multiprocessing.Pool`` then waits forever for the lost task. So the pool here is a small one of
-its own. Each worker is handed chunks of files (the next one queued while it works on the
-current, so that it never waits for the parent) and answers once per chunk: a machine with few
-cores has the parent compete with the workers for them, and it wakes once per chunk instead of
-once per file. Before each file a worker writes the file's index into a small memory page it
-shares with the parent, so the parent, which watches every worker's pipe *and* its process at
-once, always knows which file a worker is on. When a worker dies, that file is reported as an
-E999 finding saying how it died, the rest of its chunks (the files it had finished too: their
-answers died with it) go to a fresh worker, and the run goes on. A worker that dies between
-files (reading a chunk, or sending its answers) leaves no file to blame, so each file of its
-chunk is tried again alone. A file that takes longer than :data:`FILE_SECONDS` is reported as a
-death after its worker is killed. Nothing waits forever.
+its own. Each worker is handed chunks of files (the next one queued while it works on the current,
+so that it never waits for the parent) and answers once per chunk: a machine with few cores has the
+parent compete with the workers for them, and it wakes once per chunk instead of once per file.
+Before each file a worker writes the file's index into a small memory page it shares with the
+parent, so the parent, which watches every worker's answer pipe (it ends when the worker does, see
+:mod:`sftlint.lint.forked`), always knows which file a worker is on. When a worker dies, that file
+is reported as an E999 finding saying how it died, the rest of its chunks (the files it had
+finished too: their answers died with it) go to a fresh worker, and the run goes on. A worker that
+dies between files (reading a chunk, or sending its answers) leaves no file to blame, so each file
+of its chunk is tried again alone. A file that takes longer than :data:`FILE_SECONDS` is reported
+as a death after its worker is killed. Nothing waits forever.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from typing import Any, Callable
 
 from .. import records
 from .engine import FileResult, error_finding
+from .forked import Channel, Child
 from ..redact import remember
 
 #: Below this many files, starting workers costs more than it saves.
@@ -54,9 +55,7 @@ def workers_for(count: int) -> int:
     """How many processes to use for ``count`` files (1 means: lint in this process)."""
     if count < MIN_FILES:
         return 1
-    import multiprocessing  # only for runs large enough to spread: its import is not free
-
-    if "fork" not in multiprocessing.get_all_start_methods():
+    if not hasattr(os, "fork"):
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
@@ -107,7 +106,7 @@ def within_time(lint_one: Callable[[Path], FileResult], path: Path) -> FileResul
 BETWEEN_FILES = -1
 
 
-def _worker(conn, progress: memoryview) -> None:
+def _worker(conn: Channel, progress: memoryview) -> None:
     """A worker's loop: lint each file of each chunk received, noting in ``progress`` which file
     it is on, and answer once per chunk with each file's pickled result.
 
@@ -156,27 +155,30 @@ def _death(path: Path, exitcode: int | None, timed_out: bool) -> FileResult:
 
 
 class _Worker:
-    """A worker process, its pipe, the chunks it holds (the one it works on first), and the page
-    through which it says which file it is on."""
+    """A worker process, the chunks it holds (the one it works on first), and the page through
+    which it says which file it is on."""
 
-    def __init__(self, ctx) -> None:
+    def __init__(self) -> None:
         self.page = mmap.mmap(-1, 8)  # anonymous and shared: the forked child writes, the parent reads
         self.progress = memoryview(self.page).cast("q")
         self.progress[0] = BETWEEN_FILES
-        parent, child = ctx.Pipe()
-        self.process = ctx.Process(target=_worker, args=(child, self.progress), daemon=True)
-        self.process.start()
-        child.close()
-        self.conn = parent
+        progress = self.progress
+        self.child = Child(lambda channel: _worker(channel, progress))
         self.chunks: deque[list[int]] = deque()
         self.on = BETWEEN_FILES  # the file it was on when last looked at, and since when
         self.since = time.monotonic()
+
+    def fileno(self) -> int:
+        return self.child.fileno()
 
     def give(self, chunk: list[int]) -> None:
         if not self.chunks:
             self.since = time.monotonic()
         self.chunks.append(chunk)
-        self.conn.send(chunk)
+        try:
+            self.child.channel.send(chunk)
+        except OSError:  # it has died: the end of its answer pipe says so
+            pass
 
     def look(self, now: float) -> int:
         """The index of the file it is on (:data:`BETWEEN_FILES` between files); the clock that
@@ -188,17 +190,8 @@ class _Worker:
 
     def stop(self, kill: bool = False) -> None:
         if kill:
-            self.process.kill()
-        else:
-            try:
-                self.conn.send(None)
-            except OSError:
-                pass
-        self.process.join(timeout=5)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join()
-        self.conn.close()
+            self.child.kill()
+        self.child.close()
         self.progress.release()
         self.page.close()
 
@@ -220,12 +213,10 @@ def map_paths(paths: list[Path], work: Callable[[Path], Any]) -> list[Any]:
     jobs = workers_for(len(paths))
     if jobs == 1:
         return [within_time(work, p) for p in paths]
-    import multiprocessing
-
     _lint_one, _paths = work, list(paths)  # inherited by the forked workers
     _load_shared_code()
     try:
-        return _run_pool(multiprocessing.get_context("fork"), jobs)
+        return _run_pool(jobs)
     except OSError:  # no processes to be had: do it here
         return [work(p) for p in paths]
     finally:
@@ -284,52 +275,52 @@ def _take(results: list[Any], answers: list[tuple[int, bytes]]) -> None:
                 remember(value, source)
 
 
-def _run_pool(ctx, jobs: int) -> list[Any]:
-    from multiprocessing.connection import wait
+def _run_pool(jobs: int) -> list[Any]:
+    import select
 
     results: list[Any] = [None] * len(_paths)
     queue = _Queue(len(_paths), jobs)
     workers: list[_Worker] = []
     try:
         for _ in range(min(jobs, len(_paths))):
-            workers.append(_Worker(ctx))
+            workers.append(_Worker())
         for _ in range(AHEAD):  # a first chunk to each, then the next
             for worker in workers:
                 if queue:
                     worker.give(queue.next_chunk())
         while any(w.chunks for w in workers):
             busy = [w for w in workers if w.chunks]
-            ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=1.0)
+            ready = select.select(busy, [], [], 1.0)[0]
             now = time.monotonic()
             for worker in busy:
-                dead = not worker.process.is_alive()  # asked first: all it sent is in the pipe now
-                if dead or worker.conn in ready:
-                    try:  # a worker that died may have answered first: read every answer it sent
-                        while worker.chunks and worker.conn.poll():
-                            _take(results, worker.conn.recv())
+                dead = False
+                if worker in ready:
+                    try:  # read every answer there is: a worker that died may have answered first
+                        while worker.chunks and worker.child.channel.ready():
+                            _take(results, worker.child.channel.recv())
                             worker.chunks.popleft()
                             worker.since = now
-                    except (EOFError, OSError):
-                        pass  # it died while answering: its sentinel says so below
+                    except EOFError:  # it has ended (it closed its pipe only by ending)
+                        dead = True
                 if worker.chunks:
                     worker.look(now)  # the clock restarts when it has moved on to another file
                     if dead or now - worker.since > FILE_SECONDS:
-                        worker = _replace(workers, worker, ctx, queue, results, timed_out=not dead)
+                        worker = _replace(workers, worker, queue, results, timed_out=not dead)
                 while len(worker.chunks) < AHEAD and queue:
                     worker.give(queue.next_chunk())
     finally:
         for worker in workers:
-            worker.stop(kill=worker.process.is_alive() and bool(worker.chunks))
+            worker.stop(kill=bool(worker.chunks))
     return [r if r is not None else _death(_paths[i], None, False) for i, r in enumerate(results)]
 
 
-def _replace(workers: list[_Worker], worker: _Worker, ctx, queue: _Queue, results: list[Any],
+def _replace(workers: list[_Worker], worker: _Worker, queue: _Queue, results: list[Any],
              timed_out: bool) -> _Worker:
     """Stop a worker that died or hung, report the file it was on, put the rest of its files back
     at the front of the queue, and start a fresh worker in its place."""
     on = worker.progress[0]
     worker.stop(kill=True)
-    exitcode = None if timed_out else worker.process.exitcode
+    exitcode = None if timed_out else worker.child.exitcode
     current = worker.chunks.popleft()
     queue.put_back([i for chunk in worker.chunks for i in chunk])
     if on in current:  # the files before it were done, but their answers died with the worker
@@ -339,5 +330,5 @@ def _replace(workers: list[_Worker], worker: _Worker, ctx, queue: _Queue, result
         results[current[0]] = _death(_paths[current[0]], exitcode, timed_out)
     else:  # between files, so no file to blame: each of them is tried alone
         queue.alone.extend(current)
-    fresh = workers[workers.index(worker)] = _Worker(ctx)
+    fresh = workers[workers.index(worker)] = _Worker()
     return fresh
