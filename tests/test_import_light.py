@@ -66,3 +66,15 @@ def test_check_imports_no_language_server_library(write, tmp_path, hf_config):
                            "hf.yaml"], cwd=tmp_path, capture_output=True, text=True, timeout=120)
     result = json.loads(proc.stdout.strip().splitlines()[-1])
     assert result["exit"] in (0, 1) and result["heavy"] == []
+
+
+def test_a_small_check_loads_no_worker_machinery(write, tmp_path, hf_config):
+    """Worker processes pay off only for many files: a check of a few lints in its own process and
+    never imports what the pool needs (each import is a cost of every one-file check)."""
+    write("hf.yaml", hf_config)
+    pool = {"multiprocessing", "pickle", "mmap", "sftlint.lint.forked"}
+    code = PROBE.replace("m.split(\".\")[0] in", "m in").format(heavy=pool)
+    proc = subprocess.run([sys.executable, "-c", code, "check", "hf.yaml"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=120)
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert result["exit"] in (0, 1) and result["heavy"] == []

@@ -23,19 +23,19 @@ as a death after its worker is killed. Nothing waits forever.
 
 from __future__ import annotations
 
-import mmap
 import os
-import pickle
 import signal
 import time
 from collections import deque
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 from .. import records
 from .engine import FileResult, error_finding
-from .forked import Channel, Child
 from ..redact import remember
+
+if TYPE_CHECKING:
+    from .forked import Channel
 
 #: Below this many files, starting workers costs more than it saves.
 MIN_FILES = 48
@@ -112,6 +112,7 @@ def _worker(conn: Channel, progress: memoryview) -> None:
 
     Standard output belongs to the parent's reporter: whatever a plugin prints here goes to
     standard error instead."""
+    import pickle
     import sys
 
     sys.stdout.flush()
@@ -159,6 +160,10 @@ class _Worker:
     which it says which file it is on."""
 
     def __init__(self) -> None:
+        import mmap
+
+        from .forked import Child  # only for runs spread over workers, as pickle and mmap
+
         self.page = mmap.mmap(-1, 8)  # anonymous and shared: the forked child writes, the parent reads
         self.progress = memoryview(self.page).cast("q")
         self.progress[0] = BETWEEN_FILES
@@ -259,6 +264,8 @@ class _Queue:
 
 def _take(results: list[Any], answers: list[tuple[int, bytes]]) -> None:
     """Unpickle a worker's answers into ``results`` and learn the credentials they mask."""
+    import pickle
+
     for index, blob in answers:
         try:
             result = pickle.loads(blob)
