@@ -74,3 +74,16 @@ def test_a_hung_child_is_killed():
     child.kill()
     assert child.exitcode == -signal.SIGKILL and time.monotonic() - started < 10
     child.close()
+
+
+def test_closing_twice_closes_nothing_else():
+    """The second close must not close a file that has since been given the same number."""
+    child = Child(echo)
+    child.channel.close()
+    reused = os.open(os.devnull, os.O_RDONLY)  # likely to get one of the numbers just freed
+    try:
+        child.close()
+        os.fstat(reused)  # still open
+    finally:
+        os.close(reused)
+    assert child.exitcode == 0

@@ -67,12 +67,15 @@ class Channel:
         return b"".join(chunks)
 
     def close(self) -> None:
+        """Close both ends; again is harmless (a number closed twice could be another file's by then)."""
         for fd in (self.incoming, self.outgoing):
-            _parent_ends.discard(fd)
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            if fd >= 0:
+                _parent_ends.discard(fd)
+                try:
+                    os.close(fd)
+                except OSError:
+                    pass
+        self.incoming = self.outgoing = -1
 
 
 class Child:
@@ -86,7 +89,12 @@ class Child:
     def __init__(self, target: Callable[[Channel], None]) -> None:
         tasks_in, tasks_out = os.pipe()
         answers_in, answers_out = os.pipe()
-        self.pid = os.fork()
+        try:
+            self.pid = os.fork()
+        except OSError:  # no process to be had: leave no pipe behind
+            for fd in (tasks_in, tasks_out, answers_in, answers_out):
+                os.close(fd)
+            raise
         if self.pid == 0:  # the child: never returns
             _run_child(target, Channel(tasks_in, answers_out), (tasks_out, answers_in))
         os.close(tasks_in)

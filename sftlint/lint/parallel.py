@@ -136,7 +136,10 @@ def _worker(conn: Channel, progress: memoryview) -> None:
                     path, f"sftlint could not pass this file's result between processes: {type(exc).__name__}",
                     code="E999", name="internal-error")]), pickle.HIGHEST_PROTOCOL)))
         progress[0] = BETWEEN_FILES
-        conn.send(answers)
+        try:
+            conn.send(answers)
+        except OSError:  # the parent has gone: nobody is left to answer
+            return
 
 
 def _death(path: Path, exitcode: int | None, timed_out: bool) -> FileResult:
@@ -316,6 +319,9 @@ def _run_pool(jobs: int) -> list[Any]:
                 while len(worker.chunks) < AHEAD and queue:
                     worker.give(queue.next_chunk())
     finally:
+        for worker in workers:  # every idle worker reads the end of its task pipe: they end together
+            if not worker.chunks:
+                worker.child.channel.close()
         for worker in workers:
             worker.stop(kill=bool(worker.chunks))
     return [r if r is not None else _death(_paths[i], None, False) for i, r in enumerate(results)]
