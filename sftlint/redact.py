@@ -298,6 +298,8 @@ class RedactingStream(io.TextIOBase):
         return len(text)
 
     def flush(self) -> None:
+        if getattr(self.target, "closed", False):  # its owner closed it first; this one is being collected
+            return
         if self._pending:
             self.target.write(redact_text(self._pending))
             self._pending = ""

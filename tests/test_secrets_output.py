@@ -73,3 +73,18 @@ def test_diff_without_credentials_has_no_warning(tmp_path, capsys):
     out, err = capsys.readouterr()
     assert "+bnb_4bit_quant_type: nf4" in out
     assert "masks" not in err
+
+
+def test_a_masking_stream_outliving_what_it_wrote_to_closes_quietly():
+    """A test runner closes the stream it captured output with before the masking stream around it
+    is collected, which closes it: that must not raise (Python 3.13 reports it at every exit)."""
+    import io
+
+    from sftlint.redact import RedactingStream
+
+    target = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")  # what capture and sys.stdout are
+    stream = RedactingStream(target)
+    stream.write("done\n")
+    target.close()
+    stream.close()
+    assert stream.closed
