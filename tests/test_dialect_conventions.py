@@ -5,6 +5,7 @@ sftlint (the built-in dialects' conventions are pinned by the plan and rule fixt
 from __future__ import annotations
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -154,3 +155,23 @@ def test_axolotls_grpo_keys_live_in_its_trl_section(tmp_path, rl, checked):
     # rl: grpo hands trl: to GRPOConfig, which refuses 2 completions in groups of 3; ebft has its own config
     refused = [e for e in plan.trainer_errors if "num_generations 3" in e]
     assert bool(refused) is checked, plan.trainer_errors
+
+
+def test_a_dialect_overriding_node_value_reads_the_values_inside_lists_and_mappings_too():
+    """``scalar_value`` is the place to change how a tool reads scalars; a dialect written against
+    ``node_value`` alone must still see every scalar, nested ones included."""
+    from sftlint.dialects.base import Dialect
+    from sftlint.document import Scalar
+
+    class Shouting(Dialect):
+        name = "shouting"
+        title = "Shouting"
+
+        def node_value(self, node, _depth=0):
+            if isinstance(node, Scalar):
+                return node.text.upper()
+            return super().node_value(node, _depth)
+
+    root = parse_document(Path("s.yaml"), "a: x\nb: [y, {c: z}]\nd: {e: w}\n").root
+    assert Shouting().node_value(root) == {"a": "X", "b": ["Y", {"c": "Z"}], "d": {"e": "W"}}
+    assert Dialect.node_value(Shouting(), root) == {"a": "X", "b": ["Y", {"c": "Z"}], "d": {"e": "W"}}

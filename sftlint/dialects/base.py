@@ -8,6 +8,7 @@ needed only for detection and for the few fields a tool derives from several key
 
 from __future__ import annotations
 
+from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, ClassVar, Iterable, NamedTuple
 
 from ..config.canonical import Origin, Setting, TrainingConfig
@@ -219,12 +220,16 @@ class Dialect:
 
     def node_value(self, node: Node, _depth: int = 0) -> Any:
         """The Python value the tool's loader builds for ``node`` (aliases are not expanded twice);
-        scalars, at any depth, are read by :meth:`scalar_value`."""
+        scalars, at any depth, are read by :meth:`scalar_value`. A dialect that overrides this
+        method instead is called for the scalars inside lists and mappings too."""
         if isinstance(node, Scalar):
             return self.scalar_value(node)
         if _depth > 20:
             return None
-        scalar = self.scalar_value  # a scalar inside is converted directly: most values are scalars
+        if type(self).node_value is Dialect.node_value:
+            scalar = self.scalar_value  # a scalar inside is converted directly: most values are scalars
+        else:  # an override of this method (a plugin's dialect) sees every value, as it always has
+            scalar = partial(self.node_value, _depth=_depth + 1)
         if isinstance(node, Mapping):
             return {k.text: scalar(v) if isinstance(v, Scalar) else self.node_value(v, _depth + 1)
                     for k, v in node.pairs if isinstance(k, Scalar)}
