@@ -72,3 +72,30 @@ def test_what_a_worker_sends_back_leaves_the_dialect_caches_behind(tmp_path):
     assert len(pickle.dumps(keys)) > len(sent)  # the cache alone outweighs the whole result
     back = pickle.loads(sent).choice.dialect
     assert back.name == dialect.name and back.accepted_keys() == keys
+
+
+@pytest.mark.skipif(len(os.sched_getaffinity(0)) < 2, reason="one core: no workers")
+def test_a_plugin_killing_its_worker_costs_one_file_in_a_real_run(tmp_path, run_sftlint):
+    """End to end, in a fresh ``sftlint`` process: a plugin rule that ends its process on one file
+    of many. That file gets an E999 finding naming how its worker ended; every other file, those
+    the same worker had linted before it included, keeps its own findings."""
+    from hostile_plugins import _rule
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "fatal_rule.py").write_text(_rule("if ctx.document.path.name == 'run013.yaml':\n"
+                                              "    os._exit(7)\nyield from ()"))
+    project = tmp_path / "project"
+    project.mkdir()
+    (project / "sftlint.toml").write_text('plugins = ["fatal_rule"]\n')
+    count = parallel.MIN_FILES + 12
+    for i in range(count):
+        (project / f"run{i:03d}.yaml").write_text(CONFIG.format(lr="2e-4", warmup=i), encoding="utf-8")
+    run = run_sftlint("check", ".", "--output-format", "concise", "--select", "YM001,HOST001", cwd=project,
+                      extra_path=[site])
+    lines = run.out.splitlines()
+    dead = [line for line in lines if "E999" in line]
+    assert len(dead) == 1 and dead[0].startswith("run013.yaml:") and "status 7" in dead[0], run.out + run.err
+    ym = {line.split(":")[0] for line in lines if "YM001" in line}
+    assert ym == {f"run{i:03d}.yaml" for i in range(count) if i != 13}
+    assert run.rc == 2 and "Traceback" not in run.err  # a file that could not be linted
